@@ -1,0 +1,57 @@
+/**
+ * Command-line options of `npm run bench`.
+ *
+ *   --quick            smoke run: 1 round, small sizes (about two minutes)
+ *   --only 1,3,5       run only these scenarios
+ *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
+ *   --contenders a,b   only these columns: gateway, peer, limit, net (debugging aid)
+ *   --help
+ */
+import { parseArgs } from 'node:util';
+
+export const COLUMNS = /** @type {const} */ (['gateway', 'peer', 'limit', 'net']);
+
+/**
+ * @typedef {object} Options
+ * @property {boolean} quick
+ * @property {number[] | null} only       scenario numbers, or null for all
+ * @property {number | null} rounds       explicit rounds, or null for the default
+ * @property {string[]} contenders        enabled columns
+ */
+
+/**
+ * @param {string[]} argv  process.argv.slice(2)
+ * @returns {Options & { help: boolean }}
+ */
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      contenders: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const only = values.only
+    ? values.only.split(',').map((s) => Number.parseInt(s.trim(), 10)).filter((n) => Number.isInteger(n))
+    : null;
+  if (only && only.some((n) => n < 1 || n > 6)) throw new Error(`--only: scenario numbers are 1..6, got ${values.only}`);
+  const rounds = values.rounds ? Number.parseInt(values.rounds, 10) : null;
+  if (rounds !== null && !(rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  const contenders = values.contenders ? values.contenders.split(',').map((s) => s.trim()) : [...COLUMNS];
+  for (const c of contenders) {
+    if (!COLUMNS.includes(/** @type {any} */ (c))) throw new Error(`--contenders: unknown column ${c}`);
+  }
+  return { quick: values.quick, only, rounds, contenders, help: values.help };
+}
+
+export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net]
+
+  --quick       smoke run: 1 round and small sizes (about two minutes)
+  --only        comma-separated scenario numbers (1-6)
+  --rounds      interleaved rounds per scenario (default 3; 1 with --quick)
+  --contenders  restrict the columns that run (for debugging the harness)
+`;

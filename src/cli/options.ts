@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander'
+import { LOG_LEVELS } from '../observe/logger.js'
+import { parseBasePath, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+
+/** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
+export interface CliOptions {
+  host: string
+  port: number
+  basePath: string
+  uploadDir: string
+  maxSize: number
+  behindProxy: boolean
+  networkTimeout: number
+  acquireLockTimeout: number
+  shutdownTimeout: number
+  corsAllowOrigin: '*' | string[]
+  logLevel: (typeof LOG_LEVELS)[number]
+  logFormat: 'json' | 'pretty'
+  tlsCert?: string
+  tlsKey?: string
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+}
+
+function option(flags: string, description: string, env: string): Option {
+  return new Option(flags, description).env(`RESUMABLE_GATEWAY_${env}`)
+}
+
+/** The command line definition; `parse` exits non-zero with a message naming a bad flag. */
+export function buildCommand(version: string): Command {
+  return new Command('resumable-gateway')
+    .description('A resumable-upload server speaking tus 1.0.0 on one endpoint, over HTTP/1.1 and HTTP/2.')
+    .version(version)
+    .addOption(option('--host <address>', 'address to listen on', 'HOST').default('0.0.0.0'))
+    .addOption(option('--port <number>', 'port to listen on (0 picks a free port)', 'PORT').default(1080).argParser(parsePort))
+    .addOption(option('--base-path <path>', 'URL path of the upload collection', 'BASE_PATH').default('/files/').argParser(parseBasePath))
+    .addOption(option('--upload-dir <dir>', 'directory of the file store (created if missing)', 'UPLOAD_DIR').default('./data'))
+    .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
+    .addOption(
+      option('--behind-proxy', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY').default(false),
+    )
+    .addOption(
+      option('--network-timeout <duration>', 'stop a request body that sends nothing this long, keeping its bytes', 'NETWORK_TIMEOUT')
+        .default(60_000, '60s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--acquire-lock-timeout <duration>', 'how long a request waits for an upload another request holds', 'ACQUIRE_LOCK_TIMEOUT')
+        .default(20_000, '20s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--shutdown-timeout <duration>', 'how long SIGINT/SIGTERM lets in-flight uploads save their data', 'SHUTDOWN_TIMEOUT')
+        .default(10_000, '10s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--cors-allow-origin <origins>', '* or a comma-separated list of origins allowed by CORS', 'CORS_ALLOW_ORIGIN')
+        .default('*')
+        .argParser(parseOrigins),
+    )
+    .addOption(option('--log-level <level>', 'log level', 'LOG_LEVEL').default('info').choices(LOG_LEVELS))
+    .addOption(option('--log-format <format>', 'log format on stderr', 'LOG_FORMAT').default('json').choices(['json', 'pretty']))
+    .addOption(option('--tls-cert <file>', 'PEM certificate: serve TLS (h2 and http/1.1 by ALPN) on the same port', 'TLS_CERT'))
+    .addOption(option('--tls-key <file>', 'PEM private key for --tls-cert', 'TLS_KEY'))
+    .addOption(
+      option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
+    )
+    .showHelpAfterError()
+}

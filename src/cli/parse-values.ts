@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from 'commander'
+
+/** A TCP port, 0 to 65535 (0 picks a free port). */
+export function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535')
+  return Number(value)
+}
+
+const SIZE = /^(\d{1,15})\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i
+const SIZE_FACTORS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+}
+
+/** A size in bytes: a plain number, or with a unit (`500MB`, `2GiB`, `10k`). */
+export function parseSize(value: string): number {
+  const match = SIZE.exec(value.trim())
+  if (match === null) throw new InvalidArgumentError('expected a size in bytes, such as 1073741824, 500MB or 2GiB')
+  const bytes = Number(match[1]) * (SIZE_FACTORS[(match[2] ?? 'b').toLowerCase()] ?? 1)
+  if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError('size is too large')
+  return bytes
+}
+
+const DURATION = /^(\d{1,9}(?:\.\d{1,3})?)\s*(ms|s|m|h)?$/
+const DURATION_FACTORS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** A duration in milliseconds from `500ms`, `60s`, `2m`, `1h`, or a plain number of seconds. */
+export function parseDuration(value: string): number {
+  const match = DURATION.exec(value.trim())
+  if (match === null) throw new InvalidArgumentError('expected a duration such as 500ms, 60s, 2m or 1h (a plain number means seconds)')
+  return Math.round(Number(match[1]) * (DURATION_FACTORS[match[2] ?? 's'] ?? 1000))
+}
+
+/** `*`, or a comma-separated list of origins such as `https://app.example.com`. */
+export function parseOrigins(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new InvalidArgumentError(`"${origin}" is not an origin like https://example.com`)
+  }
+  if (origins.length === 0) throw new InvalidArgumentError('expected * or a list of origins')
+  return origins
+}
+
+/** A base path such as `/files/`: URL path characters only. */
+export function parseBasePath(value: string): string {
+  if (!/^\/?[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value)) throw new InvalidArgumentError('expected a URL path such as /files/')
+  return value
+}

@@ -1,0 +1,157 @@
+/**
+ * Facts the core reports about uploads. They carry no HTTP status: every protocol codec maps each
+ * `code` to its own response, and a test checks that every code is mapped by every codec.
+ */
+export abstract class UploadError extends Error {
+  abstract readonly code: string
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** No upload with this id exists (never created, terminated, or not one of ours). */
+export class UploadNotFound extends UploadError {
+  readonly code = 'UPLOAD_NOT_FOUND'
+  constructor(readonly id: string) {
+    super(`upload ${id} not found`)
+  }
+}
+
+/** The client's offset differs from the stored one; the upload was not touched. */
+export class OffsetMismatch extends UploadError {
+  readonly code = 'OFFSET_MISMATCH'
+  constructor(readonly expected: number, readonly provided: number) {
+    super(`expected offset ${expected}, got ${provided}`)
+  }
+}
+
+/** The body carried more bytes than the upload's length allows; bytes up to the length were kept. */
+export class LengthExceeded extends UploadError {
+  readonly code = 'LENGTH_EXCEEDED'
+  constructor(readonly length: number) {
+    super(`the body goes past the upload length of ${length} bytes`)
+  }
+}
+
+/** The upload is larger than the gateway accepts (`length` is undefined when it was deferred and the body went past). */
+export class MaxSizeExceeded extends UploadError {
+  readonly code = 'MAX_SIZE_EXCEEDED'
+  constructor(readonly maxSize: number, readonly length?: number) {
+    super(
+      length === undefined
+        ? `the upload goes past the maximum size of ${maxSize} bytes`
+        : `upload length ${length} exceeds the maximum size of ${maxSize} bytes`,
+    )
+  }
+}
+
+/** A length was declared for an upload whose length is already known, and the two differ. */
+export class LengthMismatch extends UploadError {
+  readonly code = 'LENGTH_MISMATCH'
+  constructor(readonly current: number, readonly declared: number) {
+    super(`upload length is already ${current}, cannot change it to ${declared}`)
+  }
+}
+
+/** A declared length is smaller than the bytes already stored. */
+export class LengthBelowOffset extends UploadError {
+  readonly code = 'LENGTH_BELOW_OFFSET'
+  constructor(readonly offset: number, readonly declared: number) {
+    super(`upload length ${declared} is smaller than the ${offset} bytes already received`)
+  }
+}
+
+/** The upload is not complete, so it cannot be read. */
+export class UploadIncomplete extends UploadError {
+  readonly code = 'UPLOAD_INCOMPLETE'
+  constructor(readonly offset: number, readonly length: number | undefined) {
+    super(`upload is not finished: ${offset} of ${length ?? 'an unknown number of'} bytes received`)
+  }
+}
+
+/** Another request held the upload's lock and did not let go in time. */
+export class LockTimeout extends UploadError {
+  readonly code = 'LOCK_TIMEOUT'
+  constructor(readonly id: string, readonly waitedMs: number) {
+    super(`upload ${id} is busy: another request did not release it within ${waitedMs} ms`)
+  }
+}
+
+/** A newer request for the same upload asked this one to stop; what arrived was kept. */
+export class UploadInterrupted extends UploadError {
+  readonly code = 'UPLOAD_INTERRUPTED'
+  constructor(readonly offset: number) {
+    super(`upload interrupted by a newer request for it; ${offset} bytes are stored`)
+  }
+}
+
+/** The body sent nothing for too long; what arrived was kept. */
+export class NetworkTimeout extends UploadError {
+  readonly code = 'NETWORK_TIMEOUT'
+  constructor(readonly idleMs: number, readonly offset: number) {
+    super(`no data received for ${idleMs} ms; ${offset} bytes are stored`)
+  }
+}
+
+/** The request body ended early (connection lost, truncated chunked body); what arrived was kept. */
+export class BodyIncomplete extends UploadError {
+  readonly code = 'BODY_INCOMPLETE'
+  constructor(readonly offset: number, options?: { cause?: unknown }) {
+    super(`the request body ended early; ${offset} bytes are stored`, options)
+  }
+}
+
+/** The gateway is shutting down; what arrived was kept. */
+export class ShuttingDown extends UploadError {
+  readonly code = 'SHUTTING_DOWN'
+  constructor(readonly offset?: number) {
+    super(offset === undefined ? 'the server is shutting down' : `the server is shutting down; ${offset} bytes are stored`)
+  }
+}
+
+/** The store cannot do what was asked (for example, it has no termination). */
+export class NotSupported extends UploadError {
+  readonly code = 'NOT_SUPPORTED'
+  constructor(readonly operation: string) {
+    super(`this store does not support ${operation}`)
+  }
+}
+
+/** Every error the core reports. Codecs switch on `code` exhaustively. */
+export type CoreError =
+  | UploadNotFound
+  | OffsetMismatch
+  | LengthExceeded
+  | MaxSizeExceeded
+  | LengthMismatch
+  | LengthBelowOffset
+  | UploadIncomplete
+  | LockTimeout
+  | UploadInterrupted
+  | NetworkTimeout
+  | BodyIncomplete
+  | ShuttingDown
+  | NotSupported
+
+/** Every code, for tests that check each codec maps them all. */
+export const coreErrorCodes = [
+  'UPLOAD_NOT_FOUND',
+  'OFFSET_MISMATCH',
+  'LENGTH_EXCEEDED',
+  'MAX_SIZE_EXCEEDED',
+  'LENGTH_MISMATCH',
+  'LENGTH_BELOW_OFFSET',
+  'UPLOAD_INCOMPLETE',
+  'LOCK_TIMEOUT',
+  'UPLOAD_INTERRUPTED',
+  'NETWORK_TIMEOUT',
+  'BODY_INCOMPLETE',
+  'SHUTTING_DOWN',
+  'NOT_SUPPORTED',
+] as const satisfies readonly CoreError['code'][]
+
+/** Narrows an unknown thrown value to a core error. */
+export function isCoreError(error: unknown): error is CoreError {
+  return error instanceof UploadError
+}

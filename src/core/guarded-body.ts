@@ -1,0 +1,102 @@
+/** Why a guarded body stopped before its source ended. */
+export type BodyStop =
+  /** The source had more bytes than the limit allows; bytes up to the limit were passed on. */
+  | { readonly kind: 'limit' }
+  /** The signal aborted (lock release, shutdown, client gone); `reason` is the signal's reason. */
+  | { readonly kind: 'aborted'; readonly reason: unknown }
+  /** Nothing arrived for `idleMs`. */
+  | { readonly kind: 'idle'; readonly idleMs: number }
+  /** The source failed (connection reset, truncated chunked body). */
+  | { readonly kind: 'failed'; readonly error: unknown }
+
+export interface GuardOptions {
+  /** Most bytes to pass on; undefined for no limit. */
+  readonly limit?: number
+  /** Stops the body at once, even while the source is stalled. */
+  readonly signal: AbortSignal
+  /** Stops the body when the source sends nothing for this long; 0 turns it off. */
+  readonly idleTimeoutMs: number
+}
+
+/**
+ * Wraps a request body so that it can be stopped at any moment without losing what arrived.
+ *
+ * It never throws: on a limit, an abort, an idle timeout or a failing source it simply ends, and
+ * `stop` says why. A store reading it therefore sees an ordinary end and persists every byte it got.
+ * A stalled source does not delay the stop: each read races the abort and the idle timer.
+ */
+export class GuardedBody implements AsyncIterable<Uint8Array> {
+  #bytes = 0
+  #stop: BodyStop | undefined
+  readonly #source: AsyncIterable<Uint8Array>
+  readonly #options: GuardOptions
+
+  constructor(source: AsyncIterable<Uint8Array>, options: GuardOptions) {
+    this.#source = source
+    this.#options = options
+  }
+
+  /** Bytes passed on so far. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Why the body stopped early, or undefined if it ran to the source's end (or has not ended yet). */
+  get stop(): BodyStop | undefined {
+    return this.#stop
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const { limit, signal, idleTimeoutMs } = this.#options
+    const iterator = this.#source[Symbol.asyncIterator]()
+    let interrupt!: (stop: BodyStop) => void
+    const interrupted = new Promise<BodyStop>((resolve) => (interrupt = resolve))
+    const onAbort = (): void => interrupt({ kind: 'aborted', reason: signal.reason })
+    signal.addEventListener('abort', onAbort, { once: true })
+    // The idle clock runs only while waiting for the source, not while the consumer writes.
+    let waiting = false
+    const idleTimer =
+      idleTimeoutMs > 0
+        ? setTimeout(() => waiting && interrupt({ kind: 'idle', idleMs: idleTimeoutMs }), idleTimeoutMs)
+        : undefined
+    try {
+      if (signal.aborted) {
+        this.#stop = { kind: 'aborted', reason: signal.reason }
+        return
+      }
+      for (;;) {
+        let next: IteratorResult<Uint8Array> | BodyStop
+        waiting = true
+        idleTimer?.refresh()
+        try {
+          next = await Promise.race([iterator.next(), interrupted])
+        } catch (error) {
+          this.#stop = { kind: 'failed', error }
+          return
+        } finally {
+          waiting = false
+        }
+        if (!('done' in next)) {
+          this.#stop = next as BodyStop
+          return
+        }
+        if (next.done) return
+        const chunk = next.value
+        if (limit !== undefined && this.#bytes + chunk.byteLength > limit) {
+          const room = limit - this.#bytes
+          this.#stop = { kind: 'limit' }
+          if (room > 0) {
+            this.#bytes += room
+            yield chunk.subarray(0, room)
+          }
+          return
+        }
+        this.#bytes += chunk.byteLength
+        yield chunk
+      }
+    } finally {
+      clearTimeout(idleTimer)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+}

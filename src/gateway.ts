@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import { UploadService } from './core/service.js'
+import { ShutdownRequested } from './core/stop-reasons.js'
+import type { Locker } from './lock/locker.js'
+import { MemoryLocker } from './lock/memory-locker.js'
+import { logLifecycle } from './observe/lifecycle-log.js'
+import { createLogger } from './observe/logger.js'
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-headers.js'
+import { requestOrigin } from './protocol/http/origin.js'
+import { Router } from './protocol/router.js'
+import { TusCodec } from './protocol/tus-v1/tus-codec.js'
+import { FileStore } from './store/file/file-store.js'
+import type { Store } from './store/store.js'
+import { Listener, type TlsOptions } from './transport/listener.js'
+import type { NodeExchange } from './transport/node-exchange.js'
+
+export interface GatewayOptions {
+  /** Address to listen on (default `0.0.0.0`). */
+  readonly host?: string
+  /** Port to listen on; 0 picks a free one (default 1080). */
+  readonly port?: number
+  /** URL path of the upload collection (default `/files/`). */
+  readonly basePath?: string
+  /** Where the default file store keeps uploads (default `./data`); ignored when `store` is given. */
+  readonly uploadDir?: string
+  readonly store?: Store
+  readonly locker?: Locker
+  /** Largest upload in bytes; 0 means no limit (default 0). */
+  readonly maxSize?: number
+  /** Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for `Location` (default false). */
+  readonly behindProxy?: boolean
+  /** A body that sends nothing this long is stopped, its bytes kept (default 60 s). */
+  readonly networkTimeoutMs?: number
+  /** How long a request waits for an upload that another request holds (default 20 s). */
+  readonly acquireLockTimeoutMs?: number
+  /** How long `close()` lets in-flight requests save their data (default 10 s). */
+  readonly shutdownTimeoutMs?: number
+  /** `*` or a list of origins (default `*`). */
+  readonly corsAllowOrigin?: '*' | readonly string[]
+  readonly tls?: TlsOptions
+  readonly logger?: Logger
+}
+
+const DEFAULTS = {
+  host: '0.0.0.0',
+  port: 1080,
+  basePath: '/files/',
+  uploadDir: './data',
+  maxSize: 0,
+  networkTimeoutMs: 60_000,
+  acquireLockTimeoutMs: 20_000,
+  shutdownTimeoutMs: 10_000,
+}
+
+/**
+ * The resumable-upload gateway: one listener, the protocol router, the upload service, a store and
+ * a locker. `createGateway` builds it; `listen` starts it; `close` shuts it down gracefully.
+ */
+export class Gateway {
+  readonly logger: Logger
+  readonly #options: GatewayOptions & typeof DEFAULTS
+  readonly #router: Router
+  readonly #listener: Listener
+  readonly #locker: Locker
+  readonly #inFlight = new Map<NodeExchange, Promise<void>>()
+  #closing: Promise<void> | undefined
+  #url: string | undefined
+
+  constructor(options: GatewayOptions & typeof DEFAULTS, store: Store) {
+    this.#options = options
+    this.logger = options.logger ?? createLogger({ level: 'info', format: 'json' })
+    this.#locker = options.locker ?? new MemoryLocker()
+    const service = new UploadService({
+      store,
+      locker: this.#locker,
+      maxSize: options.maxSize,
+      acquireLockTimeoutMs: options.acquireLockTimeoutMs,
+      networkTimeoutMs: options.networkTimeoutMs,
+      onEvent: logLifecycle(this.logger),
+    })
+    const basePath = options.basePath
+    const tus = new TusCodec(service, {
+      uploadUrl: (exchange, id) => `${requestOrigin(exchange, options.behindProxy === true) ?? ''}${basePath}${id}`,
+    })
+    this.#router = new Router(tus, {
+      basePath,
+      logger: this.logger,
+      cors: { allowOrigin: options.corsAllowOrigin ?? '*', allowHeaders: CORS_ALLOW_HEADERS, exposeHeaders: CORS_EXPOSE_HEADERS },
+    })
+    this.#listener = new Listener((exchange) => this.#handle(exchange), {
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      headersTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 5_000,
+      maxHeaderSize: 16 * 1024,
+      maxConcurrentStreams: 100,
+      streamWindowSize: 4 * 1024 * 1024,
+      connectionWindowSize: 32 * 1024 * 1024,
+    })
+  }
+
+  /** The upload collection's URL once listening (with the real port). */
+  get url(): string {
+    if (this.#url === undefined) throw new Error('the gateway is not listening')
+    return this.#url
+  }
+
+  /** Starts listening; resolves with the upload collection's URL. */
+  async listen(): Promise<string> {
+    const address = await this.#listener.listen()
+    const host = ['0.0.0.0', '::'].includes(address.address) ? 'localhost' : address.address
+    const scheme = this.#options.tls === undefined ? 'http' : 'https'
+    const hostPart = host.includes(':') ? `[${host}]` : host
+    this.#url = `${scheme}://${hostPart}:${address.port}${this.#options.basePath}`
+    return this.#url
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, asks in-flight uploads to save what they have (they answer
+   * 503), waits for them up to the shutdown timeout, then closes every connection.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    return this.#closing
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#listener.stopAccepting()
+    for (const exchange of this.#inFlight.keys()) exchange.abort(new ShutdownRequested())
+    this.#listener.closeIdle()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.shutdownTimeoutMs)))
+    await Promise.race([Promise.allSettled(this.#inFlight.values()), timeout])
+    clearTimeout(timer)
+    this.#listener.closeIdle()
+    this.#listener.destroyAll()
+    await this.#locker.close?.()
+    this.logger.flush()
+  }
+
+  #handle(exchange: NodeExchange): Promise<void> {
+    const handled = this.#serve(exchange).finally(() => this.#inFlight.delete(exchange))
+    this.#inFlight.set(exchange, handled)
+    return handled
+  }
+
+  async #serve(exchange: NodeExchange): Promise<void> {
+    const started = performance.now()
+    const requestId = requestIdOf(exchange)
+    try {
+      const outcome = this.#closing === undefined ? await this.#router.route(exchange) : await this.#router.refuse(exchange)
+      this.logger.info(
+        {
+          requestId,
+          method: outcome.method,
+          path: exchange.path,
+          status: outcome.status,
+          uploadId: outcome.uploadId,
+          bytes: exchange.bytesReceived,
+          durationMs: Math.round(performance.now() - started),
+          httpVersion: exchange.httpVersion,
+          error: outcome.error,
+        },
+        'request',
+      )
+    } catch (error) {
+      // The router answers every error itself; reaching here means the response could not be sent.
+      this.logger.warn({ requestId, err: error, path: exchange.path }, 'response failed')
+    }
+  }
+}
+
+/** Builds a gateway with the defaults filled in and the store opened. */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const merged = { ...DEFAULTS, ...withoutUndefined(options) }
+  merged.basePath = normalizeBasePath(merged.basePath)
+  const store = options.store ?? (await FileStore.open({ directory: merged.uploadDir }))
+  return new Gateway(merged, store)
+}
+
+/** `/files` and `files/` both mean `/files/`. */
+export function normalizeBasePath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '')
+  return trimmed === '' ? '/' : `/${trimmed}/`
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+function requestIdOf(exchange: NodeExchange): string {
+  const given = exchange.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomBytes(6).toString('hex')
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,8 @@
+export { createGateway, Gateway, type GatewayOptions } from './gateway.js'
+export { UploadService } from './core/service.js'
+export * from './core/errors.js'
+export type { Upload, UploadInit } from './core/upload.js'
+export type { Store, StoreCapabilities, ByteRange } from './store/store.js'
+export { FileStore } from './store/file/file-store.js'
+export type { Locker, Lock, AcquireOptions } from './lock/locker.js'
+export { MemoryLocker } from './lock/memory-locker.js'

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino'
+import type { LifecycleListener } from '../core/lifecycle.js'
+
+/** Logs upload lifecycle events (created, finished, interrupted, terminated) as one line each. */
+export function logLifecycle(logger: Logger): LifecycleListener {
+  return (event) => {
+    switch (event.type) {
+      case 'created':
+        logger.info({ event: 'created', uploadId: event.upload.id, length: event.upload.length }, 'upload created')
+        break
+      case 'finished':
+        logger.info({ event: 'finished', uploadId: event.upload.id, length: event.upload.length }, 'upload finished')
+        break
+      case 'interrupted':
+        logger.info(
+          { event: 'interrupted', uploadId: event.upload.id, offset: event.upload.offset, bytes: event.bytes, reason: event.reason },
+          'upload interrupted',
+        )
+        break
+      case 'terminated':
+        logger.info({ event: 'terminated', uploadId: event.id }, 'upload terminated')
+        break
+      case 'received':
+        logger.debug({ event: 'received', uploadId: event.upload.id, offset: event.upload.offset, bytes: event.bytes }, 'bytes received')
+        break
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { pino, type Logger } from 'pino'
+import pretty from 'pino-pretty'
+
+export type LogFormat = 'json' | 'pretty'
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** A pino logger writing to stderr (stdout carries only the start-up line), as JSON lines or pretty text. */
+export function createLogger(options: { level: LogLevel; format: LogFormat }): Logger {
+  const base = { level: options.level, base: { service: 'resumable-gateway' } }
+  if (options.format === 'pretty') return pino(base, pretty({ destination: 2, sync: true, colorize: false }))
+  return pino(base, pino.destination({ dest: 2, sync: false }))
+}

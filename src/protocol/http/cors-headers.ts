@@ -1,0 +1,40 @@
+/** Request headers browsers may send to the gateway (both protocols). */
+export const CORS_ALLOW_HEADERS = [
+  'Authorization',
+  'Origin',
+  'X-Requested-With',
+  'X-Request-ID',
+  'X-HTTP-Method-Override',
+  'Content-Type',
+  'Content-Disposition',
+  'Upload-Length',
+  'Upload-Offset',
+  'Tus-Resumable',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Concat',
+  'Upload-Checksum',
+  'Upload-Complete',
+  'Upload-Incomplete',
+  'Upload-Draft-Interop-Version',
+]
+
+/** Response headers browser scripts may read. */
+export const CORS_EXPOSE_HEADERS = [
+  'Location',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Concat',
+  'Upload-Expires',
+  'Upload-Complete',
+  'Upload-Limit',
+  'Upload-Draft-Interop-Version',
+  'Tus-Version',
+  'Tus-Resumable',
+  'Tus-Max-Size',
+  'Tus-Extension',
+  'Content-Disposition',
+  'Content-Range',
+]

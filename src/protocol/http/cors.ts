@@ -1,0 +1,39 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { Exchange } from '../../transport/exchange.js'
+
+/** CORS settings: `*` for any origin, or a list of allowed origins. */
+export interface CorsOptions {
+  readonly allowOrigin: '*' | readonly string[]
+  /** Request headers a browser may send, beyond the safelisted ones. */
+  readonly allowHeaders: readonly string[]
+  /** Response headers a browser script may read. */
+  readonly exposeHeaders: readonly string[]
+}
+
+const ALLOW_METHODS = 'POST, HEAD, PATCH, OPTIONS, GET, DELETE'
+const PREFLIGHT_MAX_AGE = '86400'
+
+/** Adds the CORS headers a browser needs to a response, when the request came from a browser (`Origin`). */
+export function addCorsHeaders(exchange: Exchange, headers: OutgoingHttpHeaders, options: CorsOptions): void {
+  const origin = exchange.headers.origin
+  if (origin === undefined) return
+  if (options.allowOrigin === '*') {
+    headers['access-control-allow-origin'] = '*'
+  } else {
+    headers.vary = 'Origin'
+    if (!options.allowOrigin.includes(origin)) return
+    headers['access-control-allow-origin'] = origin
+  }
+  if (isPreflight(exchange)) {
+    headers['access-control-allow-methods'] = ALLOW_METHODS
+    headers['access-control-allow-headers'] = options.allowHeaders.join(', ')
+    headers['access-control-max-age'] = PREFLIGHT_MAX_AGE
+  } else {
+    headers['access-control-expose-headers'] = options.exposeHeaders.join(', ')
+  }
+}
+
+/** A browser's CORS preflight: OPTIONS with `Access-Control-Request-Method`. */
+export function isPreflight(exchange: Exchange): boolean {
+  return exchange.method === 'OPTIONS' && exchange.headers['access-control-request-method'] !== undefined
+}

@@ -1,0 +1,105 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { Logger } from 'pino'
+import { isCoreError, ShuttingDown } from '../core/errors.js'
+import { ClientGone } from '../core/stop-reasons.js'
+import type { Exchange } from '../transport/exchange.js'
+import { HeaderError, RequestRejected } from './header-error.js'
+import { addCorsHeaders, type CorsOptions } from './http/cors.js'
+import { effectiveMethod } from './method-override.js'
+import { textResponse, type ProtocolResponse } from './response.js'
+import { resolveTarget, type Target } from './target.js'
+import { tusErrorResponse } from './tus-v1/error-response.js'
+import { TUS_VERSION, type TusCodec } from './tus-v1/tus-codec.js'
+
+export interface RouterOptions {
+  /** Always starts and ends with `/`. */
+  readonly basePath: string
+  readonly cors: CorsOptions
+  readonly logger: Logger
+}
+
+/** What the router did with a request, for the request log. */
+export interface RouteOutcome {
+  readonly status: number
+  readonly method: string
+  readonly uploadId?: string
+  /** Why the request failed, when it did (a core error code, `HEADER`, `REJECTED` or `INTERNAL`). */
+  readonly error?: string
+}
+
+/**
+ * Picks the protocol for each request, runs its codec, and sends the answer with the headers every
+ * response carries. Errors become responses here: facts through the codec, malformed input as 400,
+ * anything unknown as a bare 500 whose cause goes to the log only.
+ */
+export class Router {
+  readonly #tus: TusCodec
+  readonly #options: RouterOptions
+
+  constructor(tus: TusCodec, options: RouterOptions) {
+    this.#tus = tus
+    this.#options = options
+  }
+
+  async route(exchange: Exchange): Promise<RouteOutcome> {
+    const method = effectiveMethod(exchange)
+    const target = resolveTarget(exchange.path, this.#options.basePath)
+    const uploadId = target?.kind === 'upload' ? target.id : undefined
+    let response: ProtocolResponse
+    let error: string | undefined
+    try {
+      response = await this.#dispatch(exchange, method, target)
+    } catch (thrown) {
+      ;({ response, error } = this.#errorResponse(thrown, exchange))
+    }
+    const headers: OutgoingHttpHeaders = {
+      ...response.headers,
+      // T-05: every response carries Tus-Resumable, OPTIONS responses included.
+      'tus-resumable': TUS_VERSION,
+      'x-content-type-options': 'nosniff',
+    }
+    addCorsHeaders(exchange, headers, this.#options.cors)
+    await exchange.respond(response.status, headers, response.body)
+    return { status: response.status, method, uploadId, error }
+  }
+
+  /** Answers a request that arrives while the gateway shuts down. */
+  async refuse(exchange: Exchange): Promise<RouteOutcome> {
+    const response = tusErrorResponse(new ShuttingDown())
+    await exchange.respond(response.status, { ...response.headers, connection: 'close', 'tus-resumable': TUS_VERSION }, response.body)
+    return { status: response.status, method: exchange.method, error: 'SHUTTING_DOWN' }
+  }
+
+  async #dispatch(exchange: Exchange, method: string, target: Target | undefined): Promise<ProtocolResponse> {
+    if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
+    // T-23: OPTIONS is answered for everyone (tus discovery and CORS preflight); Tus-Resumable is ignored.
+    if (method === 'OPTIONS') return this.#tus.options()
+    const tusResumable = exchange.headers['tus-resumable'] as string | undefined
+    if (tusResumable !== undefined) {
+      // T-06: an unsupported version is refused with the versions we speak, and not processed.
+      if (tusResumable.trim() !== TUS_VERSION) {
+        return textResponse(412, `Tus-Resumable ${tusResumable.slice(0, 32)} is not supported; this server speaks ${TUS_VERSION}`, {
+          'tus-version': TUS_VERSION,
+        })
+      }
+      return this.#tus.handle(exchange, method, target)
+    }
+    // Downloads and status checks work without Tus-Resumable (as tusd), so browsers and curl can fetch files.
+    if (method === 'GET' || method === 'HEAD') return this.#tus.handle(exchange, method, target)
+    return textResponse(412, `Tus-Resumable: ${TUS_VERSION} is required`, { 'tus-version': TUS_VERSION })
+  }
+
+  #errorResponse(thrown: unknown, exchange: Exchange): { response: ProtocolResponse; error: string } {
+    if (isCoreError(thrown)) return { response: tusErrorResponse(thrown), error: thrown.code }
+    if (thrown instanceof HeaderError) return { response: textResponse(400, thrown.message), error: 'HEADER' }
+    if (thrown instanceof RequestRejected) {
+      return { response: textResponse(thrown.status, thrown.message, thrown.headers), error: 'REJECTED' }
+    }
+    if (exchange.signal.reason instanceof ClientGone) {
+      // Nobody is left to answer; the log says what happened.
+      return { response: textResponse(499, 'client closed the request'), error: 'CLIENT_GONE' }
+    }
+    this.#options.logger.error({ err: thrown, method: exchange.method, path: exchange.path }, 'internal error')
+    return { response: { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' }, error: 'INTERNAL' }
+  }
+}

@@ -1,0 +1,60 @@
+import { HeaderError } from '../header-error.js'
+
+// tus 1.0.0: offsets and lengths are non-negative integers. A strict grammar, not parseInt:
+// "12abc" or "x" must be rejected, not read as 12 or NaN. 15 digits keep values exact in a double.
+const NON_NEGATIVE_INTEGER = /^\d{1,15}$/
+
+/** Reads a header that must be a non-negative integer. Throws HeaderError. */
+export function parseNonNegativeInteger(header: string, value: string): number {
+  const trimmed = value.trim()
+  if (!NON_NEGATIVE_INTEGER.test(trimmed)) throw new HeaderError(header, `must be a non-negative integer, got "${truncate(value)}"`)
+  return Number(trimmed)
+}
+
+/** T-27: `Upload-Defer-Length` must be exactly 1. Throws HeaderError. */
+export function parseDeferLength(value: string): true {
+  if (value.trim() !== '1') throw new HeaderError('Upload-Defer-Length', `must be 1, got "${truncate(value)}"`)
+  return true
+}
+
+const METADATA_KEY = /^[^\s,]+$/
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * T-31: `Upload-Metadata` is a comma-separated list of `key base64value` pairs; keys are unique,
+ * non-empty and contain no spaces or commas; a value may be omitted (it is then null).
+ * Throws HeaderError naming what is wrong.
+ */
+export function parseMetadata(value: string): Record<string, string | null> {
+  const metadata: Record<string, string | null> = Object.create(null)
+  if (value.trim() === '') return metadata
+  for (const pair of value.split(',')) {
+    const parts = pair.trim().split(' ')
+    const [key, encoded, ...rest] = parts
+    if (key === undefined || key === '' || rest.length > 0) {
+      throw new HeaderError('Upload-Metadata', `"${truncate(pair.trim())}" is not a "key base64value" pair`)
+    }
+    if (!METADATA_KEY.test(key)) throw new HeaderError('Upload-Metadata', `key "${truncate(key)}" is not allowed`)
+    if (key in metadata) throw new HeaderError('Upload-Metadata', `key "${truncate(key)}" appears twice`)
+    if (encoded === undefined || encoded === '') {
+      metadata[key] = encoded === undefined ? null : ''
+      continue
+    }
+    if (!BASE64.test(encoded) || encoded.length % 4 === 1) {
+      throw new HeaderError('Upload-Metadata', `value of "${truncate(key)}" is not base64`)
+    }
+    metadata[key] = Buffer.from(encoded, 'base64').toString('utf8')
+  }
+  return { ...metadata }
+}
+
+/** Writes metadata back in `Upload-Metadata` form, keys in their stored order (T-33). */
+export function serializeMetadata(metadata: Readonly<Record<string, string | null>>): string {
+  return Object.entries(metadata)
+    .map(([key, value]) => (value === null || value === '' ? key : `${key} ${Buffer.from(value, 'utf8').toString('base64')}`))
+    .join(',')
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text
+}

@@ -1,0 +1,199 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { UploadService } from '../../core/service.js'
+import type { Upload } from '../../core/upload.js'
+import type { Exchange } from '../../transport/exchange.js'
+import { HeaderError, RequestRejected } from '../header-error.js'
+import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
+import { requestBodySize } from '../http/body-size.js'
+import { parseRange } from '../http/range.js'
+import type { ProtocolResponse } from '../response.js'
+import type { Target } from '../target.js'
+import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMetadata } from './headers.js'
+
+export const TUS_VERSION = '1.0.0'
+const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
+
+export interface TusCodecOptions {
+  /** Absolute URL of an upload from its id, for `Location`. */
+  readonly uploadUrl: (exchange: Exchange, id: string) => string
+}
+
+/**
+ * tus 1.0.0 with the creation, creation-with-upload, creation-defer-length and termination
+ * extensions: parses headers into core commands and core results into responses.
+ * Throws HeaderError, RequestRejected and core errors; the router turns them into responses.
+ */
+export class TusCodec {
+  readonly #service: UploadService
+  readonly #options: TusCodecOptions
+
+  constructor(service: UploadService, options: TusCodecOptions) {
+    this.#service = service
+    this.#options = options
+  }
+
+  /** T-07/T-24: only what the store supports is announced. */
+  get extensions(): string[] {
+    const { capabilities } = this.#service.store
+    const extensions = ['creation', 'creation-with-upload']
+    if (capabilities.deferLength) extensions.push('creation-defer-length')
+    if (capabilities.terminate) extensions.push('termination')
+    return extensions
+  }
+
+  /** T-04, T-07, T-08, T-22: discovery. */
+  options(): ProtocolResponse {
+    const headers: OutgoingHttpHeaders = {
+      'tus-version': TUS_VERSION,
+      'tus-extension': this.extensions.join(','),
+    }
+    if (this.#service.maxSize > 0) headers['tus-max-size'] = String(this.#service.maxSize)
+    // 200 rather than 204: some browsers reject a 204 answer to a CORS preflight (as tusd).
+    return { status: 200, headers: { ...headers, 'content-length': '0' } }
+  }
+
+  /** Serves one request; `method` is the effective one (after X-HTTP-Method-Override). */
+  async handle(exchange: Exchange, method: string, target: Target): Promise<ProtocolResponse> {
+    if (target.kind === 'collection') {
+      if (method === 'POST') return this.#create(exchange)
+      throw new RequestRejected(405, `${method} is not allowed on the upload collection; use POST to create an upload`, {
+        allow: 'POST, OPTIONS',
+      })
+    }
+    const { id } = target
+    switch (method) {
+      case 'HEAD':
+        return this.#status(exchange, id)
+      case 'PATCH':
+        return this.#append(exchange, id)
+      case 'DELETE':
+        return this.#terminate(exchange, id)
+      case 'GET':
+        return this.#download(exchange, id)
+      default:
+        throw new RequestRejected(405, `${method} is not allowed on an upload`, { allow: 'HEAD, PATCH, DELETE, GET, OPTIONS' })
+    }
+  }
+
+  async #create(exchange: Exchange): Promise<ProtocolResponse> {
+    const length = optionalHeader(exchange, 'upload-length')
+    const defer = optionalHeader(exchange, 'upload-defer-length')
+    // T-26/T-27: exactly one of Upload-Length and Upload-Defer-Length: 1.
+    if (length !== undefined && defer !== undefined) {
+      throw new HeaderError('Upload-Length', 'must not be sent together with Upload-Defer-Length')
+    }
+    if (length === undefined && defer === undefined) {
+      throw new HeaderError('Upload-Length', 'is required (or Upload-Defer-Length: 1 to declare the length later)')
+    }
+    if (defer !== undefined) parseDeferLength(defer)
+    const metadataHeader = optionalHeader(exchange, 'upload-metadata')
+    // T-37: only an application/offset+octet-stream body is upload data (as tusd).
+    const withBody = isOffsetOctetStream(exchange)
+    const upload = await this.#service.create(
+      {
+        length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
+        metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
+        body: withBody ? exchange.body : undefined,
+        bodySize: withBody ? requestBodySize(exchange) : undefined,
+      },
+      { signal: exchange.signal },
+    )
+    // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along.
+    return {
+      status: 201,
+      headers: { location: this.#options.uploadUrl(exchange, upload.id), 'upload-offset': String(upload.offset) },
+    }
+  }
+
+  async #status(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+    const upload = await this.#service.status(id, { signal: exchange.signal })
+    // T-10, T-11, T-14, T-29, T-33.
+    return { status: 200, headers: { ...stateHeaders(upload), 'cache-control': 'no-store' } }
+  }
+
+  async #append(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+    // T-16: the media type is checked before anything else.
+    if (!isOffsetOctetStream(exchange)) {
+      throw new RequestRejected(415, `Content-Type must be ${OFFSET_OCTET_STREAM}`)
+    }
+    const offset = optionalHeader(exchange, 'upload-offset')
+    if (offset === undefined) throw new HeaderError('Upload-Offset', 'is required')
+    const length = optionalHeader(exchange, 'upload-length')
+    const upload = await this.#service.append(
+      id,
+      {
+        offset: parseNonNegativeInteger('Upload-Offset', offset),
+        length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
+        body: exchange.body,
+        bodySize: requestBodySize(exchange),
+      },
+      { signal: exchange.signal },
+    )
+    // T-18: 204 with the new offset.
+    return { status: 204, headers: { 'upload-offset': String(upload.offset) } }
+  }
+
+  async #terminate(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+    await this.#service.terminate(id, { signal: exchange.signal })
+    // T-49: 204.
+    return { status: 204, headers: {} }
+  }
+
+  async #download(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+    const rangeHeader = optionalHeader(exchange, 'range')
+    const ifRange = optionalHeader(exchange, 'if-range')
+    const { upload, range, stream } = await this.#service.read(
+      id,
+      (size) => {
+        // RFC 9110 §13.1.5: a Range whose If-Range does not match is ignored.
+        if (ifRange !== undefined && ifRange !== entityTag(id, size)) return undefined
+        const request = parseRange(rangeHeader, size)
+        if (request.kind === 'unsatisfiable') {
+          throw new RequestRejected(416, `Range "${rangeHeader}" is outside the ${size} bytes of this upload`, {
+            'content-range': `bytes */${size}`,
+          })
+        }
+        return request.kind === 'partial' ? request.range : undefined
+      },
+      { signal: exchange.signal },
+    )
+    const size = upload.offset
+    const contentType = downloadContentType(upload.metadata.filetype)
+    const headers: OutgoingHttpHeaders = {
+      'content-type': contentType,
+      'content-disposition': contentDisposition(contentType, upload.metadata.filename),
+      'content-length': String(range === undefined ? size : range.end - range.start),
+      'accept-ranges': 'bytes',
+      etag: entityTag(id, size),
+      // The file's bytes are the client's: never let a browser run them as our page.
+      'content-security-policy': "default-src 'none'; sandbox",
+    }
+    if (range === undefined) return { status: 200, headers, body: stream }
+    headers['content-range'] = `bytes ${range.start}-${range.end - 1}/${size}`
+    return { status: 206, headers, body: stream }
+  }
+}
+
+// A finished upload never changes, so its id and size name its bytes exactly (a strong validator).
+function entityTag(id: string, size: number): string {
+  return `"${id}-${size}"`
+}
+
+/** Headers describing an upload's state (HEAD). */
+function stateHeaders(upload: Upload): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'upload-offset': String(upload.offset) }
+  if (upload.length === undefined) headers['upload-defer-length'] = '1'
+  else headers['upload-length'] = String(upload.length)
+  if (Object.keys(upload.metadata).length > 0) headers['upload-metadata'] = serializeMetadata(upload.metadata)
+  return headers
+}
+
+function optionalHeader(exchange: Exchange, name: string): string | undefined {
+  const value = exchange.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+function isOffsetOctetStream(exchange: Exchange): boolean {
+  const type = exchange.headers['content-type']
+  return type?.split(';')[0]?.trim().toLowerCase() === OFFSET_OCTET_STREAM
+}

@@ -1,0 +1,121 @@
+import type { Upload, UploadInit } from '../../core/upload.js'
+
+/** tusd's `Storage` for its filestore. Informative only: we always look for the data beside the `.info`. */
+export interface TusdFileStorage {
+  readonly Type: 'filestore'
+  readonly Path: string
+  readonly InfoPath: string
+}
+
+/**
+ * The JSON of a `.info` file: tusd v2's `FileInfo` with its field names, so tusd and this gateway can
+ * serve one directory, plus fields of our own in camelCase (Go's `encoding/json` ignores unknown keys).
+ */
+export type InfoJson = {
+  readonly ID: string
+  /** 0 while the length is deferred, as tusd writes it. */
+  readonly Size: number
+  readonly SizeIsDeferred: boolean
+  /** Written once at creation and never updated, as tusd does; the data file's size is the real offset. */
+  readonly Offset: number
+  readonly MetaData: Record<string, string>
+  readonly IsPartial: boolean
+  readonly IsFinal: boolean
+  readonly PartialUploads: string[] | null
+  readonly Storage: TusdFileStorage
+  /** Ours: when the upload was created, in milliseconds since the epoch. */
+  readonly createdAt?: number
+  /** Ours: metadata keys that came without a value; tusd's `MetaData` can only hold "" for them. */
+  readonly metadataKeysWithoutValue?: string[]
+}
+
+/** A `.info` file that is not valid JSON or lacks what tusd always writes. */
+export class InvalidInfoFile extends Error {
+  constructor(readonly path: string, reason: string, options?: { cause?: unknown }) {
+    super(`${path} is not a valid tusd .info file: ${reason}`, options)
+    this.name = 'InvalidInfoFile'
+  }
+}
+
+/** The `.info` content for a new upload. */
+export function newInfo(init: UploadInit, storage: TusdFileStorage, createdAt: number): InfoJson {
+  const entries = Object.entries(init.metadata)
+  const withoutValue = entries.filter(([, value]) => value === null).map(([key]) => key)
+  return {
+    ID: init.id,
+    Size: init.length ?? 0,
+    SizeIsDeferred: init.length === undefined,
+    Offset: 0,
+    // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
+    MetaData: Object.fromEntries(entries.map(([key, value]) => [key, value ?? ''])),
+    IsPartial: false,
+    IsFinal: false,
+    PartialUploads: null,
+    Storage: storage,
+    createdAt,
+    // Left out when empty so that files of uploads without such keys look exactly like tusd's.
+    ...(withoutValue.length > 0 ? { metadataKeysWithoutValue: withoutValue } : {}),
+  }
+}
+
+/**
+ * Parses a `.info` file's text into its JSON object, keeping fields we do not know so that a rewrite
+ * preserves them. Throws `InvalidInfoFile` when the text is not a JSON object.
+ */
+export function parseInfo(text: string, path: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new InvalidInfoFile(path, 'not JSON', { cause: error })
+  }
+  if (!isPlainObject(value)) throw new InvalidInfoFile(path, 'not a JSON object')
+  return value
+}
+
+/**
+ * The upload described by a parsed `.info`, given the data file's size as its offset: tusd never
+ * updates `Offset`, and `Storage.Path` names wherever the writing server kept the data, so neither is read.
+ * Throws `InvalidInfoFile` when `Size` or `MetaData` is malformed.
+ */
+export function uploadFromInfo(id: string, info: Record<string, unknown>, offset: number, path: string): Upload {
+  const deferred = info['SizeIsDeferred'] === true
+  const size = info['Size']
+  if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(path, '`Size` is not a byte count')
+  const createdAt = info['createdAt']
+  return {
+    id,
+    offset,
+    ...(deferred ? {} : { length: size as number }),
+    metadata: metadataFromInfo(info, path),
+    ...(typeof createdAt === 'number' && Number.isFinite(createdAt) ? { createdAt } : {}),
+  }
+}
+
+/** A copy of a parsed `.info` with its length declared; every other field is kept as it was. */
+export function withLength(info: Record<string, unknown>, length: number): Record<string, unknown> {
+  return { ...info, Size: length, SizeIsDeferred: false }
+}
+
+function metadataFromInfo(info: Record<string, unknown>, path: string): Record<string, string | null> {
+  const metaData = info['MetaData']
+  // Go marshals a nil map as null; tusd never leaves one, but an empty map is the only sensible reading.
+  if (metaData === null || metaData === undefined) return {}
+  if (!isPlainObject(metaData)) throw new InvalidInfoFile(path, '`MetaData` is not an object')
+  const listed = info['metadataKeysWithoutValue']
+  const withoutValue = new Set(Array.isArray(listed) ? listed.filter((key) => typeof key === 'string') : [])
+  const entries = Object.entries(metaData).map(([key, value]): [string, string | null] => {
+    if (typeof value !== 'string') throw new InvalidInfoFile(path, `\`MetaData.${key}\` is not a string`)
+    // Only "" can stand for a missing value: a file edited since may have given the key one.
+    return [key, value === '' && withoutValue.has(key) ? null : value]
+  })
+  return Object.fromEntries(entries)
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isByteCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}

@@ -1,0 +1,39 @@
+import type { Readable } from 'node:stream'
+import type { Upload, UploadInit } from '../core/upload.js'
+
+/** What a store can do; checked once at start-up and advertised by each protocol. */
+export interface StoreCapabilities {
+  readonly terminate: boolean
+  readonly deferLength: boolean
+  readonly read: boolean
+}
+
+/** A byte range of a finished upload: `start` inclusive, `end` exclusive. */
+export interface ByteRange {
+  readonly start: number
+  readonly end: number
+}
+
+/**
+ * Persists uploads. Every store runs the shared conformance suite (`store/conformance.suite.ts`).
+ *
+ * Contract of `append`: it writes the body's bytes at `offset`, in order, and returns the new offset.
+ * Every byte counted in the returned offset is durably stored; a body that ends early (the caller stops
+ * it when a lock release is requested or the client goes away) leaves the bytes that arrived stored.
+ * If the body iterator throws, the bytes before the throw are stored and the error is rethrown.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities
+  /** Creates an empty upload. */
+  create(init: UploadInit): Promise<Upload>
+  /** Reads an upload's state. Throws `UploadNotFound`. */
+  get(id: string): Promise<Upload>
+  /** Appends a body at `offset` (the caller has checked it) and returns the new offset. Throws `UploadNotFound`. */
+  append(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<number>
+  /** Sets the length of an upload created with a deferred length. Throws `UploadNotFound`. */
+  declareLength?(id: string, length: number): Promise<Upload>
+  /** Removes an upload and its data. Throws `UploadNotFound`. */
+  terminate?(id: string): Promise<void>
+  /** Streams the bytes of an upload (the caller has checked it is complete). Throws `UploadNotFound`. */
+  read?(id: string, range?: ByteRange): Promise<Readable>
+}

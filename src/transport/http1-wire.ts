@@ -1,0 +1,57 @@
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import type { Wire } from './wire.js'
+
+// node:http has no public API for arbitrary 1xx responses. `_writeRaw` is what `writeEarlyHints`
+// uses: it writes before the final head and keeps order with pipelined responses, which writing
+// to the socket directly does not (NOTES.md section 7).
+interface RawWritable {
+  _writeRaw(data: string, encoding: 'latin1'): boolean
+}
+
+const INFORMATIONAL_REASONS: Record<number, string> = { 104: 'Upload Resumption Supported' }
+
+/** HTTP/1.1 specifics of an exchange. */
+export class Http1Wire implements Wire {
+  readonly httpVersion = '1.1' as const
+  readonly #request: IncomingMessage
+  readonly #response: ServerResponse
+
+  constructor(request: IncomingMessage, response: ServerResponse) {
+    this.#request = request
+    this.#response = response
+  }
+
+  get scheme(): 'http' | 'https' {
+    return (this.#request.socket as TLSSocket).encrypted === true ? 'https' : 'http'
+  }
+
+  get authority(): string | undefined {
+    return this.#request.headers.host
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#request.socket.remoteAddress
+  }
+
+  requestEnded(): boolean {
+    return this.#request.complete
+  }
+
+  sendInformational(status: number, headers: Record<string, string>): void {
+    if (this.#response.headersSent || this.#response.destroyed) return
+    const reason = INFORMATIONAL_REASONS[status] ?? STATUS_CODES[status] ?? 'Informational'
+    let head = `HTTP/1.1 ${status} ${reason}\r\n`
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
+    ;(this.#response as unknown as RawWritable)._writeRaw(`${head}\r\n`, 'latin1')
+  }
+
+  prepareForUnreadBody(headers: OutgoingHttpHeaders): void {
+    // Node would otherwise read and discard the rest of the body to keep the connection alive.
+    headers.connection = 'close'
+  }
+
+  discardUnreadBody(): void {
+    // `Connection: close` already makes node end the connection after the response.
+  }
+}

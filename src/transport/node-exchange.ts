@@ -1,0 +1,136 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { ClientGone } from '../core/stop-reasons.js'
+import type { Exchange, ResponseBody } from './exchange.js'
+import type { Wire, WireRequest, WireResponse } from './wire.js'
+
+/**
+ * An Exchange over node's compat request/response pair, the same for HTTP/1.1 and HTTP/2;
+ * what differs between the two lives in the Wire.
+ */
+export class NodeExchange implements Exchange {
+  readonly method: string
+  readonly path: string
+  readonly headers: IncomingHttpHeaders
+  readonly #request: WireRequest
+  readonly #response: WireResponse
+  readonly #wire: Wire
+  readonly #abort = new AbortController()
+  #continueRequested: boolean
+  #responded = false
+  #bytesReceived = 0
+
+  constructor(request: WireRequest, response: WireResponse, wire: Wire, options: { expectsContinue: boolean }) {
+    this.#request = request
+    this.#response = response
+    this.#wire = wire
+    this.#continueRequested = options.expectsContinue
+    this.method = request.method ?? 'GET'
+    const url = request.url ?? '/'
+    const query = url.indexOf('?')
+    this.path = query === -1 ? url : url.slice(0, query)
+    this.headers = withoutPseudoHeaders(request.headers)
+    response.once('close', () => {
+      if (!response.writableFinished) this.#abort.abort(new ClientGone())
+    })
+  }
+
+  get httpVersion(): '1.1' | '2' {
+    return this.#wire.httpVersion
+  }
+
+  get scheme(): 'http' | 'https' {
+    return this.#wire.scheme
+  }
+
+  get authority(): string | undefined {
+    return this.#wire.authority
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#wire.remoteAddress
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  get responded(): boolean {
+    return this.#responded
+  }
+
+  get body(): AsyncIterable<Uint8Array> {
+    if (this.#continueRequested) {
+      this.#continueRequested = false
+      this.#response.writeContinue()
+    }
+    return this.#counted()
+  }
+
+  /** Request body bytes read so far (for the request log). */
+  get bytesReceived(): number {
+    return this.#bytesReceived
+  }
+
+  async *#counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of this.#request as AsyncIterable<Buffer>) {
+      this.#bytesReceived += chunk.byteLength
+      yield chunk
+    }
+  }
+
+  /** Aborts the exchange's signal (used by the gateway on shutdown). */
+  abort(reason: Error): void {
+    this.#abort.abort(reason)
+  }
+
+  trailers(): Record<string, string> {
+    const result: Record<string, string> = {}
+    for (const [name, value] of Object.entries(this.#request.trailers ?? {})) {
+      if (value !== undefined) result[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    return result
+  }
+
+  sendInformational(status: number, headers: Record<string, string>): void {
+    if (this.#responded) return
+    this.#wire.sendInformational(status, headers)
+  }
+
+  async respond(status: number, headers: OutgoingHttpHeaders, body?: ResponseBody): Promise<void> {
+    if (this.#responded) return
+    this.#responded = true
+    const response = this.#response
+    if (response.destroyed) return
+    const unreadBody = !this.#wire.requestEnded()
+    // A client that asked for 100-continue and was answered without it must not send its body.
+    if (unreadBody) this.#wire.prepareForUnreadBody(headers)
+    const finished = new Promise<void>((resolve) => {
+      response.once('close', resolve)
+      response.once('finish', resolve)
+    })
+    if (body instanceof Readable) {
+      response.writeHead(status, headers)
+      await pipeline(body, response).catch(() => response.destroy())
+    } else {
+      if (body !== undefined) headers['content-length'] = Buffer.byteLength(body)
+      // An empty answer says so, rather than going chunked (HEAD and 204/304 carry no length of their own).
+      else if (this.method !== 'HEAD' && status !== 204 && status !== 304 && headers['content-length'] === undefined) {
+        headers['content-length'] = 0
+      }
+      response.writeHead(status, headers)
+      response.end(body)
+    }
+    await finished
+    if (unreadBody && !this.#wire.requestEnded()) this.#wire.discardUnreadBody()
+  }
+}
+
+function withoutPseudoHeaders(headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
+  const result: IncomingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(':')) result[name] = value as string
+  }
+  return result
+}

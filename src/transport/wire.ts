@@ -1,0 +1,36 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { Readable, Writable } from 'node:stream'
+
+/** The compat request shape node:http and node:http2 share, as far as the transport uses it. */
+export interface WireRequest extends Readable {
+  readonly method?: string
+  readonly url?: string
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly trailers: Record<string, string | string[] | undefined>
+  readonly complete: boolean
+}
+
+/** The compat response shape node:http and node:http2 share, as far as the transport uses it. */
+export interface WireResponse extends Writable {
+  readonly headersSent: boolean
+  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown
+  writeContinue(): void
+}
+
+/**
+ * What differs between HTTP/1.1 and HTTP/2 for one exchange: a small shape with one
+ * implementation per version (http1-wire.ts, http2-wire.ts), picked once per request.
+ */
+export interface Wire {
+  readonly httpVersion: '1.1' | '2'
+  readonly scheme: 'http' | 'https'
+  readonly authority: string | undefined
+  readonly remoteAddress: string | undefined
+  /** True when the request has no content or all of it has been received. */
+  requestEnded(): boolean
+  sendInformational(status: number, headers: Record<string, string>): void
+  /** Called before the final response when the request body was not read to its end. */
+  prepareForUnreadBody(headers: OutgoingHttpHeaders): void
+  /** Called after the final response when the request body was not read to its end. */
+  discardUnreadBody(): void
+}
