@@ -27,6 +27,7 @@ import { summarize } from './stats.js';
  *
  * @typedef {object} ScenarioResult
  * @property {number} id
+ * @property {string} short
  * @property {string} title
  * @property {boolean} h2
  * @property {Column[]} columns
@@ -58,6 +59,7 @@ export async function runScenario(scenario, ctx, { columns, log }) {
   }
   return {
     id: scenario.id,
+    short: scenario.short,
     title: scenario.title(ctx.cfg),
     h2: scenario.h2,
     columns: cols,

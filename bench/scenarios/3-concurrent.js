@@ -17,6 +17,7 @@ const timeoutMs = (cfg) => 60_000 + ((cfg.concurrent.count * cfg.concurrent.size
 /** @type {import('./types.js').Scenario} */
 export default {
   id: 3,
+  short: 'concurrent',
   title: (cfg) => `${cfg.concurrent.count} concurrent uploads of ${formatBytes(cfg.concurrent.size)}, HTTP/1.1`,
   columns: ['gateway', 'peer', 'limit', 'net'],
   h2: false,

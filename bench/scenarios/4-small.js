@@ -28,6 +28,7 @@ const bodyOf = (cfg, i) => /** @type {Buffer} */ (pool).subarray(i * cfg.small.s
 /** @type {import('./types.js').Scenario} */
 export default {
   id: 4,
+  short: 'small uploads',
   title: (cfg) => `${cfg.small.count} uploads of ${cfg.small.size / 1024} KiB (creation-with-upload), ${cfg.small.concurrency} at a time`,
   columns: ['gateway', 'peer', 'limit', 'net'],
   h2: false,

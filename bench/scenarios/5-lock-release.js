@@ -98,6 +98,7 @@ let chunk = null;
 /** @type {import('./types.js').Scenario} */
 export default {
   id: 5,
+  short: 'lock release',
   title: (cfg) => `lock release: HEAD during a stalled PATCH (${cfg.lock.trials} trials)`,
   columns: ['gateway', 'peer'],
   h2: false,

@@ -15,6 +15,7 @@ import { verifyUpload } from '../lib/verify.js';
 /** @type {import('./types.js').Scenario} */
 export default {
   id: 6,
+  short: 'tus-js-client',
   title: (cfg) => `tus-js-client, ${formatBytes(cfg.client.size)} in ${formatBytes(cfg.client.chunkSize)} chunks`,
   columns: ['gateway', 'peer'],
   h2: false,

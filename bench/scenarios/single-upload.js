@@ -30,6 +30,7 @@ export function singleUpload({ id, h2 }) {
   const timeoutMs = (cfg) => 60_000 + (cfg.single.size / MiB) * 200; // floor of 5 MiB/s
   return {
     id,
+    short: h2 ? 'single PATCH h2c' : 'single PATCH h1',
     title: (cfg) => `${formatBytes(cfg.single.size)} in one PATCH, ${h2 ? 'h2c' : 'HTTP/1.1'} (curl -T)`,
     columns: ['gateway', 'peer', 'limit', 'net'],
     h2,

@@ -23,6 +23,7 @@
  *
  * @typedef {object} Scenario
  * @property {number} id
+ * @property {string} short         a few words for the table
  * @property {(cfg: Config) => string} title
  * @property {Column[]} columns       which contenders take part, in run order
  * @property {boolean} h2             clients speak h2c (prior knowledge)
