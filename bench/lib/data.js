@@ -44,7 +44,7 @@ async function writeRandomFile(file, size) {
     const buf = randomBytes(n);
     hash.update(buf);
     left -= n;
-    if (!out.write(buf)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(buf)) await new Promise((resolve) => out.once('drain', () => resolve(undefined)));
   }
   out.end();
   await finished(out);

@@ -19,13 +19,12 @@
 /**
  * @param {Summary | null | undefined} s
  * @param {number} digits
- * @param {string} [suffix]
  */
-function cell(s, digits, suffix = '') {
+function cell(s, digits) {
   if (!s) return null;
   const f = (/** @type {number} */ v) => v.toFixed(digits);
-  if (s.n === 1 || f(s.min) === f(s.max)) return `${f(s.median)}${suffix}`;
-  return `${f(s.median)}${suffix} (${f(s.min)}-${f(s.max)})`;
+  if (s.n === 1 || f(s.min) === f(s.max)) return f(s.median);
+  return `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
 }
 
 /**
@@ -41,8 +40,16 @@ function missing(sc, col) {
   return 'n/a';
 }
 
-/** @param {number} d */
-const ratioDigits = (d) => Math.max(2, d);
+/**
+ * Like cell(), for ratios: two decimals, or two significant digits below 0.1.
+ * @param {Summary | null | undefined} s
+ */
+function ratioCell(s) {
+  if (!s) return null;
+  const f = (/** @type {number} */ v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
+  if (s.n === 1 || f(s.min) === f(s.max)) return `${f(s.median)}x`;
+  return `${f(s.median)}x (${f(s.min)}-${f(s.max)})`;
+}
 
 /**
  * @param {ScenarioResult[]} results
@@ -55,16 +62,16 @@ export function renderTable(results) {
   for (const sc of results) {
     sc.metrics.forEach((m, i) => {
       const v = (/** @type {string} */ col) => cell(sc.values[col]?.[m.key], m.digits) ?? missing(sc, col);
-      const ratioCell = (/** @type {'peer' | 'limit'} */ vs) => {
+      const ratio = (/** @type {'peer' | 'limit'} */ vs) => {
         if (m.ratio === false) return '';
-        return cell(sc.ratios[vs]?.[m.key], ratioDigits(0), 'x') ?? 'n/a';
+        return ratioCell(sc.ratios[vs]?.[m.key]) ?? 'n/a';
       };
       const arrow = m.ratio === false ? '' : m.better === 'higher' ? ' ↑' : ' ↓';
       rows.push([
         i === 0 ? `${sc.id} ${sc.short}` : '',
         m.label + arrow,
         v('gateway'), v('peer'), v('limit'),
-        ratioCell('peer'), ratioCell('limit'),
+        ratio('peer'), ratio('limit'),
         v('net'),
       ]);
     });

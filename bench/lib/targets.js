@@ -33,7 +33,7 @@ const value = (r, id, col, metric) => r.get(id)?.values[col]?.[metric] ?? null;
  * @param {string} [context]
  * @returns {Verdict}
  */
-const verdict = (v, ok, shown, context) => ({ value: v, shown, met: v === null ? null : ok(v), context });
+const verdict = (v, ok, shown, context) => ({ value: v, shown: v === null ? 'n/a' : shown, met: v === null ? null : ok(v), context });
 
 /** @type {Target[]} */
 export const TARGETS = [

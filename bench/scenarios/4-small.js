@@ -22,7 +22,7 @@ import { verifyMany } from '../lib/verify.js';
 /** @type {Buffer | null} random bytes for all bodies, made once per session */
 let pool = null;
 
-/** @param {import('./types.js').Config} cfg */
+/** @param {import('./types.js').Config} cfg @param {number} i */
 const bodyOf = (cfg, i) => /** @type {Buffer} */ (pool).subarray(i * cfg.small.size, (i + 1) * cfg.small.size);
 
 /** @type {import('./types.js').Scenario} */

@@ -58,6 +58,7 @@ function onRequest(req, res) {
   let received = 0;
   req.on('data', (/** @type {Buffer} */ chunk) => { received += chunk.length; });
   const name = method === 'POST' ? randomBytes(16).toString('hex') : path.basename(new URL(req.url, 'http://x').pathname);
+  /** @type {Record<string, string>} */
   const extra = method === 'POST' ? { location: `/${name}` } : {};
   if (values.discard) {
     req.on('end', () => answer(res, 204, { 'bench-received': String(received), ...extra }));

@@ -38,7 +38,10 @@ const tus = new Server({
   datastore: new FileStore({ directory: values.dir }),
 });
 
-/** @param {import('node:http').IncomingMessage | import('node:http2').Http2ServerRequest} req @param {any} res */
+/**
+ * @param {any} req  node:http IncomingMessage or node:http2 Http2ServerRequest (srvx reads both)
+ * @param {any} res
+ */
 const onRequest = (req, res) => {
   tus.handle(req, res).catch((err) => {
     console.error('peer: handler error', err);

@@ -15,6 +15,7 @@ import {
   UploadIncomplete,
   UploadInterrupted,
 } from './errors.js'
+import { checked, type BodyCheck } from './body-check.js'
 import { GuardedBody, type BodyStop } from './guarded-body.js'
 import type { LifecycleListener } from './lifecycle.js'
 import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
@@ -45,6 +46,10 @@ export interface CreateCommand {
   readonly body?: AsyncIterable<Uint8Array>
   /** The body's announced size, if known: a body that cannot fit is refused before it is read. */
   readonly bodySize?: number
+  /** Checks over the body's bytes (checksums, digests); see AppendCommand. */
+  readonly checks?: readonly BodyCheck[]
+  /** The body is the last of the upload; see AppendCommand. */
+  readonly complete?: boolean
 }
 
 export interface AppendCommand {
@@ -54,6 +59,16 @@ export interface AppendCommand {
   readonly body: AsyncIterable<Uint8Array>
   /** The body's announced size, if known: a body that cannot fit is refused before it is read. */
   readonly bodySize?: number
+  /**
+   * Checks over this body's bytes. The body then counts all or nothing: if it stops early or a check
+   * fails, the upload is cut back to where the request started. Needs a store that can truncate.
+   */
+  readonly checks?: readonly BodyCheck[]
+  /**
+   * The client says this body ends the upload: once it is fully received, the length becomes the
+   * offset reached (or must equal the known length: LengthMismatch otherwise).
+   */
+  readonly complete?: boolean
 }
 
 export interface ReadResult {
@@ -95,7 +110,8 @@ export class UploadService {
     this.#emit({ type: 'created', upload: created })
     if (command.length === 0) this.#emit({ type: 'finished', upload: created })
     if (command.body === undefined) return created
-    return this.append(created.id, { offset: 0, body: command.body, bodySize: command.bodySize }, context)
+    const { body, bodySize, checks, complete } = command
+    return this.append(created.id, { offset: 0, body, bodySize, checks, complete }, context)
   }
 
   /**
@@ -115,21 +131,34 @@ export class UploadService {
       if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
         throw this.#stopError({ kind: 'limit' }, upload)
       }
+      const checks = command.checks ?? []
+      const { store } = this.#options
+      if (checks.length > 0 && store.truncate === undefined) throw new NotSupported('checksums')
       const body = new GuardedBody(command.body, {
         limit,
         signal: AbortSignal.any([context.signal, release.signal]),
         idleTimeoutMs: this.#options.networkTimeoutMs,
       })
-      const offset = await this.#options.store.append(id, upload.offset, body)
       const before = upload
-      upload = { ...upload, offset }
-      const received = offset - before.offset
-      if (received > 0) this.#emit({ type: 'received', upload, bytes: received })
+      const offset = await store.append(id, before.offset, checks.length > 0 ? checked(body, checks) : body)
+      upload = { ...before, offset }
       if (body.stop !== undefined) {
+        // A checked body counts all or nothing: a part of it cannot be verified.
+        if (checks.length > 0) upload = await this.#rollBack(before, offset)
         const error = this.#stopError(body.stop, upload)
-        this.#emit({ type: 'interrupted', upload, bytes: received, reason: error.code })
+        this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
         throw error
       }
+      if (checks.length > 0) {
+        try {
+          for (const check of checks) await check.verify()
+        } catch (error) {
+          await this.#rollBack(before, offset)
+          throw error
+        }
+      }
+      if (command.complete === true) upload = await this.#declareLength(upload, upload.offset)
+      if (upload.offset > before.offset) this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
       if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
       return upload
     } finally {
@@ -190,6 +219,13 @@ export class UploadService {
     const { store } = this.#options
     if (store.declareLength === undefined) throw new NotSupported('deferred lengths')
     return store.declareLength(upload.id, length)
+  }
+
+  /** Discards what a request appended: the upload goes back to its state before the request. */
+  async #rollBack(before: Upload, reached: number): Promise<Upload> {
+    const { store } = this.#options
+    if (reached > before.offset) await store.truncate?.(before.id, before.offset)
+    return before
   }
 
   #appendLimit(upload: Upload): number | undefined {

@@ -156,6 +156,19 @@ export function runStoreSuite(name: string, options: StoreSuiteOptions): void {
       expect((await store.get(other)).offset).toBe(0)
     })
 
+    test('truncates an upload back to an earlier offset, and appends go on from there', async ({ skip: skipTest }) => {
+      skipTest(!store.capabilities.truncate, 'the store does not truncate')
+      const truncate = required(store.truncate, 'truncate').bind(store)
+      const id = newUploadId()
+      await store.create({ id, length: 6, metadata: {} })
+      await store.append(id, 0, body('abcXYZ'))
+      await truncate(id, 3)
+      expect((await store.get(id)).offset).toBe(3)
+      expect(await store.append(id, 3, body('def'))).toBe(6)
+      await expectContent(id, 'abcdef')
+      await expect(truncate(newUploadId(), 0)).rejects.toBeInstanceOf(UploadNotFound)
+    })
+
     test('reads the whole upload and ranges of it, empty ones included', async ({ skip: skipTest }) => {
       skipTest(!store.capabilities.read, 'the store does not read')
       const text = 'The quick brown fox jumps over the lazy dog'

@@ -6,6 +6,8 @@ export interface StoreCapabilities {
   readonly terminate: boolean
   readonly deferLength: boolean
   readonly read: boolean
+  /** The store can cut an upload back to an earlier offset (needed to discard a chunk whose checksum fails). */
+  readonly truncate: boolean
 }
 
 /** A byte range of a finished upload: `start` inclusive, `end` exclusive. */
@@ -34,6 +36,8 @@ export interface Store {
   declareLength?(id: string, length: number): Promise<Upload>
   /** Removes an upload and its data. Throws `UploadNotFound`. */
   terminate?(id: string): Promise<void>
+  /** Cuts an upload back to `offset` bytes (discarding a rejected chunk). Throws `UploadNotFound`. */
+  truncate?(id: string, offset: number): Promise<void>
   /** Streams the bytes of an upload (the caller has checked it is complete). Throws `UploadNotFound`. */
   read?(id: string, range?: ByteRange): Promise<Readable>
 }

@@ -1,5 +1,5 @@
 import { createWriteStream, createReadStream } from 'node:fs'
-import { mkdir, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -31,7 +31,7 @@ const WRITE_HIGH_WATER_MARK = 1024 * 1024
  * `x.info`) are reported as `UploadNotFound` without touching the disk.
  */
 export class FileStore implements Store {
-  readonly capabilities: StoreCapabilities = { terminate: true, deferLength: true, read: true }
+  readonly capabilities: StoreCapabilities = { terminate: true, deferLength: true, read: true, truncate: true }
   /** The absolute path of the upload directory. */
   readonly directory: string
   readonly #fsync: boolean
@@ -130,6 +130,25 @@ export class FileStore implements Store {
     const info = withLength(await this.#readInfo(id, paths.info), length)
     await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
     return uploadFromInfo(id, info, await this.#dataSize(id, paths.data), paths.info)
+  }
+
+  /**
+   * Cuts the data file back to `offset` bytes (and flushes, with `fsync`).
+   * Throws `UploadNotFound`, or `RangeError` if `offset` is beyond the stored bytes.
+   */
+  async truncate(id: string, offset: number): Promise<void> {
+    const paths = this.#paths(id)
+    const size = await this.#dataSize(id, paths.data)
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && offset <= size)) {
+      throw new RangeError(`cannot truncate to ${offset}: ${size} bytes are stored`)
+    }
+    const handle = await open(paths.data, 'r+')
+    try {
+      await handle.truncate(offset)
+      if (this.#fsync) await handle.datasync()
+    } finally {
+      await handle.close()
+    }
   }
 
   /** Removes `.info`, then the data file. Throws `UploadNotFound` if there is no `.info`. */
