@@ -19,7 +19,10 @@ import { cpuSeconds, peakRssBytes } from './proc.js';
 
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PROJECT_DIR = path.resolve(BENCH_DIR, '..');
-export const GATEWAY_MAIN = path.join(PROJECT_DIR, 'dist', 'cli', 'main.js');
+/** The gateway's entry point; BENCH_GATEWAY_MAIN may point at another build. */
+export const GATEWAY_MAIN = process.env.BENCH_GATEWAY_MAIN
+  ? path.resolve(process.env.BENCH_GATEWAY_MAIN)
+  : path.join(PROJECT_DIR, 'dist', 'cli', 'main.js');
 
 const READY_RE = /listening on (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 15_000;
@@ -88,7 +91,10 @@ let gatewayUnavailable = null;
 /** @returns {string | null} the reason the gateway is unavailable, or null */
 export function gatewayProblem() {
   if (gatewayUnavailable) return gatewayUnavailable;
-  if (!existsSync(GATEWAY_MAIN)) return `${path.relative(PROJECT_DIR, GATEWAY_MAIN)} not found (run npm run build)`;
+  if (!existsSync(GATEWAY_MAIN)) {
+    const rel = path.relative(PROJECT_DIR, GATEWAY_MAIN);
+    return `${rel.startsWith('..') ? GATEWAY_MAIN : rel} not found (run npm run build)`;
+  }
   return null;
 }
 

@@ -15,6 +15,8 @@ import http2 from 'node:http2';
 import { request } from 'undici';
 
 export const TUS = { 'tus-resumable': '1.0.0' };
+/** Bound of the harness's own small requests (creation etc.). */
+export const REQUEST_TIMEOUT_MS = 15_000;
 export const OCTETS = { 'content-type': 'application/offset+octet-stream' };
 
 /**
@@ -47,6 +49,10 @@ export function h2Request(session, url, { method, headers = {}, body }) {
     let status = 0;
     stream.on('response', (h) => { status = Number(h[':status']); got = /** @type {any} */ (h); });
     stream.on('error', reject);
+    stream.setTimeout(REQUEST_TIMEOUT_MS, () => {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      reject(new Error(`${method} ${url}: no answer within ${REQUEST_TIMEOUT_MS} ms`));
+    });
     stream.on('end', () => resolve({ status, headers: got }));
     stream.resume();
     if (body) stream.end(body);
@@ -61,8 +67,9 @@ export function h2Request(session, url, { method, headers = {}, body }) {
 export function h2Connect(url) {
   return new Promise((resolve, reject) => {
     const session = http2.connect(new URL(url).origin);
-    session.once('connect', () => resolve(session));
-    session.once('error', reject);
+    const timer = setTimeout(() => { session.destroy(); reject(new Error(`h2c connect ${url}: timed out`)); }, REQUEST_TIMEOUT_MS);
+    session.once('connect', () => { clearTimeout(timer); resolve(session); });
+    session.once('error', (err) => { clearTimeout(timer); reject(err); });
   });
 }
 
@@ -73,7 +80,10 @@ export function h2Connect(url) {
  * @returns {Promise<Answer>}
  */
 export async function h1Request(url, { method, headers = {}, body, dispatcher }) {
-  const res = await request(url, { method: /** @type {any} */ (method), headers, body, dispatcher });
+  const res = await request(url, {
+    method: /** @type {any} */ (method), headers, body, dispatcher,
+    headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
   await res.body.dump();
   return { status: res.statusCode, headers: res.headers };
 }

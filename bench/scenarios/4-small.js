@@ -45,7 +45,7 @@ export default {
     const { count, size, concurrency } = cfg.small;
     pool ??= randomBytes(count * size);
     const base = new URL(inst.base);
-    const client = new Pool(base.origin, { connections: concurrency, pipelining: 1 });
+    const client = new Pool(base.origin, { connections: concurrency, pipelining: 1, headersTimeout: 15_000, bodyTimeout: 15_000 });
     const tus = inst.spec.protocol === 'tus';
     const headers = tus ? { ...TUS, ...OCTETS, 'upload-length': String(size) } : { ...OCTETS };
     /** @type {number[]} */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS } from '../observe/logger.js'
-import { parseBasePath, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -36,7 +36,11 @@ export function buildCommand(version: string): Command {
     .addOption(option('--upload-dir <dir>', 'directory of the file store (created if missing)', 'UPLOAD_DIR').default('./data'))
     .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
     .addOption(
-      option('--behind-proxy', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY').default(false),
+      // An optional value, so that the environment variable can say false too (`RESUMABLE_GATEWAY_BEHIND_PROXY=false`).
+      option('--behind-proxy [boolean]', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY')
+        .default(false)
+        .preset(true)
+        .argParser(parseBoolean),
     )
     .addOption(
       option('--network-timeout <duration>', 'stop a request body that sends nothing this long, keeping its bytes', 'NETWORK_TIMEOUT')
@@ -65,5 +69,5 @@ export function buildCommand(version: string): Command {
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
     )
-    .showHelpAfterError()
+    .showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

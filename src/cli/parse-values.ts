@@ -58,3 +58,13 @@ export function parseBasePath(value: string): string {
   if (!/^\/?[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value)) throw new InvalidArgumentError('expected a URL path such as /files/')
   return value
 }
+
+/** `true`/`false` and their usual spellings (`1`, `yes`, `on` / `0`, `no`, `off`), for flags also set by environment variables. */
+export function parseBoolean(value: string | boolean): boolean {
+  // commander passes the preset (true) itself when the flag is given without a value.
+  if (typeof value === 'boolean') return value
+  const normalized = value.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(normalized)) return false
+  throw new InvalidArgumentError('expected true or false')
+}

@@ -49,8 +49,14 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const { limit, signal, idleTimeoutMs } = this.#options
     const iterator = this.#source[Symbol.asyncIterator]()
-    let interrupt!: (stop: BodyStop) => void
-    const interrupted = new Promise<BodyStop>((resolve) => (interrupt = resolve))
+    // Each read races its own promise: racing every read against one long-lived "interrupted" promise
+    // would hang a reaction on it per read, and with it every chunk, until the body ends.
+    let stopped: BodyStop | undefined
+    let settleRead: (stop: BodyStop) => void = () => {}
+    const interrupt = (stop: BodyStop): void => {
+      stopped ??= stop
+      settleRead(stop)
+    }
     const onAbort = (): void => interrupt({ kind: 'aborted', reason: signal.reason })
     signal.addEventListener('abort', onAbort, { once: true })
     // The idle clock runs only while waiting for the source, not while the consumer writes.
@@ -69,7 +75,12 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
         waiting = true
         idleTimer?.refresh()
         try {
-          next = await Promise.race([iterator.next(), interrupted])
+          next =
+            stopped ??
+            (await new Promise<IteratorResult<Uint8Array> | BodyStop>((resolve, reject) => {
+              settleRead = resolve
+              iterator.next().then(resolve, reject)
+            }))
         } catch (error) {
           this.#stop = { kind: 'failed', error }
           return
