@@ -124,8 +124,9 @@ export class UploadService {
     const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
     try {
       let upload = await this.#options.store.get(id)
-      if (command.length !== undefined) upload = await this.#declareLength(upload, command.length)
+      // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
       if (command.offset !== upload.offset) throw new OffsetMismatch(upload.offset, command.offset)
+      if (command.length !== undefined) upload = await this.#declareLength(upload, command.length)
       const limit = this.#appendLimit(upload)
       // A body announced too large is refused before it is read (the client need not send it).
       if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
