@@ -24,6 +24,27 @@ import { TARGETS, judgeTargets } from './lib/targets.js';
 import { createWorkspace } from './lib/workspace.js';
 import { SCENARIOS } from './scenarios/index.js';
 
+/**
+ * Rough duration: the scenarios' own guesses per run, plus generating the
+ * random data (~400 MiB/s).
+ * @param {import('./scenarios/types.js').Scenario[]} scenarios
+ * @param {import('./lib/config.js').Config} cfg
+ * @param {string[]} columns
+ */
+function estimateSeconds(scenarios, cfg, columns) {
+  const runs = scenarios.reduce(
+    (sum, s) => sum + cfg.rounds * s.columns.filter((c) => columns.includes(c)).reduce((a, c) => a + s.estimateSeconds(cfg, c), 0),
+    0,
+  );
+  const ids = new Set(scenarios.map((s) => s.id));
+  const sizes = new Set();
+  if (ids.has(1) || ids.has(2)) sizes.add(cfg.single.size);
+  if (ids.has(3)) sizes.add(cfg.concurrent.size);
+  if (ids.has(6)) sizes.add(cfg.client.size);
+  const bytes = [...sizes].reduce((a, b) => a + b, 0);
+  return runs + bytes / (400 * 1024 * 1024);
+}
+
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 /** @param {string} line */
@@ -49,13 +70,10 @@ async function main() {
   const ctx = { cfg, ws };
 
   const problem = gatewayProblem();
-  const estimate = scenarios.reduce(
-    (sum, s) => sum + cfg.rounds * s.columns.filter((c) => opts.contenders.includes(c)).reduce((a, c) => a + s.estimateSeconds(cfg, c), 0),
-    0,
-  );
+  const estimate = estimateSeconds(scenarios, cfg, opts.contenders);
   log(`resumable-gateway bench: ${opts.quick ? 'quick' : 'full'} run, ${cfg.rounds} round(s), scenarios ${scenarios.map((s) => s.id).join(',')}`);
   log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, scratch ${ws.root}`);
-  log(`estimated duration: ~${formatDuration(estimate)} (rough: assumes ~250 MiB/s uploads and ~3 s per peer lock trial)`);
+  log(`estimated duration: ~${formatDuration(estimate)} (rough: assumes ~400 MiB/s uploads and ~3 s per peer lock trial)`);
   log('each run starts a fresh server process (peak RSS = VmHWM, which cannot be reset)');
   if (problem) log(`gateway: unavailable, its columns will read "skipped": ${problem}`);
 
@@ -63,7 +81,7 @@ async function main() {
   const results = [];
   for (const s of scenarios) {
     log(`\nscenario ${s.id}: ${s.title(cfg)}`);
-    results.push(await runScenario(s, ctx, { columns: opts.contenders, log }));
+    results.push(await runScenario(s, ctx, { columns: opts.contenders, limitFsync: opts.limitFsync, log }));
   }
 
   const byId = new Map(results.map((r) => [r.id, r]));
@@ -77,7 +95,7 @@ async function main() {
   out.push('');
   out.push(renderTable(results));
   out.push('');
-  out.push('net = limit server with the body discarded (network limit); limit = body piped to a file.');
+  out.push(`net = limit server with the body discarded (network limit); limit = body piped to a file${opts.limitFsync ? ', fsynced before the 204 (--limit-fsync)' : ' (no fsync)'}.`);
   for (const r of results) if (r.note) out.push(r.note);
   const gwProblem = gatewayProblem();
   if (gwProblem) out.push(`gateway: ${gwProblem}`);

@@ -5,6 +5,7 @@
  *   --only 1,3,5       run only these scenarios
  *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
  *   --contenders a,b   only these columns: gateway, peer, limit, net (debugging aid)
+ *   --limit-fsync      the limit server fsyncs each file before answering
  *   --help
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ export const COLUMNS = /** @type {const} */ (['gateway', 'peer', 'limit', 'net']
  * @property {number[] | null} only       scenario numbers, or null for all
  * @property {number | null} rounds       explicit rounds, or null for the default
  * @property {string[]} contenders        enabled columns
+ * @property {boolean} limitFsync         limit column fsyncs each file
  */
 
 /**
@@ -31,6 +33,7 @@ export function parseOptions(argv) {
       only: { type: 'string' },
       rounds: { type: 'string' },
       contenders: { type: 'string' },
+      'limit-fsync': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -45,13 +48,15 @@ export function parseOptions(argv) {
   for (const c of contenders) {
     if (!COLUMNS.includes(/** @type {any} */ (c))) throw new Error(`--contenders: unknown column ${c}`);
   }
-  return { quick: values.quick, only, rounds, contenders, help: values.help };
+  return { quick: values.quick, only, rounds, contenders, limitFsync: values['limit-fsync'], help: values.help };
 }
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net]
+export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net] [--limit-fsync]
 
   --quick       smoke run: 1 round and small sizes (about two minutes)
   --only        comma-separated scenario numbers (1-6)
   --rounds      interleaved rounds per scenario (default 3; 1 with --quick)
   --contenders  restrict the columns that run (for debugging the harness)
+  --limit-fsync the limit server fsyncs every file before its 204 (like-for-like
+                with a server that syncs uploads; the gateway's file store does)
 `;

@@ -5,10 +5,10 @@
  * limit). The x axis is the gateway's *advantage* on a log scale: the ratio
  * gateway/x for higher-is-better metrics, its inverse for lower-is-better
  * ones, so right of the 1x line always means "gateway better" (green) and
- * left means "gateway worse" (red). The dot is the median of the per-round
- * ratios, the bar their min-max; the text on the right is the ratio as in
- * the table. Dashed orange ticks mark the issue's ratio targets; the other
- * targets are listed below the plot.
+ * left means "gateway worse" (red); within 2% of 1x is grey. The dot is the
+ * median of the per-round ratios, the bar their min-max; the text on the
+ * right is the ratio as in the table. Dashed orange ticks mark the issue's
+ * ratio targets; the other targets are listed below the plot.
  */
 
 /**
@@ -79,7 +79,7 @@ export function renderChart(results, judged, { subtitle, targets }) {
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="16" y="24" font-size="16" font-weight="bold">resumable-gateway benchmark: gateway advantage over peer and limit</text>`);
   out.push(`<text x="16" y="44" fill="#555">${esc(subtitle)}</text>`);
-  out.push(`<text x="16" y="62" fill="#555">x = gateway/other for ↑ (higher is better) metrics, other/gateway for ↓ ones: right of 1x = gateway better (green), left = worse (red).</text>`);
+  out.push(`<text x="16" y="62" fill="#555">x = gateway/other for ↑ (higher is better) metrics, other/gateway for ↓ ones: right of 1x = gateway better (green), left = worse (red), within 2% = grey.</text>`);
   out.push(`<text x="16" y="78" fill="#555">dot = median of the per-round ratios, bar = their min-max; ● vs peer, ■ vs limit; orange dashes = targets; ▶/◀ = off the scale.</text>`);
 
   // grid and axis labels
@@ -101,8 +101,8 @@ export function renderChart(results, judged, { subtitle, targets }) {
     if (i % 2 === 0) out.push(`<rect x="8" y="${top + i * rowH}" width="${W - 16}" height="${rowH}" fill="#f6f6f6"/>`);
     out.push(`<text x="16" y="${cy + 4}">${esc(r.label)}</text>`);
     out.push(`<text x="${left - 8}" y="${cy + 4}" text-anchor="end" fill="#555">vs ${r.vs}</text>`);
-    const good = r.adv.median >= 1;
-    const color = good ? '#2a9d4a' : '#d04a3a';
+    // within 2% of 1x is a tie (grey)
+    const color = Math.abs(Math.log2(r.adv.median)) < Math.log2(1.02) ? '#888888' : r.adv.median > 1 ? '#2a9d4a' : '#d04a3a';
     out.push(`<line x1="${num(x(r.adv.min))}" y1="${cy}" x2="${num(x(r.adv.max))}" y2="${cy}" stroke="${color}" stroke-width="3" stroke-linecap="round" opacity="0.55"/>`);
     const mx = x(r.adv.median);
     const off = beyond(r.adv.median);

@@ -42,10 +42,10 @@ const START_TIMEOUT_MS = 15_000;
 /**
  * The contender of one column, for HTTP/1.1 or h2c clients.
  * @param {Column} column
- * @param {{ h2: boolean }} opts
+ * @param {{ h2: boolean, limitFsync?: boolean }} opts
  * @returns {ContenderSpec}
  */
-export function contender(column, { h2 }) {
+export function contender(column, { h2, limitFsync = false }) {
   const proto = h2 ? 'h2c' : 'h1';
   switch (column) {
     case 'gateway':
@@ -67,13 +67,17 @@ export function contender(column, { h2 }) {
     case 'limit':
     case 'net':
       return {
-        column, id: `${column === 'net' ? 'limit-discard' : 'limit-file'}-${proto}`, protocol: 'raw', h2,
+        column,
+        id: `${column === 'net' ? 'limit-discard' : limitFsync ? 'limit-fsync' : 'limit-file'}-${proto}`,
+        protocol: 'raw',
+        h2,
         stores: column === 'limit',
         command: (dir) => ({
           cwd: PROJECT_DIR,
           args: [
             path.join(BENCH_DIR, 'servers', 'limit.js'), '--dir', dir,
             ...(h2 ? ['--h2'] : []), ...(column === 'net' ? ['--discard'] : []),
+            ...(column === 'limit' && limitFsync ? ['--fsync'] : []),
           ],
         }),
       };

@@ -34,6 +34,8 @@ export async function curlUpload({ uploads, h2, timeoutMs }) {
     '-H', 'Upload-Offset: 0',
     '-H', 'Content-Type: application/offset+octet-stream',
     '--max-time', String(Math.ceil(timeoutMs / 1000)),
+    // a transfer that stalls (below 1 KiB/s for 30 s, answer included) fails
+    '--speed-limit', '1024', '--speed-time', '30',
     '-w', FORMAT,
   ];
   if (h2) args.push('--http2-prior-knowledge');

@@ -41,17 +41,17 @@ import { summarize } from './stats.js';
 /**
  * @param {Scenario} scenario
  * @param {Context} ctx
- * @param {{ columns: string[], log: (line: string) => void }} opts
+ * @param {{ columns: string[], limitFsync: boolean, log: (line: string) => void }} opts
  * @returns {Promise<ScenarioResult>}
  */
-export async function runScenario(scenario, ctx, { columns, log }) {
+export async function runScenario(scenario, ctx, { columns, limitFsync, log }) {
   const cols = scenario.columns.filter((c) => columns.includes(c));
   await scenario.prepare?.(ctx);
   /** @type {Run[]} */
   const runs = [];
   for (let round = 1; round <= ctx.cfg.rounds; round++) {
     for (const column of cols) {
-      const spec = contender(column, { h2: scenario.h2 });
+      const spec = contender(column, { h2: scenario.h2, limitFsync });
       const run = await runOnce(scenario, spec, ctx, round);
       runs.push(run);
       log(`  [${scenario.id}] round ${round}/${ctx.cfg.rounds} ${spec.id.padEnd(18)} ${describe(scenario, run)}`);

@@ -26,7 +26,7 @@ export default {
   timeoutMs,
   estimateSeconds: (cfg) => {
     const total = cfg.concurrent.count * cfg.concurrent.size;
-    return 1.5 + total / (250 * MiB) + total / (600 * MiB);
+    return 0.6 + total / (400 * MiB) + total / (800 * MiB);
   },
   async run(inst, { cfg, ws }) {
     const { count, size } = cfg.concurrent;

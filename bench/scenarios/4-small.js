@@ -40,7 +40,7 @@ export default {
   ],
   prepare: async ({ cfg }) => { pool ??= randomBytes(cfg.small.count * cfg.small.size); },
   timeoutMs: (cfg) => 60_000 + cfg.small.count * 50,
-  estimateSeconds: (cfg) => 1.5 + cfg.small.count / 800,
+  estimateSeconds: (cfg) => 0.6 + cfg.small.count / 800,
   async run(inst, { cfg }) {
     const { count, size, concurrency } = cfg.small;
     pool ??= randomBytes(count * size);

@@ -111,7 +111,7 @@ export default {
   ],
   prepare: async ({ cfg }) => { chunk ??= randomBytes(cfg.lock.sent); },
   timeoutMs: (cfg) => 30_000 + cfg.lock.trials * (cfg.lock.timeoutMs + cfg.lock.stallMs + 1000),
-  estimateSeconds: (cfg, column) => 1.5 + cfg.lock.trials * (cfg.lock.stallMs / 1000 + (column === 'peer' ? 3.2 : 0.1)),
+  estimateSeconds: (cfg, column) => 0.6 + cfg.lock.trials * (cfg.lock.stallMs / 1000 + (column === 'peer' ? 3.1 : 0.05)),
   async run(inst, { cfg }) {
     const lock = cfg.lock;
     chunk ??= randomBytes(lock.sent);

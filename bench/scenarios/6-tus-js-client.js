@@ -27,7 +27,7 @@ export default {
   ],
   prepare: async ({ cfg, ws }) => { await randomFile(ws.dataDir, cfg.client.size); },
   timeoutMs: (cfg) => 60_000 + (cfg.client.size / MiB) * 200,
-  estimateSeconds: (cfg) => 1.5 + cfg.client.size / (150 * MiB) + cfg.client.size / (600 * MiB),
+  estimateSeconds: (cfg) => 0.6 + cfg.client.size / (250 * MiB) + cfg.client.size / (800 * MiB),
   async run(inst, { cfg, ws }) {
     const { size, chunkSize } = cfg.client;
     const file = await randomFile(ws.dataDir, size);

@@ -37,7 +37,7 @@ export function singleUpload({ id, h2 }) {
     metrics: THROUGHPUT_METRICS,
     prepare: async ({ cfg, ws }) => { await randomFile(ws.dataDir, cfg.single.size); },
     timeoutMs,
-    estimateSeconds: (cfg) => 1.5 + cfg.single.size / (250 * MiB) + cfg.single.size / (600 * MiB),
+    estimateSeconds: (cfg) => 0.6 + cfg.single.size / (400 * MiB) + cfg.single.size / (800 * MiB),
     async run(inst, { cfg, ws }) {
       const size = cfg.single.size;
       const file = await randomFile(ws.dataDir, size);

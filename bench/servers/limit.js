@@ -5,7 +5,10 @@
  * thrown away) and answered `204 No Content`. No protocol, no locking,
  * no metadata: what is left is node:http / node:http2 plus the disk.
  *
- * Usage: node bench/servers/limit.js --dir <dir> [--h2] [--discard]
+ * Usage: node bench/servers/limit.js --dir <dir> [--h2] [--discard] [--fsync]
+ *
+ * With `--fsync` each file is fsynced before the 204 (a like-for-like
+ * limit for a server that syncs uploads to disk).
  *
  * Naming: a PATCH/PUT to `/<name>` writes `<dir>/<name>`; a POST (as in
  * creation-with-upload) writes `<dir>/<random id>` and answers
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     h2: { type: 'boolean', default: false },
     discard: { type: 'boolean', default: false },
+    fsync: { type: 'boolean', default: false },
     host: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -71,7 +75,7 @@ function onRequest(req, res) {
     answer(res, 400, {});
     return;
   }
-  pipeline(req, fs.createWriteStream(path.join(/** @type {string} */ (values.dir), name)), (err) => {
+  pipeline(req, fs.createWriteStream(path.join(/** @type {string} */ (values.dir), name), { flush: values.fsync }), (err) => {
     if (err) {
       try { answer(res, 500, {}); } catch { res.destroy?.(); }
       return;
