@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
+import { ExpirationSweeper } from './core/expiration-sweeper.js'
 import { UploadService } from './core/service.js'
 import { ShutdownRequested } from './core/stop-reasons.js'
 import type { Locker } from './lock/locker.js'
@@ -8,6 +9,8 @@ import { logLifecycle } from './observe/lifecycle-log.js'
 import { createLogger } from './observe/logger.js'
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-headers.js'
 import { requestOrigin } from './protocol/http/origin.js'
+import { uploadIdOf } from './protocol/http/upload-reference.js'
+import { DraftCodec } from './protocol/ietf-draft/draft-codec.js'
 import { Router } from './protocol/router.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
@@ -38,6 +41,22 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number
   /** `*` or a list of origins (default `*`). */
   readonly corsAllowOrigin?: '*' | readonly string[]
+  /** An unfinished upload expires this long after its last write; 0 means never (default 0). */
+  readonly expireAfterMs?: number
+  /** A finished upload expires this long after its last write; 0 means never (default 0). */
+  readonly expireFinishedAfterMs?: number
+  /** Pause between two passes of the expiration sweeper (default: a quarter of the shortest expiry, 1 s to 60 s). */
+  readonly expirationSweepIntervalMs?: number
+  /** Speak the IETF draft "Resumable Uploads for HTTP" (interop versions 3 to 10) beside tus (default false). */
+  readonly experimentalProtocol?: boolean
+  /** Draft `min-size`: smaller uploads (or of unknown length) are not offered resumption; 0 means none (default 0). */
+  readonly minSize?: number
+  /** Draft `max-append-size`: most content one append may carry; 0 means no limit (default 0). */
+  readonly maxAppendSize?: number
+  /** Draft `min-append-size`: least content an append that does not complete may carry; 0 means none (default 0). */
+  readonly minAppendSize?: number
+  /** How often a draft request streaming content gets a progress 104; 0 sends none (default 1 s). */
+  readonly progressIntervalMs?: number
   readonly tls?: TlsOptions
   readonly logger?: Logger
 }
@@ -51,6 +70,13 @@ const DEFAULTS = {
   networkTimeoutMs: 60_000,
   acquireLockTimeoutMs: 20_000,
   shutdownTimeoutMs: 10_000,
+  expireAfterMs: 0,
+  expireFinishedAfterMs: 0,
+  experimentalProtocol: false,
+  minSize: 0,
+  maxAppendSize: 0,
+  minAppendSize: 0,
+  progressIntervalMs: 1000,
 }
 
 /**
@@ -63,6 +89,10 @@ export class Gateway {
   readonly #router: Router
   readonly #listener: Listener
   readonly #locker: Locker
+  readonly #service: UploadService
+  readonly #sweeper: ExpirationSweeper | undefined
+  /** Start-up work in the background (pending final uploads, then the sweeper); awaited on close. */
+  #starting: Promise<void> | undefined
   readonly #inFlight = new Map<NodeExchange, Promise<void>>()
   #closing: Promise<void> | undefined
   #url: string | undefined
@@ -78,27 +108,58 @@ export class Gateway {
       acquireLockTimeoutMs: options.acquireLockTimeoutMs,
       networkTimeoutMs: options.networkTimeoutMs,
       onEvent: logLifecycle(this.logger),
+      expiration: { unfinishedAfterMs: options.expireAfterMs, finishedAfterMs: options.expireFinishedAfterMs },
+      onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
+    this.#service = service
+    this.#sweeper = service.expiration === undefined ? undefined : this.#expirationSweeper(service)
     const basePath = options.basePath
     const tus = new TusCodec(service, {
       uploadUrl: (exchange, id) => `${requestOrigin(exchange, options.behindProxy === true) ?? ''}${basePath}${id}`,
+      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, requestOrigin(exchange, options.behindProxy === true), basePath),
     })
+    const draft = options.experimentalProtocol
+      ? new DraftCodec(service, {
+          uploadUrl: (exchange, id) => `${requestOrigin(exchange, options.behindProxy === true) ?? ''}${basePath}${id}`,
+          limits: {
+            maxSize: options.maxSize,
+            minSize: options.minSize,
+            maxAppendSize: options.maxAppendSize,
+            minAppendSize: options.minAppendSize,
+          },
+          progressIntervalMs: options.progressIntervalMs,
+        })
+      : undefined
     this.#router = new Router(tus, {
       basePath,
       logger: this.logger,
       cors: { allowOrigin: options.corsAllowOrigin ?? '*', allowHeaders: CORS_ALLOW_HEADERS, exposeHeaders: CORS_EXPOSE_HEADERS },
+      draft,
     })
     this.#listener = new Listener((exchange) => this.#handle(exchange), {
       host: options.host,
       port: options.port,
       tls: options.tls,
-      headersTimeoutMs: 60_000,
+      // A client that sends nothing for --network-timeout is gone, in its request head as in its body;
+      // with the body's timeout off, a head still gets 60 s.
+      headersTimeoutMs: options.networkTimeoutMs > 0 ? options.networkTimeoutMs : 60_000,
       keepAliveTimeoutMs: 5_000,
       maxHeaderSize: 16 * 1024,
       maxConcurrentStreams: 100,
       streamWindowSize: 4 * 1024 * 1024,
       connectionWindowSize: 32 * 1024 * 1024,
+      maxFrameSize: 16 * 1024,
+      maxSessionMemoryMiB: 64,
     })
+  }
+
+  /**
+   * Serves TLS connections made from now on with a new certificate and key (the CLI does this on
+   * SIGHUP); open connections keep theirs. Throws when the gateway serves no TLS or the key does not
+   * match the certificate, and the old pair stays.
+   */
+  setTlsCredentials(tls: TlsOptions): void {
+    this.#listener.setTlsCredentials(tls)
   }
 
   /** The upload collection's URL once listening (with the real port). */
@@ -107,9 +168,16 @@ export class Gateway {
     return this.#url
   }
 
-  /** Starts listening; resolves with the upload collection's URL. */
+  /**
+   * Starts listening; resolves with the upload collection's URL. In the background, final uploads left
+   * pending by an earlier run are picked up, then the expiration sweeper starts (with a pass at once).
+   */
   async listen(): Promise<string> {
     const address = await this.#listener.listen()
+    this.#starting = this.#service
+      .start()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for pending final uploads'))
+      .finally(() => this.#sweeper?.start())
     const host = ['0.0.0.0', '::'].includes(address.address) ? 'localhost' : address.address
     const scheme = this.#options.tls === undefined ? 'http' : 'https'
     const hostPart = host.includes(':') ? `[${host}]` : host
@@ -136,8 +204,27 @@ export class Gateway {
     clearTimeout(timer)
     this.#listener.closeIdle()
     this.#listener.destroyAll()
+    await this.#sweeper?.stop()
+    await this.#service.close()
+    await this.#starting
     await this.#locker.close?.()
     this.logger.flush()
+  }
+
+  #expirationSweeper(service: UploadService): ExpirationSweeper {
+    const { expireAfterMs, expireFinishedAfterMs, expirationSweepIntervalMs } = this.#options
+    const shortest = Math.min(...[expireAfterMs, expireFinishedAfterMs].filter((ms) => ms > 0))
+    return new ExpirationSweeper(service, {
+      intervalMs: expirationSweepIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(shortest / 4))),
+      maxRemovalsPerSecond: 100,
+      lockWaitMs: 1_000,
+      onReport: (report) => {
+        // Metrics-friendly: one line per pass that removed something, with what it freed.
+        const level = report.removed > 0 || report.skipped > 0 ? 'info' : 'debug'
+        this.logger[level]({ event: 'expiration-sweep', ...report }, 'expired uploads swept')
+      },
+      onError: (error, id) => this.logger.warn({ err: error, uploadId: id }, 'expiration sweep failed'),
+    })
   }
 
   #handle(exchange: NodeExchange): Promise<void> {

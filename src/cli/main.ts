@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { createGateway } from '../gateway.js'
+import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
 import { buildCommand, type CliOptions } from './options.js'
 
@@ -25,11 +26,15 @@ async function main(): Promise<void> {
     acquireLockTimeoutMs: options.acquireLockTimeout,
     shutdownTimeoutMs: options.shutdownTimeout,
     corsAllowOrigin: options.corsAllowOrigin,
+    expireAfterMs: options.expireAfter,
+    expireFinishedAfterMs: options.expireFinishedAfter,
+    experimentalProtocol: options.experimentalProtocol,
+    minSize: options.minSize,
+    maxAppendSize: options.maxAppendSize,
+    minAppendSize: options.minAppendSize,
+    progressIntervalMs: options.progressInterval,
     logger,
-    tls:
-      options.tlsCert === undefined || options.tlsKey === undefined
-        ? undefined
-        : { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), minVersion: options.tlsMinVersion },
+    tls: readTls(options),
   })
   const url = await gateway.listen()
   process.stdout.write(`resumable-gateway listening on ${url}\n`)
@@ -40,8 +45,10 @@ async function main(): Promise<void> {
       process.exit(1)
     }
     stopping = true
+    // close() stops accepting before it returns, so once this line is out new connections are refused.
+    const closed = gateway.close()
     logger.info({ signal }, 'shutting down')
-    gateway.close().then(
+    closed.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
@@ -51,6 +58,23 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  if (options.tlsCert !== undefined) {
+    // SIGHUP re-reads the certificate and key (e.g. after a renewal): new connections get them; a
+    // pair that cannot be read or does not match is logged and the old one stays.
+    process.on('SIGHUP', () => {
+      try {
+        gateway.setTlsCredentials(readTls(options) as TlsOptions)
+        logger.info({ cert: options.tlsCert }, 'TLS certificate reloaded')
+      } catch (error) {
+        logger.error({ err: error, cert: options.tlsCert }, 'TLS certificate reload failed; keeping the old one')
+      }
+    })
+  }
+}
+
+function readTls(options: CliOptions): TlsOptions | undefined {
+  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined
+  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), minVersion: options.tlsMinVersion }
 }
 
 main().catch((error: unknown) => {

@@ -14,6 +14,13 @@ export interface CliOptions {
   acquireLockTimeout: number
   shutdownTimeout: number
   corsAllowOrigin: '*' | string[]
+  expireAfter: number
+  expireFinishedAfter: number
+  experimentalProtocol: boolean
+  minSize: number
+  maxAppendSize: number
+  minAppendSize: number
+  progressInterval: number
   logLevel: (typeof LOG_LEVELS)[number]
   logFormat: 'json' | 'pretty'
   tlsCert?: string
@@ -61,6 +68,40 @@ export function buildCommand(version: string): Command {
       option('--cors-allow-origin <origins>', '* or a comma-separated list of origins allowed by CORS', 'CORS_ALLOW_ORIGIN')
         .default('*')
         .argParser(parseOrigins),
+    )
+    .addOption(
+      option('--expire-after <duration>', 'remove an unfinished upload this long after its last write (0 = never)', 'EXPIRE_AFTER')
+        .default(0, 'off')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--expire-finished-after <duration>', 'remove a finished upload this long after its last write (0 = never)', 'EXPIRE_FINISHED_AFTER')
+        .default(0, 'off')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--experimental-protocol [boolean]', 'also speak the IETF draft "Resumable Uploads for HTTP" (interop versions 3-10)', 'EXPERIMENTAL_PROTOCOL')
+        .default(false)
+        .preset(true)
+        .argParser(parseBoolean),
+    )
+    .addOption(
+      option('--min-size <bytes>', 'draft min-size: smaller uploads are not offered resumption (0 = none)', 'MIN_SIZE').default(0).argParser(parseSize),
+    )
+    .addOption(
+      option('--max-append-size <bytes>', 'draft max-append-size: most content per draft append (0 = unlimited)', 'MAX_APPEND_SIZE')
+        .default(0)
+        .argParser(parseSize),
+    )
+    .addOption(
+      option('--min-append-size <bytes>', 'draft min-append-size: least content per draft append that does not complete (0 = none)', 'MIN_APPEND_SIZE')
+        .default(0)
+        .argParser(parseSize),
+    )
+    .addOption(
+      option('--progress-interval <duration>', 'send a draft client a progress 104 this often while its content streams (0 = never)', 'PROGRESS_INTERVAL')
+        .default(1000, '1s')
+        .argParser(parseDuration),
     )
     .addOption(option('--log-level <level>', 'log level', 'LOG_LEVEL').default('info').choices(LOG_LEVELS))
     .addOption(option('--log-format <format>', 'log format on stderr', 'LOG_FORMAT').default('json').choices(['json', 'pretty']))

@@ -56,6 +56,12 @@ export function parseOrigins(value: string): '*' | string[] {
 /** A base path such as `/files/`: URL path characters only. */
 export function parseBasePath(value: string): string {
   if (!/^\/?[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value)) throw new InvalidArgumentError('expected a URL path such as /files/')
+  // A full URL (`http://host/files/`) is a common slip; and clients resolve `.`/`..` segments before
+  // sending (WHATWG URL), so a base path holding them would never match a request.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) throw new InvalidArgumentError('expected a path such as /files/, not a URL')
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new InvalidArgumentError('expected a path without . or .. segments')
+  }
   return value
 }
 

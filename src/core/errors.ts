@@ -118,6 +118,43 @@ export class NotSupported extends UploadError {
   }
 }
 
+/** The bytes of a request do not match the checksum the client sent with them; they were discarded. */
+export class ChecksumMismatch extends UploadError {
+  readonly code = 'CHECKSUM_MISMATCH'
+  /** `expected` and `actual` are the digests in base64. */
+  constructor(readonly algorithm: string, readonly expected: string, readonly actual: string) {
+    super(`${algorithm} checksum mismatch: the client sent ${expected}, the bytes received give ${actual}`)
+  }
+}
+
+/** The upload expired and was removed; the gateway still remembers it (later it is simply not found). */
+export class UploadExpired extends UploadError {
+  readonly code = 'UPLOAD_EXPIRED'
+  constructor(readonly id: string) {
+    super(`upload ${id} has expired`)
+  }
+}
+
+/** The upload is a final upload of a concatenation: its bytes come from its partial uploads, none can be appended. */
+export class FinalUploadImmutable extends UploadError {
+  readonly code = 'FINAL_UPLOAD_IMMUTABLE'
+  constructor(readonly id: string) {
+    super(`upload ${id} is a final upload made of partial uploads; its bytes cannot be changed`)
+  }
+}
+
+/** A final upload names an upload that cannot be one of its parts. */
+export class PartialUploadInvalid extends UploadError {
+  readonly code = 'PARTIAL_UPLOAD_INVALID'
+  constructor(readonly partialId: string, readonly reason: 'not-found' | 'not-partial') {
+    super(
+      reason === 'not-found'
+        ? `partial upload ${partialId} does not exist`
+        : `upload ${partialId} is not a partial upload (create it with concatenation "partial")`,
+    )
+  }
+}
+
 /** Every error the core reports. Codecs switch on `code` exhaustively. */
 export type CoreError =
   | UploadNotFound
@@ -133,6 +170,10 @@ export type CoreError =
   | BodyIncomplete
   | ShuttingDown
   | NotSupported
+  | ChecksumMismatch
+  | UploadExpired
+  | FinalUploadImmutable
+  | PartialUploadInvalid
 
 /** Every code, for tests that check each codec maps them all. */
 export const coreErrorCodes = [
@@ -149,6 +190,10 @@ export const coreErrorCodes = [
   'BODY_INCOMPLETE',
   'SHUTTING_DOWN',
   'NOT_SUPPORTED',
+  'CHECKSUM_MISMATCH',
+  'UPLOAD_EXPIRED',
+  'FINAL_UPLOAD_IMMUTABLE',
+  'PARTIAL_UPLOAD_INVALID',
 ] as const satisfies readonly CoreError['code'][]
 
 /** Narrows an unknown thrown value to a core error. */

@@ -3,6 +3,7 @@ import type { Lock, Locker } from '../lock/locker.js'
 import type { ByteRange, Store } from '../store/store.js'
 import {
   BodyIncomplete,
+  FinalUploadImmutable,
   LengthBelowOffset,
   LengthExceeded,
   LengthMismatch,
@@ -12,15 +13,20 @@ import {
   NotSupported,
   OffsetMismatch,
   ShuttingDown,
+  UploadExpired,
   UploadIncomplete,
   UploadInterrupted,
+  UploadNotFound,
 } from './errors.js'
 import { checked, type BodyCheck } from './body-check.js'
+import { Concatenation } from './concatenation.js'
+import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
 import { GuardedBody, type BodyStop } from './guarded-body.js'
 import type { LifecycleListener } from './lifecycle.js'
 import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
 import { newUploadId } from './upload-id.js'
-import { isComplete, type Upload } from './upload.js'
+import { RecentIds } from './recent-ids.js'
+import { isComplete, isPendingFinal, type Upload, type UploadConcat, type UploadDigests } from './upload.js'
 
 export interface ServiceOptions {
   readonly store: Store
@@ -32,6 +38,12 @@ export interface ServiceOptions {
   /** How long a body may send nothing before it is stopped (its bytes kept); 0 turns it off. */
   readonly networkTimeoutMs: number
   readonly onEvent?: LifecycleListener
+  /** When uploads expire (tus `expiration`); undefined: never. Needs a store with `expire` and `terminate`. */
+  readonly expiration?: ExpirationPolicy
+  /** How many expired uploads are remembered, to answer "expired" rather than "not found" (default 10,000). */
+  readonly expiredUploadsRemembered?: number
+  /** Receives the errors of work done in the background (completing final uploads); must not throw. */
+  readonly onBackgroundError?: (error: unknown, task: string) => void
 }
 
 /** Per request: aborted when the client goes away or the gateway shuts down, with a reason from stop-reasons.ts. */
@@ -48,8 +60,17 @@ export interface CreateCommand {
   readonly bodySize?: number
   /** Checks over the body's bytes (checksums, digests); see AppendCommand. */
   readonly checks?: readonly BodyCheck[]
-  /** The body is the last of the upload; see AppendCommand. */
+  /** The body is the last of the upload, or explicitly not; see AppendCommand. */
   readonly complete?: boolean
+  /**
+   * A partial upload, or a final upload of these partial uploads (tus `concatenation`). A final upload
+   * takes neither `length` (it is the sum of its parts') nor `body`.
+   */
+  readonly concat?: UploadConcat
+  /** Digests of the whole upload to keep with it until it completes. */
+  readonly digests?: UploadDigests
+  /** Called once the upload exists, before its body is read (e.g. to announce its URL in an interim response). */
+  readonly onCreated?: (upload: Upload) => void
 }
 
 export interface AppendCommand {
@@ -65,10 +86,17 @@ export interface AppendCommand {
    */
   readonly checks?: readonly BodyCheck[]
   /**
-   * The client says this body ends the upload: once it is fully received, the length becomes the
-   * offset reached (or must equal the known length: LengthMismatch otherwise).
+   * `true`: the client says this body ends the upload: once it is fully received, the length becomes
+   * the offset reached (or must equal the known length: LengthMismatch otherwise). `false`: the client
+   * says it does not, even if the length is reached (the upload then waits: `completionPending`).
+   * Undefined: the upload is complete once its length is reached.
    */
   readonly complete?: boolean
+  /**
+   * Called with the upload's state under its lock, before anything is checked or written; throwing
+   * refuses the request and leaves the upload untouched (e.g. an append to a completed upload).
+   */
+  readonly precondition?: (upload: Upload) => void | Promise<void>
 }
 
 export interface ReadResult {
@@ -85,9 +113,24 @@ export interface ReadResult {
  */
 export class UploadService {
   readonly #options: ServiceOptions
+  readonly #concatenation: Concatenation
+  readonly #expired: RecentIds
+  /** Work started in the background, awaited by `close`. */
+  readonly #background = new Set<Promise<void>>()
+  readonly #closed = new AbortController()
 
+  /** Throws NotSupported when `expiration` asks for what the store cannot do. */
   constructor(options: ServiceOptions) {
+    const { store, expiration } = options
+    if (expires(expiration) && !(store.capabilities.expire && store.capabilities.terminate)) throw new NotSupported('expiration')
     this.#options = options
+    this.#concatenation = new Concatenation(store)
+    this.#expired = new RecentIds(options.expiredUploadsRemembered ?? 10_000)
+  }
+
+  /** When uploads expire, if they do. */
+  get expiration(): ExpirationPolicy | undefined {
+    return expires(this.#options.expiration) ? this.#options.expiration : undefined
   }
 
   get maxSize(): number {
@@ -101,15 +144,24 @@ export class UploadService {
   /** Creates an upload, and appends the body if one came with the request. Throws MaxSizeExceeded and append's errors. */
   async create(command: CreateCommand, context: RequestContext): Promise<Upload> {
     const { store } = this.#options
+    if (command.concat !== undefined && !store.capabilities.concat) throw new NotSupported('concatenation')
+    if (command.concat?.kind === 'final') return this.#createFinal(command, command.concat.partials, context)
     if (command.length !== undefined) this.#checkMaxSize(command.length)
     else if (!store.capabilities.deferLength) throw new NotSupported('deferred lengths')
     if (command.bodySize !== undefined && command.length !== undefined && command.bodySize > command.length) {
       throw new LengthExceeded(command.length)
     }
-    const created = await store.create({ id: newUploadId(), length: command.length, metadata: command.metadata })
+    const created = await store.create({
+      id: newUploadId(),
+      length: command.length,
+      metadata: command.metadata,
+      concat: command.concat,
+      digests: command.digests,
+    })
     this.#emit({ type: 'created', upload: created })
-    if (command.length === 0) this.#emit({ type: 'finished', upload: created })
-    if (command.body === undefined) return created
+    command.onCreated?.(created)
+    if (command.length === 0 && command.complete !== false) this.#emit({ type: 'finished', upload: created })
+    if (command.body === undefined) return this.#withExpiry(created)
     const { body, bodySize, checks, complete } = command
     return this.append(created.id, { offset: 0, body, bodySize, checks, complete }, context)
   }
@@ -123,7 +175,10 @@ export class UploadService {
     const release = new AbortController()
     const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
     try {
-      let upload = await this.#options.store.get(id)
+      let upload = await this.#load(id)
+      await command.precondition?.(upload)
+      // tus concatenation: a final upload is made of its partial uploads; nothing is appended to it.
+      if (upload.concat?.kind === 'final') throw new FinalUploadImmutable(id)
       // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
       if (command.offset !== upload.offset) throw new OffsetMismatch(upload.offset, command.offset)
       if (command.length !== undefined) upload = await this.#declareLength(upload, command.length)
@@ -146,6 +201,8 @@ export class UploadService {
       if (body.stop !== undefined) {
         // A checked body counts all or nothing: a part of it cannot be verified.
         if (checks.length > 0) upload = await this.#rollBack(before, offset)
+        // A request that stopped early completes nothing, even at the length, where the client completes uploads.
+        if (command.complete !== undefined) upload = await this.#settleCompletion(upload, false)
         const error = this.#stopError(body.stop, upload)
         this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
         throw error
@@ -159,19 +216,29 @@ export class UploadService {
         }
       }
       if (command.complete === true) upload = await this.#declareLength(upload, upload.offset)
-      if (upload.offset > before.offset) this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
+      upload = await this.#settleCompletion(upload, command.complete)
+      if (upload.offset > before.offset) {
+        // The store wrote just now: the upload's last write, which its expiry counts from, is now.
+        upload = { ...upload, updatedAt: Date.now() }
+        this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
+      }
       if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
-      return upload
+      return await this.#withExpiry(upload)
     } finally {
       await lock.release()
     }
   }
 
-  /** The current state of an upload, read while holding its lock (so a running append stops first). */
+  /**
+   * The current state of an upload, read while holding its lock (so a running append stops first). A
+   * pending final upload is first brought as far as its partial uploads allow (it may complete here).
+   * Throws UploadNotFound, UploadExpired.
+   */
   async status(id: string, context: RequestContext): Promise<Upload> {
     const lock = await this.#lock(id, context, () => {})
     try {
-      return await this.#options.store.get(id)
+      const upload = await this.#load(id)
+      return isPendingFinal(upload) ? await this.#settle(upload) : upload
     } finally {
       await lock.release()
     }
@@ -183,8 +250,9 @@ export class UploadService {
     if (store.terminate === undefined) throw new NotSupported('termination')
     const lock = await this.#lock(id, context, () => {})
     try {
-      await store.get(id)
+      await this.#load(id)
       await store.terminate(id)
+      this.#concatenation.forget(id)
       this.#emit({ type: 'terminated', id })
     } finally {
       await lock.release()
@@ -208,6 +276,148 @@ export class UploadService {
     if (!isComplete(upload)) throw new UploadIncomplete(upload.offset, upload.length)
     const range = selectRange(upload.offset)
     return { upload, range, stream: await store.read(id, range) }
+  }
+
+  /**
+   * Removes the upload if it has expired, and returns its last state then (undefined otherwise: not expired,
+   * or gone). It is first checked without its lock, so that uploads in use are not disturbed; one that looks
+   * expired is checked again under its lock, after any request running on it. For the expiration sweeper;
+   * throws LockTimeout, and `signal`'s reason when it aborts the wait for the lock.
+   */
+  async expire(id: string, signal: AbortSignal): Promise<Upload | undefined> {
+    if (!(await this.#expiredUpload(id))) return undefined
+    const lock = await this.#lock(id, { signal }, () => {})
+    try {
+      const upload = await this.#expiredUpload(id)
+      if (upload !== undefined) await this.#removeExpired(upload)
+      return upload
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /**
+   * Finds the final uploads an earlier run left pending, so that their partial uploads' completion
+   * completes them, and completes (in the background) those whose partial uploads already are. Resolves
+   * once the store has been read. Needs a store that can list its uploads; a no-op otherwise.
+   */
+  async start(): Promise<void> {
+    const { store } = this.#options
+    if (!store.capabilities.concat || store.list === undefined) return
+    for await (const id of store.list()) {
+      if (this.#closed.signal.aborted) return
+      const upload = await store.get(id).catch(() => undefined)
+      if (upload === undefined || !isPendingFinal(upload)) continue
+      this.#concatenation.track(upload)
+      this.#inBackground(`complete final upload ${id}`, () => this.status(id, { signal: this.#closed.signal }))
+    }
+  }
+
+  /** Stops work running in the background and waits for it to end. */
+  async close(): Promise<void> {
+    this.#closed.abort(new ShutdownRequested())
+    await Promise.allSettled([...this.#background])
+  }
+
+  /** Creates a final upload of `partials`, complete at once if they all are. Throws PartialUploadInvalid, MaxSizeExceeded. */
+  async #createFinal(command: CreateCommand, partials: readonly string[], context: RequestContext): Promise<Upload> {
+    if (command.body !== undefined || command.length !== undefined) {
+      throw new TypeError('a final upload takes neither a body nor a length: both come from its partial uploads')
+    }
+    const { store } = this.#options
+    const length = await this.#concatenation.finalLength(partials)
+    if (length !== undefined) this.#checkMaxSize(length)
+    else if (!store.capabilities.deferLength) throw new NotSupported('deferred lengths')
+    const created = await store.create({ id: newUploadId(), length, metadata: command.metadata, concat: command.concat })
+    this.#emit({ type: 'created', upload: created })
+    this.#concatenation.track(created)
+    return this.status(created.id, context)
+  }
+
+  /** Brings a pending final upload as far as its partial uploads allow; the caller holds its lock. */
+  async #settle(final: Upload): Promise<Upload> {
+    const settled = await this.#concatenation.settle(final)
+    if (!isComplete(settled)) return this.#withExpiry(settled)
+    this.#concatenation.forget(final.id)
+    this.#emit({ type: 'finished', upload: settled })
+    return this.#withExpiry(settled)
+  }
+
+  /**
+   * Reads an upload; the caller holds its lock. An upload found expired is removed on the spot, so that
+   * no request can use it between its expiry and the next sweep. Throws UploadNotFound, UploadExpired
+   * (also for an upload removed earlier, while it is remembered).
+   */
+  async #load(id: string): Promise<Upload> {
+    let upload: Upload
+    try {
+      upload = await this.#options.store.get(id)
+    } catch (error) {
+      if (error instanceof UploadNotFound && this.#expired.has(id)) throw new UploadExpired(id)
+      throw error
+    }
+    const at = await this.#expiryOf(upload)
+    if (at !== undefined && at <= Date.now()) {
+      await this.#removeExpired(upload)
+      throw new UploadExpired(id)
+    }
+    return at === undefined ? upload : { ...upload, expiresAt: at }
+  }
+
+  /** The upload if it exists and has expired. */
+  async #expiredUpload(id: string): Promise<Upload | undefined> {
+    const upload = await this.#options.store.get(id).catch((error: unknown) => {
+      if (error instanceof UploadNotFound) return undefined
+      throw error
+    })
+    if (upload === undefined) return undefined
+    const at = await this.#expiryOf(upload)
+    return at !== undefined && at <= Date.now() ? upload : undefined
+  }
+
+  async #removeExpired(upload: Upload): Promise<void> {
+    await this.#options.store.terminate?.(upload.id)
+    this.#expired.add(upload.id)
+    this.#concatenation.forget(upload.id)
+    this.#emit({ type: 'expired', upload })
+  }
+
+  /** When the upload expires under the policy, if it does. */
+  async #expiryOf(upload: Upload): Promise<number | undefined> {
+    const policy = this.expiration
+    if (policy === undefined) return undefined
+    // A finished partial upload awaited by a pending final upload is still needed, however old.
+    if (isComplete(upload) && this.#concatenation.isAwaited(upload.id)) return undefined
+    const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload) : upload.updatedAt
+    return expiresAt(policy, upload, activity)
+  }
+
+  /** The upload with `expiresAt` set as the policy says (and left out when it does not expire). */
+  async #withExpiry(upload: Upload): Promise<Upload> {
+    const { expiresAt: _previous, ...rest } = upload
+    const at = await this.#expiryOf(rest)
+    return at === undefined ? rest : { ...rest, expiresAt: at }
+  }
+
+  #inBackground(task: string, work: () => Promise<unknown>): void {
+    const running: Promise<void> = work()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (!this.#closed.signal.aborted) this.#options.onBackgroundError?.(error, task)
+        },
+      )
+      .finally(() => this.#background.delete(running))
+    this.#background.add(running)
+  }
+
+  /** Records whether an upload that reached its length waits for its client to complete it (`complete: false`). */
+  async #settleCompletion(upload: Upload, complete: boolean | undefined): Promise<Upload> {
+    const pending = complete === false && upload.length === upload.offset
+    if (pending === (upload.completionPending === true)) return upload
+    const { store } = this.#options
+    if (store.setCompletionPending === undefined) throw new NotSupported('explicit completion')
+    return store.setCompletionPending(upload.id, pending)
   }
 
   async #declareLength(upload: Upload, length: number): Promise<Upload> {
@@ -271,5 +481,11 @@ export class UploadService {
 
   #emit(event: Parameters<LifecycleListener>[0]): void {
     this.#options.onEvent?.(event)
+    // concatenation-unfinished: a partial upload that completes may complete the final uploads naming it.
+    if (event.type === 'finished' && event.upload.concat?.kind === 'partial') {
+      for (const finalId of this.#concatenation.finalsAwaiting(event.upload.id)) {
+        this.#inBackground(`complete final upload ${finalId}`, () => this.status(finalId, { signal: this.#closed.signal }))
+      }
+    }
   }
 }

@@ -3,7 +3,7 @@
  *
  * `offset` is the number of bytes durably stored; `length` is the total size once known
  * (undefined while the client defers it). An upload is complete when its length is known
- * and every byte has arrived.
+ * and every byte has arrived (unless the client still has to say so: `completionPending`).
  */
 export interface Upload {
   readonly id: string
@@ -14,18 +14,67 @@ export interface Upload {
   readonly metadata: Readonly<Record<string, string | null>>
   /** When the upload was created, as milliseconds since the epoch, if the store knows it. */
   readonly createdAt?: number
+  /** When bytes were last written (or the upload created), in milliseconds since the epoch, if the store knows it. */
+  readonly updatedAt?: number
+  /** Whether the upload is a part of a concatenation (tus `concatenation`), and which. */
+  readonly concat?: UploadConcat
+  /**
+   * When the upload will expire, in milliseconds since the epoch. Set by the service (never by a store)
+   * when an expiration policy applies to the upload.
+   */
+  readonly expiresAt?: number
+  /**
+   * Every byte up to the length has arrived, but the client has not said the upload is complete: a
+   * protocol where only the client completes an upload (the IETF draft, R-14) sent its last bytes with
+   * "not complete". The upload is complete once a request says so (or one that does not care appends).
+   */
+  readonly completionPending?: boolean
+  /** Digests of the whole upload the client gave or asked for at creation; see UploadDigests. */
+  readonly digests?: UploadDigests
 }
+
+/**
+ * Digests over the whole upload's bytes (RFC 9530 representation digests), kept from the creation
+ * request until the upload completes: `expected` by algorithm name (e.g. `sha-256`) as base64, which
+ * the completed upload must match; `wanted`, algorithm names the client asked to be told.
+ */
+export interface UploadDigests {
+  readonly expected?: Readonly<Record<string, string>>
+  readonly wanted?: readonly string[]
+}
+
+/**
+ * The role of an upload in a concatenation: a partial upload receives bytes like any other; a final
+ * upload receives none itself and becomes the bytes of its partial uploads, in order, once they are all complete.
+ */
+export type UploadConcat =
+  | { readonly kind: 'partial' }
+  | {
+      readonly kind: 'final'
+      /** Ids of the partial uploads, in order; an id may appear more than once. */
+      readonly partials: readonly string[]
+      /** The partial uploads as the client named them (URLs), kept so that responses can echo them. */
+      readonly partialUrls?: readonly string[]
+    }
 
 /** What a client declares when it creates an upload. */
 export interface UploadInit {
   readonly id: string
   readonly length?: number
   readonly metadata: Readonly<Record<string, string | null>>
+  /** A partial or final upload of a concatenation; undefined for a plain upload. */
+  readonly concat?: UploadConcat
+  readonly digests?: UploadDigests
 }
 
-/** True when the upload's length is known and every byte has arrived. */
+/** True when the upload's length is known, every byte has arrived, and no completion is pending. */
 export function isComplete(upload: Upload): boolean {
-  return upload.length !== undefined && upload.offset === upload.length
+  return upload.length !== undefined && upload.offset === upload.length && upload.completionPending !== true
+}
+
+/** True for a final upload whose partial uploads have not all been concatenated into it yet. */
+export function isPendingFinal(upload: Upload): boolean {
+  return upload.concat?.kind === 'final' && !isComplete(upload)
 }
 
 /** Bytes still expected, or undefined while the length is deferred. */

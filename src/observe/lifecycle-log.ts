@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { LifecycleListener } from '../core/lifecycle.js'
 
-/** Logs upload lifecycle events (created, finished, interrupted, terminated) as one line each. */
+/** Logs upload lifecycle events (created, finished, interrupted, terminated, expired) as one line each. */
 export function logLifecycle(logger: Logger): LifecycleListener {
   return (event) => {
     switch (event.type) {
@@ -9,7 +9,18 @@ export function logLifecycle(logger: Logger): LifecycleListener {
         logger.info({ event: 'created', uploadId: event.upload.id, length: event.upload.length }, 'upload created')
         break
       case 'finished':
-        logger.info({ event: 'finished', uploadId: event.upload.id, length: event.upload.length }, 'upload finished')
+        // A finished partial upload is only a part of a file (tus concatenation): `concat` tells it apart.
+        logger.info(
+          { event: 'finished', uploadId: event.upload.id, length: event.upload.length, concat: event.upload.concat?.kind },
+          'upload finished',
+        )
+        break
+      case 'expired':
+        // `bytes` is the space freed, for metrics.
+        logger.info(
+          { event: 'expired', uploadId: event.upload.id, bytes: event.upload.offset, length: event.upload.length },
+          'expired upload removed',
+        )
         break
       case 'interrupted':
         logger.info(

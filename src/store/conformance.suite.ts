@@ -242,6 +242,86 @@ export function runStoreSuite(name: string, options: StoreSuiteOptions): void {
       expect(sha256(await readBytes(id))).toBe(sha256(data))
     })
 
+    test('keeps the role of partial and final uploads', async ({ skip: skipTest }) => {
+      skipTest(!store.capabilities.concat, 'the store does not concatenate')
+      const [partial, final] = [newUploadId(), newUploadId()]
+      const partials = [partial, partial]
+      const partialUrls = [`/files/${partial}`, `http://gateway/files/${partial}`]
+      expect(await store.create({ id: partial, length: 2, metadata: {}, concat: { kind: 'partial' } })).toMatchObject({
+        concat: { kind: 'partial' },
+      })
+      await store.create({ id: final, length: 4, metadata: { name: 'f' }, concat: { kind: 'final', partials, partialUrls } })
+      expect((await store.get(partial)).concat).toEqual({ kind: 'partial' })
+      expect(await store.get(final)).toMatchObject({ offset: 0, length: 4, metadata: { name: 'f' }, concat: { kind: 'final', partials, partialUrls } })
+      const plain = newUploadId()
+      await store.create({ id: plain, length: 1, metadata: {} })
+      expect((await store.get(plain)).concat).toBeUndefined()
+    })
+
+    test('concatenates complete partial uploads into their final upload, in order, repeats included', async ({ skip: skipTest }) => {
+      skipTest(!store.capabilities.concat, 'the store does not concatenate')
+      const concatenate = required(store.concatenate, 'concatenate').bind(store)
+      const [a, b, empty, final] = [newUploadId(), newUploadId(), newUploadId(), newUploadId()]
+      const big = pseudoRandomBytes(3 * 1024 * 1024 + 17)
+      await store.create({ id: a, length: big.length, metadata: {}, concat: { kind: 'partial' } })
+      await store.create({ id: b, length: 6, metadata: {}, concat: { kind: 'partial' } })
+      await store.create({ id: empty, length: 0, metadata: {}, concat: { kind: 'partial' } })
+      await store.append(a, 0, body(big))
+      await store.append(b, 0, body(' world'))
+      const partials = [b, a, empty, b]
+      await store.create({ id: final, length: big.length + 12, metadata: {}, concat: { kind: 'final', partials } })
+      expect((await store.get(final)).offset).toBe(0)
+      const done = await concatenate(final, partials)
+      expect(done).toMatchObject({ id: final, offset: big.length + 12, length: big.length + 12 })
+      expect(await store.get(final)).toMatchObject({ offset: big.length + 12, length: big.length + 12 })
+      const expected = Buffer.concat([Buffer.from(' world'), big, Buffer.from(' world')])
+      if (store.capabilities.read) expect(sha256(await readBytes(final))).toBe(sha256(expected))
+      // The partial uploads stay as they were: a client may use them again.
+      expect(await store.get(a)).toMatchObject({ offset: big.length, length: big.length })
+    })
+
+    test('reports a missing partial or final upload as UploadNotFound when concatenating, leaving the final upload empty', async ({
+      skip: skipTest,
+    }) => {
+      skipTest(!store.capabilities.concat, 'the store does not concatenate')
+      const concatenate = required(store.concatenate, 'concatenate').bind(store)
+      const [a, missing, final] = [newUploadId(), newUploadId(), newUploadId()]
+      await store.create({ id: a, length: 1, metadata: {}, concat: { kind: 'partial' } })
+      await store.append(a, 0, body('x'))
+      await store.create({ id: final, length: 2, metadata: {}, concat: { kind: 'final', partials: [a, missing] } })
+      await expect(concatenate(final, [a, missing])).rejects.toMatchObject({ code: 'UPLOAD_NOT_FOUND', id: missing })
+      expect((await store.get(final)).offset).toBe(0)
+      await expect(concatenate(newUploadId(), [a])).rejects.toBeInstanceOf(UploadNotFound)
+    })
+
+    test('lists every upload once', async ({ skip: skipTest }) => {
+      skipTest(store.list === undefined, 'the store does not list')
+      const list = required(store.list, 'list').bind(store)
+      const ids = [newUploadId(), newUploadId(), newUploadId()]
+      for (const id of ids) await store.create({ id, length: 1, metadata: {} })
+      await store.append(ids[0] ?? '', 0, body('x'))
+      const listed: string[] = []
+      for await (const id of list()) listed.push(id)
+      expect(listed.sort()).toEqual([...ids].sort())
+    })
+
+    test('reports when an upload was last written', async ({ skip: skipTest }) => {
+      skipTest(!store.capabilities.expire, 'the store does not expire uploads')
+      // File systems stamp times from a coarse clock, a little behind Date.now().
+      const slack = 1000
+      const id = newUploadId()
+      const before = Date.now()
+      const created = await store.create({ id, length: 4, metadata: {} })
+      const got = await store.get(id)
+      for (const upload of [created, got]) {
+        expect(upload.updatedAt).toBeGreaterThanOrEqual(before - slack)
+        expect(upload.updatedAt).toBeLessThanOrEqual(Date.now() + slack)
+      }
+      const beforeAppend = Date.now()
+      await store.append(id, 0, body('data'))
+      expect((await store.get(id)).updatedAt).toBeGreaterThanOrEqual(beforeAppend - slack)
+    })
+
     test('lists only existing tests in skip', async () => {
       expect([...skip].filter((title) => !titles.has(title))).toEqual([])
     })

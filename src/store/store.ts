@@ -8,6 +8,10 @@ export interface StoreCapabilities {
   readonly read: boolean
   /** The store can cut an upload back to an earlier offset (needed to discard a chunk whose checksum fails). */
   readonly truncate: boolean
+  /** The store keeps partial and final uploads (`UploadInit.concat`) and can `concatenate` them. */
+  readonly concat: boolean
+  /** The store reports `updatedAt` on every upload and can `list` them, so that uploads can expire. */
+  readonly expire: boolean
 }
 
 /** A byte range of a finished upload: `start` inclusive, `end` exclusive. */
@@ -23,6 +27,10 @@ export interface ByteRange {
  * Every byte counted in the returned offset is durably stored; a body that ends early (the caller stops
  * it when a lock release is requested or the client goes away) leaves the bytes that arrived stored.
  * If the body iterator throws, the bytes before the throw are stored and the error is rethrown.
+ *
+ * `truncate` is only ever asked to go back to the offset at which the current request began (a body
+ * whose checksum failed is discarded as a whole), so a store that writes in parts can drop that
+ * request's parts rather than cut arbitrary bytes.
  */
 export interface Store {
   readonly capabilities: StoreCapabilities
@@ -34,10 +42,21 @@ export interface Store {
   append(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<number>
   /** Sets the length of an upload created with a deferred length. Throws `UploadNotFound`. */
   declareLength?(id: string, length: number): Promise<Upload>
+  /** Records whether the upload waits for its client to complete it (`Upload.completionPending`). Throws `UploadNotFound`. */
+  setCompletionPending?(id: string, pending: boolean): Promise<Upload>
   /** Removes an upload and its data. Throws `UploadNotFound`. */
   terminate?(id: string): Promise<void>
   /** Cuts an upload back to `offset` bytes (discarding a rejected chunk). Throws `UploadNotFound`. */
   truncate?(id: string, offset: number): Promise<void>
   /** Streams the bytes of an upload (the caller has checked it is complete). Throws `UploadNotFound`. */
   read?(id: string, range?: ByteRange): Promise<Readable>
+  /**
+   * Makes the bytes of the final upload `id` the bytes of `partials` (ids, complete uploads, in order; an id
+   * may repeat), and returns the final upload, now complete. All or nothing: until it resolves, the final
+   * upload has no bytes. Never holds a whole upload in memory (a file store copies, an object store can
+   * compose or copy parts server-side). Throws `UploadNotFound` for the final upload or a partial one.
+   */
+  concatenate?(id: string, partials: readonly string[]): Promise<Upload>
+  /** Every upload id in the store, in no particular order, read lazily (the store may be large). */
+  list?(): AsyncIterable<string>
 }

@@ -17,6 +17,10 @@ export const CORS_ALLOW_HEADERS = [
   'Upload-Complete',
   'Upload-Incomplete',
   'Upload-Draft-Interop-Version',
+  // IETF draft digests (RFC 9530).
+  'Content-Digest',
+  'Repr-Digest',
+  'Want-Repr-Digest',
 ]
 
 /** Response headers browser scripts may read. */
@@ -29,11 +33,15 @@ export const CORS_EXPOSE_HEADERS = [
   'Upload-Concat',
   'Upload-Expires',
   'Upload-Complete',
+  'Upload-Incomplete',
   'Upload-Limit',
   'Upload-Draft-Interop-Version',
+  'Repr-Digest',
+  'Accept-Patch',
   'Tus-Version',
   'Tus-Resumable',
   'Tus-Max-Size',
+  'Tus-Checksum-Algorithm',
   'Tus-Extension',
   'Content-Disposition',
   'Content-Range',

@@ -40,5 +40,17 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
       return textResponse(503, error.message, { 'retry-after': '5' })
     case 'NOT_SUPPORTED':
       return textResponse(501, error.message)
+    case 'CHECKSUM_MISMATCH':
+      // T-43: 460 Checksum Mismatch; the chunk was discarded and the offset did not move.
+      return textResponse(460, error.message)
+    case 'UPLOAD_EXPIRED':
+      // T-41: 410 while the gateway keeps track of the expired upload.
+      return textResponse(410, error.message)
+    case 'FINAL_UPLOAD_IMMUTABLE':
+      // T-57: PATCH against a final upload is 403 and changes nothing.
+      return textResponse(403, error.message)
+    case 'PARTIAL_UPLOAD_INVALID':
+      // T-51: Upload-Concat must name partial uploads of this server.
+      return textResponse(400, error.message)
   }
 }

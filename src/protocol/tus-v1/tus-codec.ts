@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { UploadService } from '../../core/service.js'
-import type { Upload } from '../../core/upload.js'
+import { CHECKSUM_ALGORITHMS } from '../../core/checksum.js'
+import { isComplete, type Upload } from '../../core/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
@@ -8,6 +9,9 @@ import { requestBodySize } from '../http/body-size.js'
 import { parseRange } from '../http/range.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
+import { checksumChecks } from './checksum-header.js'
+import { finalConcat, parseUploadConcat, serializeUploadConcat } from './concat-header.js'
+import { expiresHeaders } from './expires-header.js'
 import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMetadata } from './headers.js'
 
 export const TUS_VERSION = '1.0.0'
@@ -16,11 +20,14 @@ const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
 export interface TusCodecOptions {
   /** Absolute URL of an upload from its id, for `Location`. */
   readonly uploadUrl: (exchange: Exchange, id: string) => string
+  /** The id of the upload a URL (absolute or relative) names, if it is one of ours; for `Upload-Concat`. */
+  readonly uploadIdOf: (exchange: Exchange, url: string) => string | undefined
 }
 
 /**
- * tus 1.0.0 with the creation, creation-with-upload, creation-defer-length and termination
- * extensions: parses headers into core commands and core results into responses.
+ * tus 1.0.0 with the creation, creation-with-upload, creation-defer-length, termination, checksum,
+ * checksum-trailer, expiration, concatenation and concatenation-unfinished extensions (as far as the
+ * store and the expiration policy allow): parses headers into core commands and core results into responses.
  * Throws HeaderError, RequestRejected and core errors; the router turns them into responses.
  */
 export class TusCodec {
@@ -38,6 +45,11 @@ export class TusCodec {
     const extensions = ['creation', 'creation-with-upload']
     if (capabilities.deferLength) extensions.push('creation-defer-length')
     if (capabilities.terminate) extensions.push('termination')
+    // Discarding a chunk whose checksum fails needs a store that can cut it off again (T-42, T-47).
+    if (capabilities.truncate) extensions.push('checksum', 'checksum-trailer')
+    // T-39: announced only when unfinished uploads do expire.
+    if ((this.#service.expiration?.unfinishedAfterMs ?? 0) > 0) extensions.push('expiration')
+    if (capabilities.concat) extensions.push('concatenation', 'concatenation-unfinished')
     return extensions
   }
 
@@ -48,6 +60,8 @@ export class TusCodec {
       'tus-extension': this.extensions.join(','),
     }
     if (this.#service.maxSize > 0) headers['tus-max-size'] = String(this.#service.maxSize)
+    // T-45: the checksum algorithms, whenever checksum is announced.
+    if (this.#service.store.capabilities.truncate) headers['tus-checksum-algorithm'] = CHECKSUM_ALGORITHMS.join(',')
     // 200 rather than 204: some browsers reject a 204 answer to a CORS preflight (as tusd).
     return { status: 200, headers: { ...headers, 'content-length': '0' } }
   }
@@ -76,6 +90,9 @@ export class TusCodec {
   }
 
   async #create(exchange: Exchange): Promise<ProtocolResponse> {
+    const concatHeader = optionalHeader(exchange, 'upload-concat')
+    const concat = concatHeader === undefined ? undefined : parseUploadConcat(concatHeader)
+    if (concat?.kind === 'final') return this.#createFinal(exchange, concat.urls)
     const length = optionalHeader(exchange, 'upload-length')
     const defer = optionalHeader(exchange, 'upload-defer-length')
     // T-26/T-27: exactly one of Upload-Length and Upload-Defer-Length: 1.
@@ -93,22 +110,55 @@ export class TusCodec {
       {
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
-        body: withBody ? exchange.body : undefined,
+        body: withBody ? bodyOf(exchange) : undefined,
         bodySize: withBody ? requestBodySize(exchange) : undefined,
+        // T-43: creation-with-upload checks its bytes like a PATCH.
+        checks: withBody ? checksumChecks(exchange) : undefined,
+        concat,
       },
       { signal: exchange.signal },
     )
-    // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along.
+    // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along; T-40: when it expires.
     return {
       status: 201,
-      headers: { location: this.#options.uploadUrl(exchange, upload.id), 'upload-offset': String(upload.offset) },
+      headers: {
+        location: this.#options.uploadUrl(exchange, upload.id),
+        'upload-offset': String(upload.offset),
+        ...expiresHeaders(upload),
+      },
     }
+  }
+
+  /** T-51, T-53, T-55: a final upload made of the partial uploads `urls` name, with metadata of its own. */
+  async #createFinal(exchange: Exchange, urls: readonly string[]): Promise<ProtocolResponse> {
+    // T-53: the final length is the sum of the partial uploads' lengths; the client MUST NOT send one.
+    for (const header of ['Upload-Length', 'Upload-Defer-Length']) {
+      if (optionalHeader(exchange, header.toLowerCase()) !== undefined) {
+        throw new HeaderError(header, 'must not be sent with Upload-Concat: final; the length is the sum of the partial uploads')
+      }
+    }
+    // As tusd: a final upload takes no bytes of its own (T-57 forbids appending to it).
+    if (isOffsetOctetStream(exchange) && requestBodySize(exchange) !== 0) {
+      throw new RequestRejected(403, 'a final upload takes no data: its bytes are those of its partial uploads')
+    }
+    const metadataHeader = optionalHeader(exchange, 'upload-metadata')
+    const upload = await this.#service.create(
+      {
+        metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
+        concat: finalConcat(urls, (url) => this.#options.uploadIdOf(exchange, url)),
+      },
+      { signal: exchange.signal },
+    )
+    // T-58: the offset is shown once the concatenation is done, and not before.
+    const offset = isComplete(upload) ? { 'upload-offset': String(upload.offset) } : {}
+    return { status: 201, headers: { location: this.#options.uploadUrl(exchange, upload.id), ...offset, ...expiresHeaders(upload) } }
   }
 
   async #status(exchange: Exchange, id: string): Promise<ProtocolResponse> {
     const upload = await this.#service.status(id, { signal: exchange.signal })
-    // T-10, T-11, T-14, T-29, T-33.
-    return { status: 200, headers: { ...stateHeaders(upload), 'cache-control': 'no-store' } }
+    // T-10, T-11, T-14, T-29, T-33; T-40, T-58 to T-61.
+    const urlOf = (partial: string): string => this.#options.uploadUrl(exchange, partial)
+    return { status: 200, headers: { ...stateHeaders(upload, urlOf), 'cache-control': 'no-store' } }
   }
 
   async #append(exchange: Exchange, id: string): Promise<ProtocolResponse> {
@@ -124,13 +174,15 @@ export class TusCodec {
       {
         offset: parseNonNegativeInteger('Upload-Offset', offset),
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
-        body: exchange.body,
+        body: bodyOf(exchange),
         bodySize: requestBodySize(exchange),
+        // T-43, T-47: an Upload-Checksum header or trailer makes the body count all or nothing.
+        checks: checksumChecks(exchange),
       },
       { signal: exchange.signal },
     )
-    // T-18: 204 with the new offset.
-    return { status: 204, headers: { 'upload-offset': String(upload.offset) } }
+    // T-18: 204 with the new offset; T-40: Upload-Expires in every PATCH response of an expiring upload.
+    return { status: 204, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }
   }
 
   async #terminate(exchange: Exchange, id: string): Promise<ProtocolResponse> {
@@ -179,18 +231,30 @@ function entityTag(id: string, size: number): string {
   return `"${id}-${size}"`
 }
 
-/** Headers describing an upload's state (HEAD). */
-function stateHeaders(upload: Upload): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { 'upload-offset': String(upload.offset) }
-  if (upload.length === undefined) headers['upload-defer-length'] = '1'
-  else headers['upload-length'] = String(upload.length)
+/** Headers describing an upload's state (HEAD); `urlOf` names a final upload's partial uploads. */
+function stateHeaders(upload: Upload, urlOf: (id: string) => string): OutgoingHttpHeaders {
+  const final = upload.concat?.kind === 'final'
+  const headers: OutgoingHttpHeaders = {}
+  // T-58: a final upload shows its offset only once concatenated (then it equals its length); T-10, T-59 otherwise.
+  if (!final || isComplete(upload)) headers['upload-offset'] = String(upload.offset)
+  if (upload.length !== undefined) headers['upload-length'] = String(upload.length)
+  // T-60: a final upload's length is unknown only until its partial uploads' are; the client deferred nothing.
+  else if (!final) headers['upload-defer-length'] = '1'
   if (Object.keys(upload.metadata).length > 0) headers['upload-metadata'] = serializeMetadata(upload.metadata)
-  return headers
+  // T-61: partial and final uploads echo their Upload-Concat.
+  if (upload.concat !== undefined) headers['upload-concat'] = serializeUploadConcat(upload.concat, urlOf)
+  return { ...headers, ...expiresHeaders(upload) }
 }
 
 function optionalHeader(exchange: Exchange, name: string): string | undefined {
   const value = exchange.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
+}
+
+// Reading `exchange.body` sends 100 Continue; deferring it to the first read lets the service refuse a
+// request (size, offset, lock) without the client ever sending its body (RFC 9110 §10.1.1).
+function bodyOf(exchange: Exchange): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => exchange.body[Symbol.asyncIterator]() }
 }
 
 function isOffsetOctetStream(exchange: Exchange): boolean {

@@ -189,7 +189,8 @@ describe('FileStore', () => {
     it('loads a finished upload', async () => {
       const upload = await store.get(FINISHED)
       const metadata = { filename: 'hello.txt', filetype: 'text/plain' }
-      expect(upload).toEqual({ id: FINISHED, offset: 16, length: 16, metadata })
+      // updatedAt: the data file's modification time (when the fixture was copied here).
+      expect(upload).toEqual({ id: FINISHED, offset: 16, length: 16, metadata, updatedAt: expect.any(Number) })
       expect(await readAll(store, FINISHED)).toBe('hello from tusd\n')
     })
 

@@ -1,5 +1,5 @@
 import { createWriteStream, createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, opendir, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -8,7 +8,8 @@ import { isValidUploadId } from '../../core/upload-id.js'
 import type { Upload, UploadInit } from '../../core/upload.js'
 import type { ByteRange, Store, StoreCapabilities } from '../store.js'
 import { createEmptyFile, writeFileAtomic } from './atomic-write.js'
-import { newInfo, parseInfo, uploadFromInfo, withLength } from './info-file.js'
+import { concatenateFiles } from './concatenate-files.js'
+import { newInfo, parseInfo, uploadFromInfo, withCompletionPending, withLength, type DataFileState } from './info-file.js'
 
 /** Options of a `FileStore`. */
 export interface FileStoreOptions {
@@ -31,7 +32,14 @@ const WRITE_HIGH_WATER_MARK = 1024 * 1024
  * `x.info`) are reported as `UploadNotFound` without touching the disk.
  */
 export class FileStore implements Store {
-  readonly capabilities: StoreCapabilities = { terminate: true, deferLength: true, read: true, truncate: true }
+  readonly capabilities: StoreCapabilities = {
+    terminate: true,
+    deferLength: true,
+    read: true,
+    truncate: true,
+    concat: true,
+    expire: true,
+  }
   /** The absolute path of the upload directory. */
   readonly directory: string
   readonly #fsync: boolean
@@ -60,7 +68,8 @@ export class FileStore implements Store {
     }
     const paths = this.#paths(init.id)
     await createEmptyFile(paths.data)
-    const info = newInfo(init, { Type: 'filestore', Path: paths.data, InfoPath: paths.info }, Date.now())
+    const createdAt = Date.now()
+    const info = newInfo(init, { Type: 'filestore', Path: paths.data, InfoPath: paths.info }, createdAt)
     try {
       // writeFileAtomic syncs the directory after its rename, which also commits the data file's entry.
       await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
@@ -69,17 +78,18 @@ export class FileStore implements Store {
       await rm(paths.data, { force: true })
       throw error
     }
-    return uploadFromInfo(init.id, info, 0, paths.info)
+    return uploadFromInfo(init.id, info, { size: 0, modifiedAt: createdAt }, paths.info)
   }
 
   /**
-   * Reads `.info` and the data file's size.
-   * Throws `UploadNotFound` if either file is missing, `InvalidInfoFile` if `.info` is malformed.
+   * Reads `.info` and the data file's size (the offset) and modification time (`updatedAt`: the last
+   * write, with no extra write per append). Throws `UploadNotFound` if either file is missing,
+   * `InvalidInfoFile` if `.info` is malformed.
    */
   async get(id: string): Promise<Upload> {
     const paths = this.#paths(id)
-    const [info, offset] = await Promise.all([this.#readInfo(id, paths.info), this.#dataSize(id, paths.data)])
-    return uploadFromInfo(id, info, offset, paths.info)
+    const [info, data] = await Promise.all([this.#readInfo(id, paths.info), this.#dataState(id, paths.data)])
+    return uploadFromInfo(id, info, data, paths.info)
   }
 
   /**
@@ -129,7 +139,15 @@ export class FileStore implements Store {
     if (!(Number.isSafeInteger(length) && length >= 0)) throw new RangeError(`not an upload length: ${length}`)
     const info = withLength(await this.#readInfo(id, paths.info), length)
     await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
-    return uploadFromInfo(id, info, await this.#dataSize(id, paths.data), paths.info)
+    return uploadFromInfo(id, info, await this.#dataState(id, paths.data), paths.info)
+  }
+
+  /** Rewrites `.info` atomically with `completionPending` set or left out, keeping every other field. Throws `UploadNotFound`. */
+  async setCompletionPending(id: string, pending: boolean): Promise<Upload> {
+    const paths = this.#paths(id)
+    const info = withCompletionPending(await this.#readInfo(id, paths.info), pending)
+    await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
+    return uploadFromInfo(id, info, await this.#dataState(id, paths.data), paths.info)
   }
 
   /**
@@ -186,6 +204,41 @@ export class FileStore implements Store {
     return createReadStream(paths.data, { start, end: end - 1 })
   }
 
+  /**
+   * Replaces the final upload's data file with the partial uploads' data files, in order, without reading
+   * any of them whole into memory; see `concatenateFiles`. Throws `UploadNotFound` naming the final upload
+   * or the first partial upload that is missing.
+   */
+  async concatenate(id: string, partials: readonly string[]): Promise<Upload> {
+    const paths = this.#paths(id)
+    await this.#readInfo(id, paths.info)
+    const sources = partials.map((partial) => ({ id: partial, path: this.#paths(partial).data }))
+    try {
+      await concatenateFiles(
+        sources.map((source) => source.path),
+        paths.data,
+        { fsync: this.#fsync },
+      )
+    } catch (error) {
+      const missing = isNotFound(error) ? sources.find((source) => source.path === (error as NodeJS.ErrnoException).path) : undefined
+      if (missing !== undefined) throw new UploadNotFound(missing.id)
+      if (isNotFound(error)) throw new UploadNotFound(id)
+      throw error
+    }
+    return this.get(id)
+  }
+
+  /** The id of every upload with a `.info` file, read from the directory lazily. */
+  async *list(): AsyncGenerator<string> {
+    const directory = await opendir(this.directory)
+    // for-await closes the directory when the loop ends, also when the caller stops early.
+    for await (const entry of directory) {
+      if (!entry.name.endsWith('.info')) continue
+      const id = entry.name.slice(0, -'.info'.length)
+      if (isValidUploadId(id)) yield id
+    }
+  }
+
   #paths(id: string): { data: string; info: string } {
     // The id becomes a file name: anything but an upload id (`..`, `a/b`, `x.info`) could name another file.
     if (!isValidUploadId(id)) throw new UploadNotFound(id)
@@ -202,8 +255,13 @@ export class FileStore implements Store {
   }
 
   async #dataSize(id: string, path: string): Promise<number> {
+    return (await this.#dataState(id, path)).size
+  }
+
+  async #dataState(id: string, path: string): Promise<DataFileState> {
     try {
-      return (await stat(path)).size
+      const stats = await stat(path)
+      return { size: stats.size, modifiedAt: Math.floor(stats.mtimeMs) }
     } catch (error) {
       if (isNotFound(error)) throw new UploadNotFound(id)
       throw error

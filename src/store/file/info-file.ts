@@ -1,4 +1,4 @@
-import type { Upload, UploadInit } from '../../core/upload.js'
+import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../../core/upload.js'
 
 /** tusd's `Storage` for its filestore. Informative only: we always look for the data beside the `.info`. */
 export interface TusdFileStorage {
@@ -27,6 +27,12 @@ export type InfoJson = {
   readonly createdAt?: number
   /** Ours: metadata keys that came without a value; tusd's `MetaData` can only hold "" for them. */
   readonly metadataKeysWithoutValue?: string[]
+  /** Ours: a final upload's partial uploads as the client named them (`PartialUploads` holds their ids, as tusd's). */
+  readonly partialUrls?: string[]
+  /** Ours: every byte is there but the client has not completed the upload yet (`Upload.completionPending`). */
+  readonly completionPending?: true
+  /** Ours: digests of the whole upload given or asked for at creation (`Upload.digests`). */
+  readonly digests?: UploadDigests
 }
 
 /** A `.info` file that is not valid JSON or lacks what tusd always writes. */
@@ -48,13 +54,15 @@ export function newInfo(init: UploadInit, storage: TusdFileStorage, createdAt: n
     Offset: 0,
     // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
     MetaData: Object.fromEntries(entries.map(([key, value]) => [key, value ?? ''])),
-    IsPartial: false,
-    IsFinal: false,
-    PartialUploads: null,
+    IsPartial: init.concat?.kind === 'partial',
+    IsFinal: init.concat?.kind === 'final',
+    PartialUploads: init.concat?.kind === 'final' ? [...init.concat.partials] : null,
     Storage: storage,
     createdAt,
     // Left out when empty so that files of uploads without such keys look exactly like tusd's.
     ...(withoutValue.length > 0 ? { metadataKeysWithoutValue: withoutValue } : {}),
+    ...(init.concat?.kind === 'final' && init.concat.partialUrls !== undefined ? { partialUrls: [...init.concat.partialUrls] } : {}),
+    ...(init.digests === undefined ? {} : { digests: init.digests }),
   }
 }
 
@@ -73,28 +81,75 @@ export function parseInfo(text: string, path: string): Record<string, unknown> {
   return value
 }
 
+/** What the data file says about an upload: its size (the offset) and, when known, its last write. */
+export interface DataFileState {
+  readonly size: number
+  readonly modifiedAt?: number
+}
+
 /**
  * The upload described by a parsed `.info`, given the data file's size as its offset: tusd never
  * updates `Offset`, and `Storage.Path` names wherever the writing server kept the data, so neither is read.
- * Throws `InvalidInfoFile` when `Size` or `MetaData` is malformed.
+ * Throws `InvalidInfoFile` when `Size`, `MetaData` or `PartialUploads` is malformed.
  */
-export function uploadFromInfo(id: string, info: Record<string, unknown>, offset: number, path: string): Upload {
+export function uploadFromInfo(id: string, info: Record<string, unknown>, data: DataFileState, path: string): Upload {
   const deferred = info['SizeIsDeferred'] === true
   const size = info['Size']
   if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(path, '`Size` is not a byte count')
   const createdAt = info['createdAt']
+  const concat = concatFromInfo(info, path)
   return {
     id,
-    offset,
+    offset: data.size,
     ...(deferred ? {} : { length: size as number }),
     metadata: metadataFromInfo(info, path),
     ...(typeof createdAt === 'number' && Number.isFinite(createdAt) ? { createdAt } : {}),
+    ...(data.modifiedAt === undefined ? {} : { updatedAt: data.modifiedAt }),
+    ...(concat === undefined ? {} : { concat }),
+    ...(info['completionPending'] === true ? { completionPending: true } : {}),
+    ...digestsFromInfo(info),
   }
 }
 
 /** A copy of a parsed `.info` with its length declared; every other field is kept as it was. */
 export function withLength(info: Record<string, unknown>, length: number): Record<string, unknown> {
   return { ...info, Size: length, SizeIsDeferred: false }
+}
+
+/** A copy of a parsed `.info` recording whether completion is pending (the key is left out when not). */
+export function withCompletionPending(info: Record<string, unknown>, pending: boolean): Record<string, unknown> {
+  const { completionPending: _previous, ...rest } = info
+  return pending ? { ...rest, completionPending: true } : rest
+}
+
+/** Our `digests`, when well-formed; anything else (an edited file) is ignored rather than trusted. */
+function digestsFromInfo(info: Record<string, unknown>): { digests?: UploadDigests } {
+  const digests = info['digests']
+  if (!isPlainObject(digests)) return {}
+  const { expected, wanted } = digests
+  const validExpected = isPlainObject(expected) && Object.values(expected).every((value) => typeof value === 'string')
+  return {
+    digests: {
+      ...(validExpected ? { expected: expected as Record<string, string> } : {}),
+      ...(isStringArray(wanted) ? { wanted } : {}),
+    },
+  }
+}
+
+/** tusd's `IsPartial` / `IsFinal` / `PartialUploads`, plus our `partialUrls`, as an upload's role in a concatenation. */
+function concatFromInfo(info: Record<string, unknown>, path: string): UploadConcat | undefined {
+  if (info['IsPartial'] === true) return { kind: 'partial' }
+  if (info['IsFinal'] !== true) return undefined
+  const partials = info['PartialUploads']
+  if (!isStringArray(partials)) throw new InvalidInfoFile(path, '`PartialUploads` of a final upload is not a list of ids')
+  const urls = info['partialUrls']
+  // Only a list that matches the ids can stand for them; anything else is ignored (the ids are the truth).
+  const partialUrls = isStringArray(urls) && urls.length === partials.length ? urls : undefined
+  return { kind: 'final', partials, ...(partialUrls === undefined ? {} : { partialUrls }) }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
 }
 
 function metadataFromInfo(info: Record<string, unknown>, path: string): Record<string, string | null> {

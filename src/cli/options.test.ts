@@ -1,0 +1,131 @@
+import { CommanderError } from 'commander'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildCommand, type CliOptions } from './options.js'
+
+const FLAGS = [
+  '--host',
+  '--port',
+  '--base-path',
+  '--upload-dir',
+  '--max-size',
+  '--behind-proxy',
+  '--network-timeout',
+  '--acquire-lock-timeout',
+  '--shutdown-timeout',
+  '--cors-allow-origin',
+  '--log-level',
+  '--log-format',
+  '--tls-cert',
+  '--tls-key',
+  '--tls-min-version',
+]
+
+/** Parses `args` as the command line would, without exiting the process (errors are thrown). */
+function parse(args: string[]): { options: CliOptions } {
+  const command = buildCommand('0.0.0-test').exitOverride()
+  command.parse(args, { from: 'user' })
+  return { options: command.opts<CliOptions>() }
+}
+
+/** The message commander prints for a bad command line. */
+function failure(args: string[]): string {
+  let errors = ''
+  const command = buildCommand('0.0.0-test')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => (errors += text), writeOut: () => {} })
+  expect(() => command.parse(args, { from: 'user' })).toThrow(CommanderError)
+  return errors
+}
+
+const touched: string[] = []
+function setEnv(name: string, value: string): void {
+  touched.push(name)
+  process.env[name] = value
+}
+
+describe('command line', () => {
+  afterEach(() => {
+    for (const name of touched.splice(0)) delete process.env[name]
+  })
+
+  it('has tusd-like defaults', () => {
+    expect(parse([]).options).toMatchObject({
+      host: '0.0.0.0',
+      port: 1080,
+      basePath: '/files/',
+      uploadDir: './data',
+      maxSize: 0,
+      behindProxy: false,
+      networkTimeout: 60_000,
+      acquireLockTimeout: 20_000,
+      shutdownTimeout: 10_000,
+      corsAllowOrigin: '*',
+      logLevel: 'info',
+      logFormat: 'json',
+      tlsMinVersion: 'TLSv1.2',
+    })
+  })
+
+  it('lists every flag in --help, each with its environment variable', () => {
+    const help = buildCommand('0.0.0-test').helpInformation()
+    for (const flag of FLAGS) {
+      expect(help).toContain(flag)
+      expect(help).toContain(`RESUMABLE_GATEWAY_${flag.slice(2).toUpperCase().replace(/-/g, '_')}`)
+    }
+  })
+
+  it('converts values: sizes with units, durations, origins', () => {
+    const { options } = parse([
+      '--port=0',
+      '--max-size=2GiB',
+      '--network-timeout=1s',
+      '--acquire-lock-timeout=500ms',
+      '--shutdown-timeout=2m',
+      '--cors-allow-origin=https://a.example,https://b.example',
+      '--behind-proxy',
+    ])
+    expect(options).toMatchObject({
+      port: 0,
+      maxSize: 2 * 1024 ** 3,
+      networkTimeout: 1000,
+      acquireLockTimeout: 500,
+      shutdownTimeout: 120_000,
+      corsAllowOrigin: ['https://a.example', 'https://b.example'],
+      behindProxy: true,
+    })
+  })
+
+  it('reads every flag from RESUMABLE_GATEWAY_<FLAG>, and a flag wins over its variable', () => {
+    setEnv('RESUMABLE_GATEWAY_PORT', '0')
+    setEnv('RESUMABLE_GATEWAY_MAX_SIZE', '10MB')
+    setEnv('RESUMABLE_GATEWAY_LOG_LEVEL', 'silent')
+    setEnv('RESUMABLE_GATEWAY_BEHIND_PROXY', 'false')
+    expect(parse([]).options).toMatchObject({ port: 0, maxSize: 10_000_000, logLevel: 'silent', behindProxy: false })
+    expect(parse(['--port', '8080']).options.port).toBe(8080)
+  })
+
+  it.each([
+    [['--port', 'x'], '--port'],
+    [['--max-size', 'lots'], '--max-size'],
+    [['--network-timeout', 'soon'], '--network-timeout'],
+    [['--acquire-lock-timeout', '-1'], '--acquire-lock-timeout'],
+    [['--log-level', 'loud'], '--log-level'],
+    [['--log-format', 'xml'], '--log-format'],
+    [['--cors-allow-origin', 'example.com'], '--cors-allow-origin'],
+    [['--base-path', '/a b/'], '--base-path'],
+    [['--tls-min-version', 'TLSv1.0'], '--tls-min-version'],
+  ])('refuses %j with a message naming %s', (args, flag) => {
+    const message = failure(args)
+    expect(message).toContain(flag)
+    expect(message).toContain(args[1])
+  })
+
+  it('refuses a bad environment value with a message naming the variable', () => {
+    setEnv('RESUMABLE_GATEWAY_PORT', 'x')
+    expect(failure([])).toMatch(/RESUMABLE_GATEWAY_PORT/)
+  })
+
+  it('refuses unknown flags', () => {
+    expect(failure(['--uploads-dir', '/tmp'])).toContain('--uploads-dir')
+  })
+})

@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MemoryLocker } from '../lock/memory-locker.js'
+import { FileStore } from '../store/file/file-store.js'
+import { LengthExceeded, OffsetMismatch } from './errors.js'
+import type { LifecycleEvent } from './lifecycle.js'
+import { UploadService } from './service.js'
+import { isComplete, type Upload } from './upload.js'
+
+// Explicit completion (the IETF draft's R-14: only "Upload-Complete: ?1" completes an upload) and the
+// hooks a codec uses around a request (onCreated, precondition), with a real FileStore.
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part)
+}
+
+const context = { signal: new AbortController().signal }
+
+describe('explicit completion', () => {
+  let directory: string
+  let store: FileStore
+  let service: UploadService
+  let events: LifecycleEvent[]
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'rg-completion-'))
+    store = await FileStore.open({ directory, fsync: false })
+    events = []
+    service = new UploadService({
+      store,
+      locker: new MemoryLocker(),
+      maxSize: 0,
+      acquireLockTimeoutMs: 1000,
+      networkTimeoutMs: 0,
+      onEvent: (event) => events.push(event),
+    })
+  })
+  afterEach(() => rm(directory, { recursive: true, force: true }))
+
+  const finished = () => events.filter((event) => event.type === 'finished').length
+
+  it('[R-14] [R-03] an append that says "not complete" and reaches the length leaves the upload waiting for its client, persistently', async () => {
+    const created = await service.create({ length: 3, metadata: {} }, context)
+    const appended = await service.append(created.id, { offset: 0, body: chunks('abc'), complete: false }, context)
+    expect(appended.completionPending).toBe(true)
+    expect(isComplete(appended)).toBe(false)
+    expect(finished()).toBe(0)
+    // A fresh store over the same directory (a restart) still knows.
+    const reread = await new FileStore({ directory }).get(created.id)
+    expect(isComplete(reread)).toBe(false)
+    const info = JSON.parse(await readFile(join(directory, `${created.id}.info`), 'utf8')) as Record<string, unknown>
+    expect(info.completionPending).toBe(true)
+  })
+
+  it('an empty append that says "complete" then completes it, once', async () => {
+    const created = await service.create({ length: 3, metadata: {} }, context)
+    await service.append(created.id, { offset: 0, body: chunks('abc'), complete: false }, context)
+    const completed = await service.append(created.id, { offset: 3, body: chunks(), complete: true }, context)
+    expect(isComplete(completed)).toBe(true)
+    expect(completed.completionPending).toBeUndefined()
+    expect(finished()).toBe(1)
+    const info = JSON.parse(await readFile(join(directory, `${created.id}.info`), 'utf8')) as Record<string, unknown>
+    expect(info).not.toHaveProperty('completionPending')
+  })
+
+  it('an append that does not care about completion (tus) completes a waiting upload', async () => {
+    const created = await service.create({ length: 3, metadata: {} }, context)
+    await service.append(created.id, { offset: 0, body: chunks('abc'), complete: false }, context)
+    expect(isComplete(await service.append(created.id, { offset: 3, body: chunks() }, context))).toBe(true)
+  })
+
+  it('an upload of length 0 created "not complete" waits too', async () => {
+    const created = await service.create({ length: 0, metadata: {}, body: chunks(), complete: false }, context)
+    expect(isComplete(created)).toBe(false)
+    expect(finished()).toBe(0)
+  })
+
+  it('a request that stops early at the length completes nothing when its protocol completes uploads explicitly', async () => {
+    const created = await service.create({ length: 3, metadata: {} }, context)
+    const failed = service.append(created.id, { offset: 0, body: chunks('abcdef'), complete: false }, context)
+    await expect(failed).rejects.toThrow(LengthExceeded)
+    const state = await service.status(created.id, context)
+    expect(state.offset).toBe(3)
+    expect(isComplete(state)).toBe(false)
+  })
+
+  it('a precondition that throws refuses the request before anything changes', async () => {
+    const created = await service.create({ length: 3, metadata: {} }, context)
+    const seen: Upload[] = []
+    const refused = service.append(
+      created.id,
+      {
+        offset: 0,
+        body: chunks('abc'),
+        precondition: (upload) => {
+          seen.push(upload)
+          throw new OffsetMismatch(upload.offset, 99)
+        },
+      },
+      context,
+    )
+    await expect(refused).rejects.toThrow(OffsetMismatch)
+    expect(seen.map((upload) => upload.offset)).toEqual([0])
+    expect((await service.status(created.id, context)).offset).toBe(0)
+  })
+
+  it('onCreated sees the new upload before its body is read, and the digests are kept with it', async () => {
+    let readBeforeAnnounce: boolean | undefined
+    let bodyRead = false
+    const body = {
+      async *[Symbol.asyncIterator]() {
+        bodyRead = true
+        yield Buffer.from('hi')
+      },
+    }
+    const created = await service.create(
+      {
+        metadata: {},
+        body,
+        complete: true,
+        digests: { expected: { 'sha-256': 'abc=' }, wanted: ['sha-512'] },
+        onCreated: () => (readBeforeAnnounce = bodyRead),
+      },
+      context,
+    )
+    expect(readBeforeAnnounce).toBe(false)
+    expect(created.length).toBe(2)
+    expect((await store.get(created.id)).digests).toEqual({ expected: { 'sha-256': 'abc=' }, wanted: ['sha-512'] })
+  })
+})

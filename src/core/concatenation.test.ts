@@ -1,0 +1,211 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MemoryLocker } from '../lock/memory-locker.js'
+import { FileStore } from '../store/file/file-store.js'
+import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadInvalid } from './errors.js'
+import type { LifecycleEvent } from './lifecycle.js'
+import { UploadService, type RequestContext, type ServiceOptions } from './service.js'
+import { newUploadId } from './upload-id.js'
+import type { Upload } from './upload.js'
+
+const context = (): RequestContext => ({ signal: new AbortController().signal })
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part)
+}
+
+async function content(service: UploadService, id: string): Promise<string> {
+  const { stream } = await service.read(id, () => undefined, context())
+  const parts: Buffer[] = []
+  for await (const part of stream) parts.push(part as Buffer)
+  return Buffer.concat(parts).toString('utf8')
+}
+
+describe('concatenation in the upload service', () => {
+  let directory: string
+  let store: FileStore
+  let events: LifecycleEvent[]
+  let waiters: { match: (event: LifecycleEvent) => boolean; resolve: () => void }[]
+  const services: UploadService[] = []
+
+  function service(options: Partial<ServiceOptions> = {}): UploadService {
+    const made = new UploadService({
+      store,
+      locker: new MemoryLocker(),
+      maxSize: 0,
+      acquireLockTimeoutMs: 10_000,
+      networkTimeoutMs: 0,
+      onEvent: (event) => {
+        events.push(event)
+        for (const waiter of waiters.filter((w) => w.match(event))) waiter.resolve()
+      },
+      ...options,
+    })
+    services.push(made)
+    return made
+  }
+
+  /** Resolves on the first event (from now on) that `match` accepts. */
+  function eventually(match: (event: LifecycleEvent) => boolean): Promise<void> {
+    return new Promise((resolve) => waiters.push({ match, resolve }))
+  }
+
+  const finishedEvent = (id: string) => (event: LifecycleEvent) => event.type === 'finished' && event.upload.id === id
+
+  async function partial(uploads: UploadService, length: number | undefined, data?: string, metadata = {}): Promise<Upload> {
+    const created = await uploads.create({ length, metadata, concat: { kind: 'partial' } }, context())
+    if (data === undefined) return created
+    return uploads.append(created.id, { offset: 0, body: chunks(data) }, context())
+  }
+
+  function final(uploads: UploadService, partials: string[], metadata = {}): Promise<Upload> {
+    return uploads.create({ metadata, concat: { kind: 'final', partials } }, context())
+  }
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'concatenation-'))
+    store = await FileStore.open({ directory })
+    events = []
+    waiters = []
+  })
+  afterEach(async () => {
+    for (const made of services.splice(0)) await made.close()
+    await rm(directory, { recursive: true, force: true })
+  })
+
+  it('[T-53] [T-55] makes a final upload of complete partial uploads at once: their bytes in order, the sum of their lengths, its own metadata', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 5, 'hello', { part: 'one' })
+    const b = await partial(uploads, 6, ' world', { part: 'two' })
+    const made = await final(uploads, [a.id, b.id], { filename: 'greeting.txt' })
+    expect(made).toMatchObject({ offset: 11, length: 11, metadata: { filename: 'greeting.txt' } })
+    expect(made.concat).toEqual({ kind: 'final', partials: [a.id, b.id] })
+    expect(await content(uploads, made.id)).toBe('hello world')
+    expect(events.filter((event) => event.type === 'finished').map((event) => (event as { upload: Upload }).upload.id)).toEqual([
+      a.id,
+      b.id,
+      made.id,
+    ])
+  })
+
+  it('[T-52] reports a finished partial upload as a partial one, so that nothing treats it as a whole file', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 2, 'ab')
+    const made = await final(uploads, [a.id])
+    const finished = events.filter((event): event is Extract<LifecycleEvent, { type: 'finished' }> => event.type === 'finished')
+    expect(finished.map((event) => [event.upload.id, event.upload.concat?.kind])).toEqual([
+      [a.id, 'partial'],
+      [made.id, 'final'],
+    ])
+  })
+
+  it('[T-56] uses a partial upload several times, in one final upload and in several', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 2, 'ab')
+    const b = await partial(uploads, 1, '-')
+    const first = await final(uploads, [a.id, b.id, a.id])
+    const second = await final(uploads, [b.id, a.id])
+    expect(await content(uploads, first.id)).toBe('ab-ab')
+    expect(await content(uploads, second.id)).toBe('-ab')
+    expect(first.length).toBe(5)
+  })
+
+  it('[T-51] refuses a final upload naming an upload that does not exist or is not partial', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 1, 'a')
+    const plain = await uploads.create({ length: 1, metadata: {} }, context())
+    const missing = newUploadId()
+    await expect(final(uploads, [a.id, missing])).rejects.toMatchObject({ code: 'PARTIAL_UPLOAD_INVALID', partialId: missing, reason: 'not-found' })
+    await expect(final(uploads, [plain.id])).rejects.toEqual(new PartialUploadInvalid(plain.id, 'not-partial'))
+    // Nothing was created for them.
+    let count = 0
+    for await (const _id of store.list()) count++
+    expect(count).toBe(2)
+  })
+
+  it('refuses a final upload larger than the maximum size', async () => {
+    const uploads = service({ maxSize: 4 })
+    const a = await partial(uploads, 3, 'abc')
+    await expect(final(uploads, [a.id, a.id])).rejects.toBeInstanceOf(MaxSizeExceeded)
+  })
+
+  it('[T-57] appends nothing to a final upload, and leaves its partial uploads alone', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 3, 'abc')
+    const made = await final(uploads, [a.id])
+    await expect(uploads.append(made.id, { offset: 3, body: chunks('x') }, context())).rejects.toBeInstanceOf(FinalUploadImmutable)
+    const pending = await final(uploads, [(await partial(uploads, 2)).id])
+    await expect(uploads.append(pending.id, { offset: 0, body: chunks('xy') }, context())).rejects.toBeInstanceOf(FinalUploadImmutable)
+    expect(await content(uploads, made.id)).toBe('abc')
+    expect(await uploads.status(a.id, context())).toMatchObject({ offset: 3, length: 3 })
+  })
+
+  it('[T-54] [T-58] completes a final upload created before its partial uploads once the last of them completes', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 5)
+    const b = await partial(uploads, 6, ' world')
+    const made = await final(uploads, [a.id, b.id])
+    expect(made).toMatchObject({ offset: 0, length: 11 })
+    const completed = eventually(finishedEvent(made.id))
+    await uploads.append(a.id, { offset: 0, body: chunks('hel') }, context())
+    expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0, length: 11 })
+    await uploads.append(a.id, { offset: 3, body: chunks('lo') }, context())
+    // The partial upload's completion completes the final upload, with no request for it.
+    await completed
+    expect(await uploads.status(made.id, context())).toMatchObject({ offset: 11, length: 11 })
+    expect(await content(uploads, made.id)).toBe('hello world')
+  })
+
+  it('[T-60] learns a final length once every partial upload has declared its own', async () => {
+    const uploads = service()
+    const a = await partial(uploads, undefined, 'abc')
+    const b = await partial(uploads, 2, 'de')
+    const made = await final(uploads, [a.id, b.id])
+    expect(made.length).toBeUndefined()
+    expect((await uploads.status(made.id, context())).length).toBeUndefined()
+    const completed = eventually(finishedEvent(made.id))
+    await uploads.append(a.id, { offset: 3, length: 4, body: chunks('') }, context())
+    expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0, length: 6 })
+    await uploads.append(a.id, { offset: 3, body: chunks('!') }, context())
+    await completed
+    expect(await content(uploads, made.id)).toBe('abc!de')
+  })
+
+  it('finishes, after a restart, final uploads whose partial uploads complete then', async () => {
+    const before = service()
+    const a = await partial(before, 2, 'a')
+    const made = await final(before, [a.id])
+    await before.close()
+    // A new process: it learns of the pending final upload from the store.
+    const after = service()
+    await after.start()
+    const completed = eventually(finishedEvent(made.id))
+    await after.append(a.id, { offset: 1, body: chunks('b') }, context())
+    await completed
+    expect(await content(after, made.id)).toBe('ab')
+  })
+
+  it('finishes on start-up a final upload whose concatenation a crash interrupted', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 2, 'xy')
+    // As a crash leaves it: the final upload recorded, its bytes not yet copied.
+    const id = newUploadId()
+    await store.create({ id, length: 4, metadata: {}, concat: { kind: 'final', partials: [a.id, a.id] } })
+    const completed = eventually(finishedEvent(id))
+    const restarted = service()
+    await restarted.start()
+    await completed
+    expect(await content(restarted, id)).toBe('xyxy')
+  })
+
+  it('leaves a final upload pending when one of its partial uploads is removed', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 2, 'a')
+    const b = await partial(uploads, 1, 'b')
+    const made = await final(uploads, [a.id, b.id])
+    await uploads.terminate(a.id, context())
+    expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0, length: 3 })
+  })
+})

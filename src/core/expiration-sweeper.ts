@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { UploadService } from './service.js'
+
+/** What one pass of the sweeper did, for logs and metrics. */
+export interface SweepReport {
+  /** Uploads looked at. */
+  readonly scanned: number
+  /** Expired uploads removed. */
+  readonly removed: number
+  /** Bytes of upload data those held. */
+  readonly freedBytes: number
+  /** Expired-looking uploads left for the next pass: their lock was not free in time, or removing them failed. */
+  readonly skipped: number
+  readonly durationMs: number
+}
+
+/** How an `ExpirationSweeper` paces itself, and where it reports. */
+export interface SweeperOptions {
+  /** Pause between the end of one pass and the start of the next. */
+  readonly intervalMs: number
+  /** Most uploads removed per second, so that a backlog of expired uploads never floods the store. */
+  readonly maxRemovalsPerSecond: number
+  /** How long to wait for the lock of an upload in use before leaving it for the next pass. */
+  readonly lockWaitMs: number
+  /** Receives the report of every pass; must not throw. */
+  readonly onReport?: (report: SweepReport) => void
+  /** Receives errors (of a pass, or of one upload, then with its id); must not throw. */
+  readonly onError?: (error: unknown, id?: string) => void
+}
+
+/**
+ * Removes expired uploads in the background (tus `expiration`): one pass over the store at start, then
+ * one every `intervalMs`. Each upload is checked by `UploadService.expire`, which leaves uploads in use
+ * alone and re-checks one under its lock before removing it, so the sweeper and requests never race.
+ * Removals are paced to `maxRemovalsPerSecond`. `stop` ends it between two uploads.
+ */
+export class ExpirationSweeper {
+  readonly #service: UploadService
+  readonly #options: SweeperOptions
+  readonly #stop = new AbortController()
+  #running: Promise<void> | undefined
+
+  constructor(service: UploadService, options: SweeperOptions) {
+    this.#service = service
+    this.#options = options
+  }
+
+  /** Starts sweeping, with a pass right away. Does nothing once stopped, or when already started. */
+  start(): void {
+    if (this.#stop.signal.aborted || this.#running !== undefined) return
+    this.#running = this.#loop(this.#stop.signal)
+  }
+
+  /** Stops sweeping for good; resolves once a running pass has ended. */
+  async stop(): Promise<void> {
+    this.#stop.abort()
+    await this.#running
+  }
+
+  /** One pass over every upload of the store; stops early when `signal` aborts. Throws the store's listing errors. */
+  async sweep(signal: AbortSignal): Promise<SweepReport> {
+    const started = performance.now()
+    const { store } = this.#service
+    let scanned = 0
+    let removed = 0
+    let freedBytes = 0
+    let skipped = 0
+    const pause = 1000 / this.#options.maxRemovalsPerSecond
+    if (store.list !== undefined) {
+      for await (const id of store.list()) {
+        if (signal.aborted) break
+        scanned++
+        let expired
+        try {
+          expired = await this.#service.expire(id, AbortSignal.any([signal, AbortSignal.timeout(this.#options.lockWaitMs)]))
+        } catch (error) {
+          if (signal.aborted) break
+          skipped++
+          // A lock that is not free in time only means the upload is in use: no error, next pass.
+          if (!(error instanceof DOMException && error.name === 'TimeoutError')) this.#options.onError?.(error, id)
+          continue
+        }
+        if (expired === undefined) continue
+        removed++
+        freedBytes += expired.offset
+        if (!(await pauseFor(pause, signal))) break
+      }
+    }
+    return { scanned, removed, freedBytes, skipped, durationMs: Math.round(performance.now() - started) }
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const report = await this.sweep(signal)
+        this.#options.onReport?.(report)
+      } catch (error) {
+        if (!signal.aborted) this.#options.onError?.(error)
+      }
+      if (!(await pauseFor(this.#options.intervalMs, signal))) return
+    }
+  }
+}
+
+/** Waits `ms`; false when `signal` aborted the wait. */
+async function pauseFor(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal })
+    return true
+  } catch {
+    return false
+  }
+}

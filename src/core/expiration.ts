@@ -1,0 +1,25 @@
+import { isComplete, type Upload } from './upload.js'
+
+/**
+ * When uploads expire (tus `expiration`). An unfinished upload expires `unfinishedAfterMs` after its last
+ * write; a finished one only if `finishedAfterMs` says so. 0 means never.
+ */
+export interface ExpirationPolicy {
+  readonly unfinishedAfterMs: number
+  readonly finishedAfterMs: number
+}
+
+/** True when the policy lets some upload expire. */
+export function expires(policy: ExpirationPolicy | undefined): policy is ExpirationPolicy {
+  return policy !== undefined && (policy.unfinishedAfterMs > 0 || policy.finishedAfterMs > 0)
+}
+
+/**
+ * When `upload` expires under `policy`, counted from `lastActivity` (by default its last write), in
+ * milliseconds since the epoch; undefined when it never does or its last write is not known.
+ */
+export function expiresAt(policy: ExpirationPolicy, upload: Upload, lastActivity = upload.updatedAt): number | undefined {
+  if (lastActivity === undefined) return undefined
+  const after = isComplete(upload) ? policy.finishedAfterMs : policy.unfinishedAfterMs
+  return after > 0 ? lastActivity + after : undefined
+}

@@ -1,0 +1,72 @@
+import type { BodyCheck } from '../../core/body-check.js'
+import {
+  CHECKSUM_ALGORITHMS,
+  ChecksumCheck,
+  digestBytes,
+  isChecksumAlgorithm,
+  type ExpectedChecksum,
+} from '../../core/checksum.js'
+import type { Exchange } from '../../transport/exchange.js'
+import { HeaderError } from '../header-error.js'
+
+const HEADER = 'Upload-Checksum'
+// RFC 4648 base64, padding optional; Buffer.from(…, 'base64') would silently skip anything else.
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+
+/**
+ * T-46: `Upload-Checksum` is an algorithm name, one space, and the base64 digest of the request's body.
+ * Throws HeaderError naming the problem: an algorithm the gateway does not support (T-43: 400, names are
+ * lowercase, T-44), a digest that is not base64 or not of the algorithm's size.
+ */
+export function parseUploadChecksum(value: string): ExpectedChecksum {
+  const parts = value.trim().split(' ')
+  const [algorithm, encoded] = parts
+  if (parts.length !== 2 || algorithm === undefined || encoded === undefined || algorithm === '' || encoded === '') {
+    throw new HeaderError(HEADER, `must be "<algorithm> <base64 digest>", got "${excerpt(value)}"`)
+  }
+  if (!isChecksumAlgorithm(algorithm)) {
+    throw new HeaderError(HEADER, `algorithm "${excerpt(algorithm)}" is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}`)
+  }
+  if (!BASE64.test(encoded) || encoded.length % 4 === 1) throw new HeaderError(HEADER, `the ${algorithm} digest is not base64`)
+  const digest = Buffer.from(encoded, 'base64')
+  if (digest.length !== digestBytes(algorithm)) {
+    throw new HeaderError(HEADER, `a ${algorithm} digest has ${digestBytes(algorithm)} bytes, this one has ${digest.length}`)
+  }
+  return { algorithm, digest }
+}
+
+/**
+ * The checks a request's body must pass (tus `checksum` and `checksum-trailer`): none without a checksum;
+ * the `Upload-Checksum` header's; or, when the request announces the checksum as a trailer
+ * (`Trailer: Upload-Checksum`, RFC 9110 §6.6.2), the trailer's, read once the body has ended. A trailer
+ * must be announced: only then are the bytes hashed as they stream by. Throws HeaderError for a malformed
+ * header, or for a header sent while a trailer is announced too; the trailer's own problems (missing,
+ * malformed) are thrown by the check after the body, which discards the bytes.
+ */
+export function checksumChecks(exchange: Exchange): BodyCheck[] {
+  const raw = exchange.headers['upload-checksum']
+  // Sent twice, it reads as one list, which no checksum matches: 400 rather than picking one.
+  const header = Array.isArray(raw) ? raw.join(', ') : raw
+  const inTrailer = announcesTrailer(exchange)
+  if (header !== undefined && inTrailer) throw new HeaderError(HEADER, 'sent as a header and announced as a trailer; send it once')
+  if (header !== undefined) return [ChecksumCheck.of(parseUploadChecksum(header))]
+  if (!inTrailer) return []
+  // The algorithm is named only at the end, so every supported one is computed while the bytes stream.
+  return [
+    new ChecksumCheck(CHECKSUM_ALGORITHMS, () => {
+      const trailer = exchange.trailers()['upload-checksum']
+      if (trailer === undefined) throw new HeaderError(HEADER, 'was announced as a trailer (Trailer: Upload-Checksum) but did not arrive')
+      return parseUploadChecksum(trailer)
+    }),
+  ]
+}
+
+function announcesTrailer(exchange: Exchange): boolean {
+  const trailer = exchange.headers.trailer
+  if (trailer === undefined) return false
+  return trailer.split(',').some((name) => name.trim().toLowerCase() === 'upload-checksum')
+}
+
+function excerpt(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text
+}
