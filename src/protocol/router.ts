@@ -4,6 +4,7 @@ import { isCoreError, ShuttingDown } from '../core/errors.js'
 import { ClientGone } from '../core/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import { HeaderError, RequestRejected } from './header-error.js'
+import { DraftCodec } from './ietf-draft/draft-codec.js'
 import { addCorsHeaders, type CorsOptions } from './http/cors.js'
 import { effectiveMethod } from './method-override.js'
 import { textResponse, type ProtocolResponse } from './response.js'
@@ -16,6 +17,8 @@ export interface RouterOptions {
   readonly basePath: string
   readonly cors: CorsOptions
   readonly logger: Logger
+  /** The IETF draft codec, when the draft is enabled (`--experimental-protocol`); without it draft requests meet tus rules (412), as with tusd. */
+  readonly draft?: DraftCodec
 }
 
 /** What the router did with a request, for the request log. */
@@ -45,12 +48,15 @@ export class Router {
     const method = effectiveMethod(exchange)
     const target = resolveTarget(exchange.path, this.#options.basePath)
     const uploadId = target?.kind === 'upload' ? target.id : undefined
+    // NOTES.md §6.1: after the method override, OPTIONS is for everyone; a request carrying
+    // Upload-Draft-Interop-Version speaks the draft; everything else is tus.
+    const draft = method !== 'OPTIONS' && DraftCodec.isDraftRequest(exchange) ? this.#options.draft : undefined
     let response: ProtocolResponse
     let error: string | undefined
     try {
-      response = await this.#dispatch(exchange, method, target)
+      response = draft === undefined ? await this.#dispatch(exchange, method, target) : await draft.handle(exchange, method, target)
     } catch (thrown) {
-      ;({ response, error } = this.#errorResponse(thrown, exchange))
+      ;({ response, error } = draft?.errorResponse(thrown, exchange, method, target) ?? this.#errorResponse(thrown, exchange, draft))
     }
     const headers: OutgoingHttpHeaders = {
       ...response.headers,
@@ -71,9 +77,14 @@ export class Router {
   }
 
   async #dispatch(exchange: Exchange, method: string, target: Target | undefined): Promise<ProtocolResponse> {
-    if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
     // T-23: OPTIONS is answered for everyone (tus discovery and CORS preflight); Tus-Resumable is ignored.
-    if (method === 'OPTIONS') return this.#tus.options()
+    // R-24: `OPTIONS *` asks about the server as a whole; every upload resource here has the same limits.
+    if (method === 'OPTIONS' && (target !== undefined || exchange.path === '*')) {
+      const options = this.#tus.options()
+      const draft = this.#options.draft
+      return draft === undefined ? options : { ...options, headers: { ...options.headers, ...draft.optionsHeaders(exchange) } }
+    }
+    if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
     const tusResumable = exchange.headers['tus-resumable'] as string | undefined
     if (tusResumable !== undefined) {
       // T-06: an unsupported version is refused with the versions we speak, and not processed.
@@ -89,7 +100,7 @@ export class Router {
     return textResponse(412, `Tus-Resumable: ${TUS_VERSION} is required`, { 'tus-version': TUS_VERSION })
   }
 
-  #errorResponse(thrown: unknown, exchange: Exchange): { response: ProtocolResponse; error: string } {
+  #errorResponse(thrown: unknown, exchange: Exchange, draft?: DraftCodec): { response: ProtocolResponse; error: string } {
     if (isCoreError(thrown)) return { response: tusErrorResponse(thrown), error: thrown.code }
     if (thrown instanceof HeaderError) return { response: textResponse(400, thrown.message), error: 'HEADER' }
     if (thrown instanceof RequestRejected) {
@@ -100,6 +111,7 @@ export class Router {
       return { response: textResponse(499, 'client closed the request'), error: 'CLIENT_GONE' }
     }
     this.#options.logger.error({ err: thrown, method: exchange.method, path: exchange.path }, 'internal error')
+    if (draft !== undefined) return { response: draft.internalErrorResponse(exchange), error: 'INTERNAL' }
     return { response: { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' }, error: 'INTERNAL' }
   }
 }
