@@ -74,6 +74,13 @@ describe('command line', () => {
     }
   })
 
+  it('gives every flag an environment variable', () => {
+    for (const option of buildCommand('0.0.0-test').options) {
+      if (option.long === '--version') continue
+      expect(option.envVar, option.long).toBe(`RESUMABLE_GATEWAY_${option.attributeName().replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`)
+    }
+  })
+
   it('converts values: sizes with units, durations, origins', () => {
     const { options } = parse([
       '--port=0',
