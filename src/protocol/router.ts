@@ -66,7 +66,7 @@ export class Router {
     }
     addCorsHeaders(exchange, headers, this.#options.cors)
     await exchange.respond(response.status, headers, response.body)
-    return { status: response.status, method, uploadId, error }
+    return { status: response.status, method, uploadId: uploadId ?? createdUploadId(response, this.#options.basePath), error }
   }
 
   /** Answers a request that arrives while the gateway shuts down. */
@@ -114,4 +114,13 @@ export class Router {
     if (draft !== undefined) return { response: draft.internalErrorResponse(exchange), error: 'INTERNAL' }
     return { response: { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' }, error: 'INTERNAL' }
   }
+}
+
+/** The id of an upload a response just created (from its Location), for the request log. */
+function createdUploadId(response: ProtocolResponse, basePath: string): string | undefined {
+  const location = response.headers.location
+  if (typeof location !== 'string') return undefined
+  const path = location.replace(/^[a-z]+:\/\/[^/]*/i, '')
+  const target = resolveTarget(path, basePath)
+  return target?.kind === 'upload' ? target.id : undefined
 }
