@@ -34,6 +34,10 @@ export class Http1Wire implements Wire {
     return this.#request.socket.remoteAddress
   }
 
+  requestBody(): AsyncIterable<Buffer> {
+    return this.#request
+  }
+
   requestEnded(): boolean {
     return this.#request.complete
   }
@@ -47,11 +51,8 @@ export class Http1Wire implements Wire {
   }
 
   prepareForUnreadBody(headers: OutgoingHttpHeaders): void {
-    // Node would otherwise read and discard the rest of the body to keep the connection alive.
+    // node would otherwise read and discard the rest of the body to keep the connection alive;
+    // `Connection: close` makes it end the connection after the response (RFC 9112 §9.6).
     headers.connection = 'close'
-  }
-
-  discardUnreadBody(): void {
-    // `Connection: close` already makes node end the connection after the response.
   }
 }

@@ -1,5 +1,8 @@
 import { constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2'
+import { boundedReads } from './bounded-reads.js'
 import type { Wire } from './wire.js'
+
+const READ_SIZE = 64 * 1024
 
 /** HTTP/2 specifics of an exchange. */
 export class Http2Wire implements Wire {
@@ -25,9 +28,16 @@ export class Http2Wire implements Wire {
     return this.#request.stream.session?.socket?.remoteAddress
   }
 
+  requestBody(): AsyncIterable<Buffer> {
+    // Straight from the stream, joining its small DATA chunks into reads of up to 64 KiB (the size of
+    // HTTP/1.1's socket reads): the compat request would pass every chunk through a second readable,
+    // one by one. Its trailers are still collected by the compat request, which listens for them.
+    return boundedReads(this.#request.stream, READ_SIZE)
+  }
+
   requestEnded(): boolean {
     const stream = this.#request.stream
-    return stream.endAfterHeaders || this.#request.readableEnded
+    return stream.endAfterHeaders || stream.readableEnded || this.#request.readableEnded
   }
 
   sendInformational(status: number, headers: Record<string, string>): void {
@@ -37,13 +47,14 @@ export class Http2Wire implements Wire {
   }
 
   prepareForUnreadBody(_headers: OutgoingHttpHeaders): void {
-    // Nothing to announce: HTTP/2 ends the one stream, not the connection.
-  }
-
-  discardUnreadBody(): void {
     // RFC 9113 §8.1: a server that answered before the request ended may ask the client to stop
-    // sending with RST_STREAM(NO_ERROR); the response already sent stays valid.
+    // sending with RST_STREAM(NO_ERROR); the response already sent stays valid. It ends the one
+    // stream, never the connection. It waits for the response's last frame ('finish' of the stream's
+    // writable side: the compat response only finishes once both sides are closed, which a client
+    // still sending never lets happen).
     const stream = this.#response.stream
-    if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR)
+    stream.once('finish', () => {
+      if (!this.requestEnded() && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR)
+    })
   }
 }

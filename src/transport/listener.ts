@@ -1,9 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2'
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion } from 'node:tls'
+import { answerClientError } from './client-error.js'
 import type { ExchangeHandler } from './exchange.js'
+import { inConnectionOrder } from './http1-pipeline.js'
 import { Http1Wire } from './http1-wire.js'
+import { applyHttp1Timeouts } from './http1-timeouts.js'
+import { Http2Sessions } from './http2-sessions.js'
 import { Http2Wire } from './http2-wire.js'
 import { NodeExchange } from './node-exchange.js'
 import { sniff } from './sniff.js'
@@ -19,17 +23,26 @@ export interface ListenerOptions {
   readonly port: number
   /** With TLS, the same port also takes TLS connections (ALPN h2 or http/1.1). */
   readonly tls?: TlsOptions
-  /** Time a client has to send the request head. */
+  /** Time a client has to send a request head (HTTP/1.1) or its first bytes and the TLS handshake. */
   readonly headersTimeoutMs: number
-  /** Time an idle HTTP/1.1 keep-alive connection stays open. */
+  /** Time an idle connection stays open: an HTTP/1.1 keep-alive, or an HTTP/2 session without streams. */
   readonly keepAliveTimeoutMs: number
-  /** Largest request head, in bytes (larger heads get 431). */
+  /** Largest request head, in bytes: HTTP/1.1 answers a larger one 431, HTTP/2 resets its stream. */
   readonly maxHeaderSize: number
   /** Most concurrent streams one HTTP/2 connection may open. */
   readonly maxConcurrentStreams: number
+  /**
+   * Most of those that may carry a request body (uploads); more are refused with REFUSED_STREAM.
+   * A connection can make the gateway buffer at most this many stream windows (see Http2Sessions).
+   */
+  readonly maxBodyStreams: number
   /** HTTP/2 flow-control windows, in bytes: per stream, and for the whole connection. */
   readonly streamWindowSize: number
   readonly connectionWindowSize: number
+  /** Largest HTTP/2 frame a client may send, in bytes (16 KiB to 16 MiB - 1). */
+  readonly maxFrameSize: number
+  /** Memory one HTTP/2 session may hold in nghttp2's buffers, in MiB; beyond it new streams are refused. */
+  readonly maxSessionMemoryMiB: number
 }
 
 /** Called for each exchange, with the concrete object so the gateway can abort it on shutdown. */
@@ -46,14 +59,16 @@ export class Listener {
   readonly #h2c: http2.Http2Server
   readonly #tls: http2.Http2SecureServer | undefined
   readonly #sockets = new Set<Socket>()
-  readonly #sessions = new Set<Http2Session>()
+  readonly #sessions: Http2Sessions
 
   constructor(handler: ListenerHandler, options: ListenerOptions) {
     this.#options = options
     const onHttp1 = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
-      void handler(new NodeExchange(request, response, new Http1Wire(request, response), { expectsContinue }))
+      const exchange = new NodeExchange(request, response, new Http1Wire(request, response), { expectsContinue })
+      inConnectionOrder(request.socket, () => handler(exchange))
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {
+      if (!this.#sessions.admit(request.stream)) return
       void handler(new NodeExchange(request, response, new Http2Wire(request, response), { expectsContinue }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
@@ -63,52 +78,50 @@ export class Listener {
         request.httpVersionMajor === 2
           ? onHttp2(expectsContinue)(request as Http2ServerRequest, response as Http2ServerResponse)
           : onHttp1(expectsContinue)(request as IncomingMessage, response as ServerResponse)
-
-    this.#http1 = http.createServer({
-      // Long uploads are one request: node's 300 s request timeout would cut them. The body's
-      // idle timeout (--network-timeout) guards against stalls instead; the head keeps its timeout.
-      requestTimeout: 0,
-      headersTimeout: options.headersTimeoutMs,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      maxHeaderSize: options.maxHeaderSize,
+    const timeouts = { headersTimeoutMs: options.headersTimeoutMs, keepAliveTimeoutMs: options.keepAliveTimeoutMs }
+    this.#sessions = new Http2Sessions({
+      connectionWindowSize: options.connectionWindowSize,
+      idleTimeoutMs: options.keepAliveTimeoutMs,
+      maxBodyStreams: options.maxBodyStreams,
     })
-    this.#http1.on('request', onHttp1(false)).on('checkContinue', onHttp1(true))
+
+    // A head larger than maxHeaderSize gets node's 431 (RFC 6585 §5).
+    this.#http1 = http.createServer({ maxHeaderSize: options.maxHeaderSize })
+    applyHttp1Timeouts(this.#http1, timeouts)
+    this.#http1.on('request', onHttp1(false)).on('checkContinue', onHttp1(true)).on('clientError', answerClientError)
 
     const http2Options: http2.ServerOptions = {
       settings: {
         maxConcurrentStreams: options.maxConcurrentStreams,
         initialWindowSize: options.streamWindowSize,
+        maxFrameSize: options.maxFrameSize,
+        // RFC 9113 §6.5.2: announced to the client; a larger header section resets its stream.
         maxHeaderListSize: options.maxHeaderSize,
       },
-      maxSessionMemory: 64,
+      maxSessionMemory: options.maxSessionMemoryMiB,
     }
     this.#h2c = http2.createServer(http2Options)
-    this.#h2c.on('request', onHttp2(false)).on('checkContinue', onHttp2(true)).on('session', this.#onSession)
+    this.#h2c.on('request', onHttp2(false)).on('checkContinue', onHttp2(true)).on('session', this.#sessions.add)
 
     if (options.tls !== undefined) {
       const tls = http2.createSecureServer({
         ...http2Options,
+        ...secureContextOptions(options.tls),
         allowHTTP1: true,
-        cert: options.tls.cert,
-        key: options.tls.key,
-        minVersion: options.tls.minVersion,
+        handshakeTimeout: options.headersTimeoutMs,
       })
-      // The HTTP/1.1 fallback inherits node's 300 s request timeout; see above.
-      Object.assign(tls, { requestTimeout: 0, headersTimeout: options.headersTimeoutMs })
-      tls.on('request', onEither(false)).on('checkContinue', onEither(true)).on('session', this.#onSession)
+      // The HTTP/1.1 fallback reads these from the server object, as a node:http server would.
+      Object.assign(tls, { maxHeaderSize: options.maxHeaderSize })
+      applyHttp1Timeouts(tls, timeouts)
+      tls
+        .on('request', onEither(false))
+        .on('checkContinue', onEither(true))
+        .on('clientError', answerClientError)
+        .on('session', this.#sessions.add)
       this.#tls = tls
     }
 
     this.#net = net.createServer({ noDelay: true }, (socket) => this.#route(socket))
-  }
-
-  #onSession = (session: Http2Session): void => {
-    this.#sessions.add(session)
-    session.once('close', () => this.#sessions.delete(session))
-    session.once('connect', () => {
-      // The connection window is set per session; the stream window comes from the settings.
-      session.setLocalWindowSize(this.#options.connectionWindowSize)
-    })
   }
 
   #route(socket: Socket): void {
@@ -123,14 +136,18 @@ export class Listener {
       if (kind === 'need-more') return
       clearTimeout(headTimer)
       socket.off('data', onData)
+      // Everything read so far goes back to the socket, to be read again by the server it goes to.
       socket.pause()
       socket.unshift(head)
       if (kind === 'h2c') {
         // The session reads the buffered bytes itself; resuming here would lose them.
         this.#h2c.emit('connection', socket)
       } else if (kind === 'tls' && this.#tls !== undefined) {
+        // The TLS socket feeds the buffered bytes to the handshake before reading more.
         this.#tls.emit('connection', socket)
       } else {
+        // node:http parses straight from the socket's handle and the buffered bytes through 'data',
+        // which resuming emits before the handle is read again.
         this.#http1.emit('connection', socket)
         socket.resume()
       }
@@ -151,6 +168,16 @@ export class Listener {
     return this.#net.address() as AddressInfo
   }
 
+  /**
+   * Replaces the TLS certificate and key: connections made from now on are served with the new
+   * ones, open connections keep theirs. Throws if the listener has no TLS, or if the key does not
+   * match the certificate (the old ones then stay).
+   */
+  setTlsCredentials(tls: TlsOptions): void {
+    if (this.#tls === undefined) throw new Error('this listener serves no TLS')
+    this.#tls.setSecureContext(secureContextOptions(tls))
+  }
+
   /** Stops accepting connections; open ones stay. */
   stopAccepting(): void {
     this.#net.close()
@@ -159,17 +186,24 @@ export class Listener {
   /** Ends idle keep-alive connections and sends GOAWAY on HTTP/2 sessions (their open streams finish). */
   closeIdle(): void {
     this.#http1.closeIdleConnections()
-    for (const session of this.#sessions) if (!session.closed) session.close()
-    if (this.#tls !== undefined) (this.#tls as unknown as http.Server).closeIdleConnections?.()
+    // An Http2SecureServer with allowHTTP1 has node:http's closeIdleConnections for its HTTP/1.1 side.
+    ;(this.#tls as unknown as http.Server | undefined)?.closeIdleConnections()
+    this.#sessions.closeAll()
   }
 
-  /** Destroys every connection still open. */
+  /** Destroys every connection still open, and stops the servers' timers. */
   destroyAll(): void {
     for (const socket of this.#sockets) socket.destroy()
+    this.#http1.close()
+    this.#tls?.close()
   }
 
   /** Number of open connections. */
   get connections(): number {
     return this.#sockets.size
   }
+}
+
+function secureContextOptions(tls: TlsOptions): { cert: string | Buffer; key: string | Buffer; minVersion: SecureVersion } {
+  return { cert: tls.cert, key: tls.key, minVersion: tls.minVersion }
 }

@@ -19,6 +19,8 @@ export class NodeExchange implements Exchange {
   readonly #abort = new AbortController()
   #continueRequested: boolean
   #responded = false
+  /** The response can no longer be sent: the connection or stream is gone, or the response is done. */
+  #closed = false
   #bytesReceived = 0
 
   constructor(request: WireRequest, response: WireResponse, wire: Wire, options: { expectsContinue: boolean }) {
@@ -32,6 +34,7 @@ export class NodeExchange implements Exchange {
     this.path = query === -1 ? url : url.slice(0, query)
     this.headers = withoutPseudoHeaders(request.headers)
     response.once('close', () => {
+      this.#closed = true
       if (!response.writableFinished) this.#abort.abort(new ClientGone())
     })
   }
@@ -61,10 +64,6 @@ export class NodeExchange implements Exchange {
   }
 
   get body(): AsyncIterable<Uint8Array> {
-    if (this.#continueRequested) {
-      this.#continueRequested = false
-      this.#response.writeContinue()
-    }
     return this.#counted()
   }
 
@@ -74,7 +73,13 @@ export class NodeExchange implements Exchange {
   }
 
   async *#counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of this.#request as AsyncIterable<Buffer>) {
+    // RFC 9110 §10.1.1: 100 (Continue) only once the body is really wanted, at the first read, not when a
+    // codec merely takes hold of the body: a request refused before that never has to send it.
+    if (this.#continueRequested) {
+      this.#continueRequested = false
+      if (!this.#responded) this.#response.writeContinue()
+    }
+    for await (const chunk of this.#wire.requestBody()) {
       this.#bytesReceived += chunk.byteLength
       yield chunk
     }
@@ -102,14 +107,18 @@ export class NodeExchange implements Exchange {
     if (this.#responded) return
     this.#responded = true
     const response = this.#response
-    if (response.destroyed) return
-    const unreadBody = !this.#wire.requestEnded()
-    // A client that asked for 100-continue and was answered without it must not send its body.
-    if (unreadBody) this.#wire.prepareForUnreadBody(headers)
+    if (this.#closed) {
+      // Nobody to answer; a file opened for the answer must still be closed.
+      if (body instanceof Readable) body.destroy()
+      return
+    }
     const finished = new Promise<void>((resolve) => {
       response.once('close', resolve)
       response.once('finish', resolve)
     })
+    // A client that asked for 100-continue and was answered without it must not send its body; one
+    // that sends it anyway is stopped after the answer rather than read to the end.
+    if (!this.#wire.requestEnded()) this.#wire.prepareForUnreadBody(headers)
     if (body instanceof Readable) {
       response.writeHead(status, headers)
       await pipeline(body, response).catch(() => response.destroy())
@@ -123,7 +132,6 @@ export class NodeExchange implements Exchange {
       response.end(body)
     }
     await finished
-    if (unreadBody && !this.#wire.requestEnded()) this.#wire.discardUnreadBody()
   }
 }
 

@@ -26,11 +26,15 @@ export interface Wire {
   readonly scheme: 'http' | 'https'
   readonly authority: string | undefined
   readonly remoteAddress: string | undefined
+  /** The request content as it arrives, with backpressure. */
+  requestBody(): AsyncIterable<Buffer>
   /** True when the request has no content or all of it has been received. */
   requestEnded(): boolean
   sendInformational(status: number, headers: Record<string, string>): void
-  /** Called before the final response when the request body was not read to its end. */
+  /**
+   * Called before the final response when the request body has not been read to its end: the client
+   * is stopped once the response is sent (HTTP/1.1 closes the connection, HTTP/2 resets the stream),
+   * rather than reading an unwanted body to its end.
+   */
   prepareForUnreadBody(headers: OutgoingHttpHeaders): void
-  /** Called after the final response when the request body was not read to its end. */
-  discardUnreadBody(): void
 }

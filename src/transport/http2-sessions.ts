@@ -1,0 +1,82 @@
+import { constants, type Http2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+
+export interface Http2SessionOptions {
+  /** The connection-level receive window, in bytes (the stream window comes from the SETTINGS). */
+  readonly connectionWindowSize: number
+  /** A session without an open stream for this long is sent GOAWAY and closed. */
+  readonly idleTimeoutMs: number
+  /** Most streams carrying a request body one session may have open at once; more are refused. */
+  readonly maxBodyStreams: number
+}
+
+/**
+ * The HTTP/2 sessions of one listener: each gets its connection window, an idle timeout, a limit on
+ * the streams that carry a body, and a GOAWAY when the gateway shuts down.
+ */
+export class Http2Sessions {
+  readonly #options: Http2SessionOptions
+  readonly #sessions = new Set<Http2Session>()
+  readonly #bodyStreams = new WeakMap<Http2Session, number>()
+
+  constructor(options: Http2SessionOptions) {
+    this.#options = options
+  }
+
+  /** Takes charge of a new server session (a `'session'` listener). */
+  readonly add = (session: ServerHttp2Session): void => {
+    this.#sessions.add(session)
+    // The stream window is a SETTINGS value; the connection window can only be raised per session
+    // (RFC 9113 §6.9.2: the initial connection window is 65 535 bytes, changed by WINDOW_UPDATE only).
+    session.once('connect', () => session.setLocalWindowSize(this.#options.connectionWindowSize))
+    // A session holds its socket for as long as it lives: one that carries no stream for the idle
+    // timeout (an idle keep-alive, or a client that never finishes a request head) is closed, like an
+    // idle HTTP/1.1 connection. A stream that waits (for a lock, for its body) keeps it open; its own
+    // timeouts (--network-timeout, --acquire-lock-timeout) guard that wait.
+    const closeWhenIdle = (): NodeJS.Timeout => setTimeout(() => session.close(), this.#options.idleTimeoutMs)
+    let openStreams = 0
+    let idle: NodeJS.Timeout | undefined = closeWhenIdle()
+    session.on('stream', (stream) => {
+      openStreams += 1
+      clearTimeout(idle)
+      idle = undefined
+      stream.once('close', () => {
+        openStreams -= 1
+        if (openStreams === 0 && !session.closed) idle = closeWhenIdle()
+      })
+    })
+    session.once('close', () => {
+      clearTimeout(idle)
+      this.#sessions.delete(session)
+    })
+  }
+
+  /**
+   * Decides whether a new stream may be served. A stream whose request has a body counts toward
+   * `maxBodyStreams` until it closes; beyond that it is refused with RST_STREAM(REFUSED_STREAM),
+   * which tells the client that nothing was processed and the request can be retried (RFC 9113 §8.7).
+   *
+   * Why: node hands every DATA frame to the stream at once and replenishes the connection window as
+   * it arrives, so a stream nobody reads (one waiting for a lock, say) holds up to its whole window
+   * in memory, and the connection window bounds nothing. Limiting the streams that can carry data
+   * bounds what one connection can make the gateway hold: maxBodyStreams x the stream window.
+   * Requests without a body (HEAD, GET, OPTIONS: END_STREAM on their HEADERS) are never refused, so
+   * a HEAD can still reach an upload whose PATCH stalled on the same connection.
+   */
+  admit(stream: ServerHttp2Stream): boolean {
+    const session = stream.session
+    if (stream.endAfterHeaders || session === undefined) return true
+    const open = this.#bodyStreams.get(session) ?? 0
+    if (open >= this.#options.maxBodyStreams) {
+      stream.close(constants.NGHTTP2_REFUSED_STREAM)
+      return false
+    }
+    this.#bodyStreams.set(session, open + 1)
+    stream.once('close', () => this.#bodyStreams.set(session, (this.#bodyStreams.get(session) ?? 1) - 1))
+    return true
+  }
+
+  /** Sends GOAWAY on every session: no new streams are accepted, open ones finish. */
+  closeAll(): void {
+    for (const session of this.#sessions) if (!session.closed) session.close()
+  }
+}
