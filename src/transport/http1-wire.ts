@@ -9,6 +9,10 @@ interface RawWritable {
   _writeRaw(data: string, encoding: 'latin1'): boolean
 }
 
+// Reason phrases of statuses node does not know, so a status line never reads "unknown".
+// tus 1.0.0 checksum extension: 460 Checksum Mismatch.
+const EXTRA_REASONS: Record<number, string> = { 460: 'Checksum Mismatch' }
+
 const INFORMATIONAL_REASONS: Record<number, string> = { 104: 'Upload Resumption Supported' }
 
 /** HTTP/1.1 specifics of an exchange. */
@@ -48,6 +52,12 @@ export class Http1Wire implements Wire {
     let head = `HTTP/1.1 ${status} ${reason}\r\n`
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
     ;(this.#response as unknown as RawWritable)._writeRaw(`${head}\r\n`, 'latin1')
+  }
+
+  writeHead(status: number, headers: OutgoingHttpHeaders): void {
+    const reason = EXTRA_REASONS[status]
+    if (reason === undefined) this.#response.writeHead(status, headers)
+    else this.#response.writeHead(status, reason, headers)
   }
 
   prepareForUnreadBody(headers: OutgoingHttpHeaders): void {

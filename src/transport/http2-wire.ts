@@ -35,6 +35,11 @@ export class Http2Wire implements Wire {
     return boundedReads(this.#request.stream, READ_SIZE)
   }
 
+  writeHead(status: number, headers: OutgoingHttpHeaders): void {
+    // HTTP/2 has no reason phrase.
+    this.#response.writeHead(status, headers)
+  }
+
   requestEnded(): boolean {
     const stream = this.#request.stream
     return stream.endAfterHeaders || stream.readableEnded || this.#request.readableEnded

@@ -88,6 +88,9 @@ export class Listener {
     // A head larger than maxHeaderSize gets node's 431 (RFC 6585 §5).
     this.#http1 = http.createServer({ maxHeaderSize: options.maxHeaderSize })
     applyHttp1Timeouts(this.#http1, timeouts)
+    // A client that half-closes after sending its request (FIN) still gets its answer; by default node
+    // aborts the request in flight on the client's FIN.
+    Object.assign(this.#http1, { httpAllowHalfOpen: true })
     this.#http1.on('request', onHttp1(false)).on('checkContinue', onHttp1(true)).on('clientError', answerClientError)
 
     const http2Options: http2.ServerOptions = {
@@ -121,7 +124,8 @@ export class Listener {
       this.#tls = tls
     }
 
-    this.#net = net.createServer({ noDelay: true }, (socket) => this.#route(socket))
+    // allowHalfOpen as node's own HTTP server: a client that half-closes after its request (FIN) still gets the answer.
+    this.#net = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#route(socket))
   }
 
   #route(socket: Socket): void {
@@ -196,11 +200,6 @@ export class Listener {
     for (const socket of this.#sockets) socket.destroy()
     this.#http1.close()
     this.#tls?.close()
-  }
-
-  /** Number of open connections. */
-  get connections(): number {
-    return this.#sockets.size
   }
 }
 

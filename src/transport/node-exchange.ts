@@ -120,7 +120,7 @@ export class NodeExchange implements Exchange {
     // that sends it anyway is stopped after the answer rather than read to the end.
     if (!this.#wire.requestEnded()) this.#wire.prepareForUnreadBody(headers)
     if (body instanceof Readable) {
-      response.writeHead(status, headers)
+      this.#wire.writeHead(status, headers)
       await pipeline(body, response).catch(() => response.destroy())
     } else {
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body)
@@ -128,7 +128,7 @@ export class NodeExchange implements Exchange {
       else if (this.method !== 'HEAD' && status !== 204 && status !== 304 && headers['content-length'] === undefined) {
         headers['content-length'] = 0
       }
-      response.writeHead(status, headers)
+      this.#wire.writeHead(status, headers)
       response.end(body)
     }
     await finished

@@ -31,6 +31,8 @@ export interface Wire {
   /** True when the request has no content or all of it has been received. */
   requestEnded(): boolean
   sendInformational(status: number, headers: Record<string, string>): void
+  /** Writes the final response head (HTTP/1.1 adds reason phrases node does not know, such as 460). */
+  writeHead(status: number, headers: OutgoingHttpHeaders): void
   /**
    * Called before the final response when the request body has not been read to its end: the client
    * is stopped once the response is sent (HTTP/1.1 closes the connection, HTTP/2 resets the stream),
