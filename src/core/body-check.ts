@@ -4,6 +4,11 @@
  * a failed verdict rolls the upload back to where the request started, so the bytes never count.
  */
 export interface BodyCheck {
+  /**
+   * Whether a body that stops early loses all its bytes (default true: a checksum cannot vouch for a part
+   * of a body). False for a check that only has something to say about a body received whole.
+   */
+  readonly allOrNothing?: boolean
   /** Sees every appended byte, in order. */
   update(chunk: Uint8Array): void
   /**

@@ -131,6 +131,18 @@ describe('concatenation in the upload service', () => {
     await expect(final(uploads, [a.id, a.id])).rejects.toBeInstanceOf(MaxSizeExceeded)
   })
 
+  it('[T-34] never joins a final upload whose deferred partial uploads add up to more than the maximum size', async () => {
+    const uploads = service({ maxSize: 4 })
+    const a = await partial(uploads, undefined, 'abc')
+    const made = await final(uploads, [a.id, a.id])
+    // The partial upload completes: 3 bytes, within the limit; the final upload would be 6.
+    await uploads.append(a.id, { offset: 3, length: 3, body: chunks('') }, context())
+    await expect(uploads.status(made.id, context())).rejects.toBeInstanceOf(MaxSizeExceeded)
+    const stored = await store.get(made.id)
+    expect(stored.offset).toBe(0)
+    expect(stored.length).toBeUndefined()
+  })
+
   it('[T-57] appends nothing to a final upload, and leaves its partial uploads alone', async () => {
     const uploads = service()
     const a = await partial(uploads, 3, 'abc')
@@ -171,6 +183,38 @@ describe('concatenation in the upload service', () => {
     await uploads.append(a.id, { offset: 3, body: chunks('!') }, context())
     await completed
     expect(await content(uploads, made.id)).toBe('abc!de')
+  })
+
+  it('[T-43] [T-53] takes no bytes of a partial upload that a failing checksum then discards', async () => {
+    const uploads = service()
+    const a = await partial(uploads, 5)
+    const b = await partial(uploads, 6, ' world')
+    const made = await final(uploads, [a.id, b.id])
+    // The last bytes of `a` arrive; their check gives its verdict only when the test says so.
+    let verdict!: (error?: Error) => void
+    let verifying!: () => void
+    const judged = new Promise<Error | undefined>((resolve) => (verdict = resolve))
+    const written = new Promise<void>((resolve) => (verifying = resolve))
+    const check = {
+      update: () => {},
+      // Called once the whole body is stored.
+      verify: async () => {
+        verifying()
+        const error = await judged
+        if (error !== undefined) throw error
+      },
+    }
+    const checking = uploads.append(a.id, { offset: 0, body: chunks('hellX'), checks: [check] }, context())
+    // While they are on disk but not yet judged, the final upload does not take them.
+    await written
+    expect((await store.get(a.id)).offset).toBe(5)
+    expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0 })
+    verdict(new Error('checksum mismatch'))
+    await expect(checking).rejects.toThrow('checksum mismatch')
+    const completed = eventually(finishedEvent(made.id))
+    await uploads.append(a.id, { offset: 0, body: chunks('hello') }, context())
+    await completed
+    expect(await content(uploads, made.id)).toBe('hello world')
   })
 
   it('finishes, after a restart, final uploads whose partial uploads complete then', async () => {

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js'
-import { PartialUploadInvalid, UploadNotFound } from './errors.js'
+import { MaxSizeExceeded, PartialUploadInvalid, UploadNotFound } from './errors.js'
 import { isComplete, isPendingFinal, type Upload } from './upload.js'
 
 /**
@@ -10,11 +10,14 @@ import { isComplete, isPendingFinal, type Upload } from './upload.js'
  */
 export class Concatenation {
   readonly #store: Store
+  readonly #maxSize: number
   /** Pending final uploads: id -> the ids of their partial uploads. */
   readonly #pending = new Map<string, readonly string[]>()
 
-  constructor(store: Store) {
+  /** `maxSize`: the largest upload accepted, in bytes (0: no limit); a final upload is held to it too. */
+  constructor(store: Store, maxSize = 0) {
     this.#store = store
+    this.#maxSize = maxSize
   }
 
   /**
@@ -75,22 +78,28 @@ export class Concatenation {
    * Brings a pending final upload as far as its partial uploads allow; the caller holds its lock. Declares
    * its length once every partial upload's length is known, and concatenates once every one is complete.
    * Returns the final upload, complete or still pending. A partial upload that has gone leaves it pending
-   * for good (it then expires like any unfinished upload).
+   * for good (it then expires like any unfinished upload). Throws MaxSizeExceeded, and leaves the final
+   * upload pending, when its length, known at last, is over the maximum size. `unsettled` names uploads
+   * whose latest bytes may yet be discarded (a checked body being verified): they do not count as complete.
    */
-  async settle(final: Upload): Promise<Upload> {
+  async settle(final: Upload, unsettled: ReadonlySet<string> = new Set()): Promise<Upload> {
     if (final.concat?.kind !== 'final' || isComplete(final)) return final
     const ids = final.concat.partials
     const partials = await this.#partials(ids)
     if (partials.size < new Set(ids).size) return final
     const length = sumOfLengths(ids, partials)
     if (length === undefined) return final
+    // T-34: each partial upload was held to the maximum size, but their sum was not while one deferred its
+    // length; and a final upload may name one partial upload hundreds of times. Such a final upload is
+    // never copied together: the copy would write that many times the maximum size.
+    if (this.#maxSize > 0 && length > this.#maxSize) throw new MaxSizeExceeded(this.#maxSize, length)
     let settled = final
     // concatenation-unfinished: a length deferred by a partial upload becomes the final's once known (T-60).
-    // The maximum size is not checked again here: every partial upload was held to it as it grew.
     if (settled.length === undefined && this.#store.declareLength !== undefined) {
       settled = await this.#store.declareLength(final.id, length)
     }
-    if (![...partials.values()].every(isComplete) || this.#store.concatenate === undefined) return settled
+    const ready = (partial: Upload): boolean => isComplete(partial) && !unsettled.has(partial.id)
+    if (![...partials.values()].every(ready) || this.#store.concatenate === undefined) return settled
     try {
       return await this.#store.concatenate(final.id, ids)
     } catch (error) {

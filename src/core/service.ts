@@ -81,8 +81,9 @@ export interface AppendCommand {
   /** The body's announced size, if known: a body that cannot fit is refused before it is read. */
   readonly bodySize?: number
   /**
-   * Checks over this body's bytes. The body then counts all or nothing: if it stops early or a check
-   * fails, the upload is cut back to where the request started. Needs a store that can truncate.
+   * Checks over this body's bytes. The body then counts all or nothing: if it stops early (unless every
+   * check says `allOrNothing: false`) or a check fails, the upload is cut back to where the request
+   * started. Needs a store that can truncate.
    */
   readonly checks?: readonly BodyCheck[]
   /**
@@ -118,13 +119,18 @@ export class UploadService {
   /** Work started in the background, awaited by `close`. */
   readonly #background = new Set<Promise<void>>()
   readonly #closed = new AbortController()
+  /**
+   * Uploads receiving a checked body, whose bytes may yet be discarded: a final upload does not take a
+   * partial upload's bytes before they are sure (it would keep bytes the partial upload then loses).
+   */
+  readonly #unsettled = new Set<string>()
 
   /** Throws NotSupported when `expiration` asks for what the store cannot do. */
   constructor(options: ServiceOptions) {
     const { store, expiration } = options
     if (expires(expiration) && !(store.capabilities.expire && store.capabilities.terminate)) throw new NotSupported('expiration')
     this.#options = options
-    this.#concatenation = new Concatenation(store)
+    this.#concatenation = new Concatenation(store, options.maxSize)
     this.#expired = new RecentIds(options.expiredUploadsRemembered ?? 10_000)
   }
 
@@ -151,13 +157,15 @@ export class UploadService {
     if (command.bodySize !== undefined && command.length !== undefined && command.bodySize > command.length) {
       throw new LengthExceeded(command.length)
     }
-    const created = await store.create({
+    let created = await store.create({
       id: newUploadId(),
       length: command.length,
       metadata: command.metadata,
       concat: command.concat,
       digests: command.digests,
     })
+    // An empty upload whose client says more follows is not complete (draft R-14): it waits for a request saying so.
+    if (command.length === 0 && command.complete === false) created = await this.#settleCompletion(created, false)
     this.#emit({ type: 'created', upload: created })
     command.onCreated?.(created)
     if (command.length === 0 && command.complete !== false) this.#emit({ type: 'finished', upload: created })
@@ -181,13 +189,19 @@ export class UploadService {
       if (upload.concat?.kind === 'final') throw new FinalUploadImmutable(id)
       // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
       if (command.offset !== upload.offset) throw new OffsetMismatch(upload.offset, command.offset)
-      if (command.length !== undefined) upload = await this.#declareLength(upload, command.length)
-      const limit = this.#appendLimit(upload)
+      const checks = command.checks ?? []
+      const discardable = checks.some((check) => check.allOrNothing !== false)
+      // tus checksum (T-43): a body that may yet be discarded leaves the upload as it was, the length it
+      // declares included, so that length is checked now and stored only once the body is kept.
+      const newLength = command.length === undefined ? undefined : this.#checkDeclaredLength(upload, command.length)
+      if (newLength !== undefined && !discardable) upload = await this.#declareLength(upload, newLength)
+      // The body is held to the length it declares, stored yet or not.
+      const bounded = (state: Upload): Upload => (newLength === undefined ? state : { ...state, length: newLength })
+      const limit = this.#appendLimit(bounded(upload))
       // A body announced too large is refused before it is read (the client need not send it).
       if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
-        throw this.#stopError({ kind: 'limit' }, upload)
+        throw this.#stopError({ kind: 'limit' }, bounded(upload))
       }
-      const checks = command.checks ?? []
       const { store } = this.#options
       if (checks.length > 0 && store.truncate === undefined) throw new NotSupported('checksums')
       const body = new GuardedBody(command.body, {
@@ -196,14 +210,16 @@ export class UploadService {
         idleTimeoutMs: this.#options.networkTimeoutMs,
       })
       const before = upload
+      if (discardable) this.#unsettled.add(id)
       const offset = await store.append(id, before.offset, checks.length > 0 ? checked(body, checks) : body)
       upload = { ...before, offset }
       if (body.stop !== undefined) {
         // A checked body counts all or nothing: a part of it cannot be verified.
-        if (checks.length > 0) upload = await this.#rollBack(before, offset)
-        // A request that stopped early completes nothing, even at the length, where the client completes uploads.
-        if (command.complete !== undefined) upload = await this.#settleCompletion(upload, false)
-        const error = this.#stopError(body.stop, upload)
+        if (discardable) upload = await this.#rollBack(before, offset)
+        // A request that stopped early completes nothing, even at the length, where the client completes
+        // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
+        if (command.complete !== undefined && !isComplete(before)) upload = await this.#settleCompletion(upload, false)
+        const error = this.#stopError(body.stop, bounded(upload))
         this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
         throw error
       }
@@ -215,8 +231,11 @@ export class UploadService {
           throw error
         }
       }
+      // The bytes are kept for good from here on; a final upload waiting for them may take them.
+      this.#unsettled.delete(id)
+      if (newLength !== undefined && discardable) upload = await this.#declareLength(upload, newLength)
       if (command.complete === true) upload = await this.#declareLength(upload, upload.offset)
-      upload = await this.#settleCompletion(upload, command.complete)
+      upload = await this.#settleCompletion(upload, isComplete(before) ? undefined : command.complete)
       if (upload.offset > before.offset) {
         // The store wrote just now: the upload's last write, which its expiry counts from, is now.
         upload = { ...upload, updatedAt: Date.now() }
@@ -225,6 +244,7 @@ export class UploadService {
       if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
       return await this.#withExpiry(upload)
     } finally {
+      this.#unsettled.delete(id)
       await lock.release()
     }
   }
@@ -232,7 +252,8 @@ export class UploadService {
   /**
    * The current state of an upload, read while holding its lock (so a running append stops first). A
    * pending final upload is first brought as far as its partial uploads allow (it may complete here).
-   * Throws UploadNotFound, UploadExpired.
+   * Throws UploadNotFound, UploadExpired, and MaxSizeExceeded for a final upload whose partial uploads add
+   * up to more than the maximum size.
    */
   async status(id: string, context: RequestContext): Promise<Upload> {
     const lock = await this.#lock(id, context, () => {})
@@ -242,6 +263,15 @@ export class UploadService {
     } finally {
       await lock.release()
     }
+  }
+
+  /**
+   * The upload's stored state read without its lock, or undefined if it cannot be read. For answers
+   * that report the state after a request failed: waiting for the lock there would stop the request
+   * that holds it now. It may lag a request running on the upload.
+   */
+  async peek(id: string): Promise<Upload | undefined> {
+    return this.#options.store.get(id).catch(() => undefined)
   }
 
   /** Removes an upload; a running append is asked to stop first. Throws UploadNotFound, NotSupported. */
@@ -336,7 +366,7 @@ export class UploadService {
 
   /** Brings a pending final upload as far as its partial uploads allow; the caller holds its lock. */
   async #settle(final: Upload): Promise<Upload> {
-    const settled = await this.#concatenation.settle(final)
+    const settled = await this.#concatenation.settle(final, this.#unsettled)
     if (!isComplete(settled)) return this.#withExpiry(settled)
     this.#concatenation.forget(final.id)
     this.#emit({ type: 'finished', upload: settled })
@@ -420,13 +450,22 @@ export class UploadService {
     return store.setCompletionPending(upload.id, pending)
   }
 
-  async #declareLength(upload: Upload, length: number): Promise<Upload> {
+  /**
+   * Checks a length declared for `upload` without storing it: returns it when the upload's length was
+   * deferred until now, undefined when it is already that. Throws LengthMismatch, LengthBelowOffset, MaxSizeExceeded.
+   */
+  #checkDeclaredLength(upload: Upload, length: number): number | undefined {
     if (upload.length !== undefined) {
       if (upload.length !== length) throw new LengthMismatch(upload.length, length)
-      return upload
+      return undefined
     }
     if (length < upload.offset) throw new LengthBelowOffset(upload.offset, length)
     this.#checkMaxSize(length)
+    return length
+  }
+
+  async #declareLength(upload: Upload, length: number): Promise<Upload> {
+    if (this.#checkDeclaredLength(upload, length) === undefined) return upload
     const { store } = this.#options
     if (store.declareLength === undefined) throw new NotSupported('deferred lengths')
     return store.declareLength(upload.id, length)

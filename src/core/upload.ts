@@ -10,7 +10,10 @@ export interface Upload {
   readonly offset: number
   /** Total size in bytes; undefined while the length is deferred. */
   readonly length?: number
-  /** Metadata as decoded key/value pairs (tus `Upload-Metadata`); a key may carry no value. */
+  /**
+   * Metadata as decoded key/value pairs (tus `Upload-Metadata`); a key may carry no value. A value is text,
+   * or bytes that are not UTF-8 kept as lone surrogates U+DC80-U+DCFF (see protocol/tus-v1/metadata-value.ts).
+   */
   readonly metadata: Readonly<Record<string, string | null>>
   /** When the upload was created, as milliseconds since the epoch, if the store knows it. */
   readonly createdAt?: number

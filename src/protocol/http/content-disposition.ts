@@ -42,6 +42,11 @@ export function contentDisposition(contentType: string, filename: string | null 
   return `${disposition}; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(filename)}`
 }
 
+// A lone surrogate (a metadata byte that is not UTF-8, see tus-v1/metadata-value.ts) has no UTF-8 form:
+// encodeURIComponent would throw on it. It becomes U+FFFD, as any decoder shows it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
 function encodeRfc8187(value: string): string {
-  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  const wellFormed = value.replace(LONE_SURROGATE, '\ufffd')
+  return encodeURIComponent(wellFormed).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }

@@ -77,20 +77,31 @@ describe('parseUploadChecksum', () => {
 })
 
 describe('checksumChecks', () => {
-  it('asks for no check without a checksum', () => {
-    expect(checksumChecks(exchangeWith({}))).toEqual([])
+  it('asks for no check without a checksum when the store cannot discard a body', () => {
+    expect(checksumChecks(exchangeWith({}), false)).toEqual([])
+  })
+
+  it('[T-43] refuses an Upload-Checksum trailer that was not announced, and keeps an unchecked body that stops early', () => {
+    const trailers: Record<string, string> = {}
+    const [check] = checksumChecks(exchangeWith({}, trailers), true)
+    if (check === undefined) throw new Error('no check')
+    expect(check.allOrNothing).toBe(false)
+    check.update(Buffer.from('hello world'))
+    expect(() => check.verify()).not.toThrow()
+    trailers['upload-checksum'] = 'sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0='
+    expect(() => check.verify()).toThrow(/not announced/)
   })
 
   it('[T-43] checks against the Upload-Checksum header, which is read before the body', () => {
-    const checks = checksumChecks(exchangeWith({ 'upload-checksum': 'sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=' }))
+    const checks = checksumChecks(exchangeWith({ 'upload-checksum': 'sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=' }), true)
     expect(checks).toHaveLength(1)
     expect(checks[0]).toBeInstanceOf(ChecksumCheck)
-    expect(() => checksumChecks(exchangeWith({ 'upload-checksum': 'sha3 x' }))).toThrow(HeaderError)
+    expect(() => checksumChecks(exchangeWith({ 'upload-checksum': 'sha3 x' }), true)).toThrow(HeaderError)
   })
 
   it('[T-47] checks against a trailer announced with Trailer: Upload-Checksum, read after the body', async () => {
     const trailers: Record<string, string> = {}
-    const [check] = checksumChecks(exchangeWith({ trailer: 'X-Other, Upload-Checksum' }, trailers))
+    const [check] = checksumChecks(exchangeWith({ trailer: 'X-Other, Upload-Checksum' }, trailers), true)
     if (check === undefined) throw new Error('no check')
     check.update(Buffer.from('hello world'))
     trailers['upload-checksum'] = 'md5 XrY7u+Ae7tCTyyK7j1rNww=='
@@ -98,13 +109,13 @@ describe('checksumChecks', () => {
   })
 
   it('[T-47] discards the body when the announced trailer does not arrive', () => {
-    const [check] = checksumChecks(exchangeWith({ trailer: 'upload-checksum' }))
+    const [check] = checksumChecks(exchangeWith({ trailer: 'upload-checksum' }), true)
     check?.update(Buffer.from('hello world'))
     expect(() => check?.verify()).toThrow(/did not arrive/)
   })
 
   it('refuses a checksum sent both as a header and announced as a trailer', () => {
     const headers = { 'upload-checksum': 'sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=', trailer: 'Upload-Checksum' }
-    expect(() => checksumChecks(exchangeWith(headers))).toThrow(HeaderError)
+    expect(() => checksumChecks(exchangeWith(headers), true)).toThrow(HeaderError)
   })
 })

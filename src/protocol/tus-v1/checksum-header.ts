@@ -36,21 +36,22 @@ export function parseUploadChecksum(value: string): ExpectedChecksum {
 }
 
 /**
- * The checks a request's body must pass (tus `checksum` and `checksum-trailer`): none without a checksum;
- * the `Upload-Checksum` header's; or, when the request announces the checksum as a trailer
- * (`Trailer: Upload-Checksum`, RFC 9110 §6.6.2), the trailer's, read once the body has ended. A trailer
- * must be announced: only then are the bytes hashed as they stream by. Throws HeaderError for a malformed
- * header, or for a header sent while a trailer is announced too; the trailer's own problems (missing,
- * malformed) are thrown by the check after the body, which discards the bytes.
+ * The checks a request's body must pass (tus `checksum` and `checksum-trailer`): the `Upload-Checksum`
+ * header's; or, when the request announces the checksum as a trailer (`Trailer: Upload-Checksum`, RFC 9110
+ * §6.6.2), the trailer's, read once the body has ended. A trailer must be announced: only then are the bytes
+ * hashed as they stream by. Without a checksum, and when the store can discard a body (`discardable`), the
+ * one check is that no unannounced checksum trailer comes. Throws HeaderError for a malformed header, or for
+ * a header sent while a trailer is announced too; the trailer's own problems (missing, malformed,
+ * unannounced) are thrown by the check after the body, which discards the bytes.
  */
-export function checksumChecks(exchange: Exchange): BodyCheck[] {
+export function checksumChecks(exchange: Exchange, discardable: boolean): BodyCheck[] {
   const raw = exchange.headers['upload-checksum']
   // Sent twice, it reads as one list, which no checksum matches: 400 rather than picking one.
   const header = Array.isArray(raw) ? raw.join(', ') : raw
   const inTrailer = announcesTrailer(exchange)
   if (header !== undefined && inTrailer) throw new HeaderError(HEADER, 'sent as a header and announced as a trailer; send it once')
   if (header !== undefined) return [ChecksumCheck.of(parseUploadChecksum(header))]
-  if (!inTrailer) return []
+  if (!inTrailer) return discardable ? [new UnannouncedTrailerCheck(exchange)] : []
   // The algorithm is named only at the end, so every supported one is computed while the bytes stream.
   return [
     new ChecksumCheck(CHECKSUM_ALGORITHMS, () => {
@@ -59,6 +60,29 @@ export function checksumChecks(exchange: Exchange): BodyCheck[] {
       return parseUploadChecksum(trailer)
     }),
   ]
+}
+
+/**
+ * T-43: "the Server MUST verify the uploaded chunk against the provided checksum". A checksum trailer that
+ * was not announced (node's `addTrailers` and `sendTrailers` do not announce theirs) arrives after bytes that
+ * were not hashed, so it cannot be verified; ignoring it would store bytes the client asked to be checked.
+ * The body is refused with 400 and discarded, as for a malformed trailer. A body that stops early keeps its
+ * bytes: no checksum was announced to hold them to.
+ */
+class UnannouncedTrailerCheck implements BodyCheck {
+  readonly allOrNothing = false
+  readonly #exchange: Exchange
+
+  constructor(exchange: Exchange) {
+    this.#exchange = exchange
+  }
+
+  update(): void {}
+
+  verify(): void {
+    if (this.#exchange.trailers()['upload-checksum'] === undefined) return
+    throw new HeaderError(HEADER, 'came as a trailer that was not announced; announce it with Trailer: Upload-Checksum')
+  }
 }
 
 function announcesTrailer(exchange: Exchange): boolean {

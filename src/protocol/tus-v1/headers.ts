@@ -1,4 +1,5 @@
 import { HeaderError } from '../header-error.js'
+import { decodeMetadataValue, encodeMetadataValue } from './metadata-value.js'
 
 // tus 1.0.0: offsets and lengths are non-negative integers. A strict grammar, not parseInt:
 // "12abc" or "x" must be rejected, not read as 12 or NaN. 15 digits keep values exact in a double.
@@ -43,15 +44,16 @@ export function parseMetadata(value: string): Record<string, string | null> {
     if (!BASE64.test(encoded) || encoded.length % 4 === 1) {
       throw new HeaderError('Upload-Metadata', `value of "${truncate(key)}" is not base64`)
     }
-    metadata[key] = Buffer.from(encoded, 'base64').toString('utf8')
+    // Any bytes, not only UTF-8 text: HEAD must give them back as they came (T-33).
+    metadata[key] = decodeMetadataValue(Buffer.from(encoded, 'base64'))
   }
   return { ...metadata }
 }
 
-/** Writes metadata back in `Upload-Metadata` form, keys in their stored order (T-33). */
+/** Writes metadata back in `Upload-Metadata` form, keys in their stored order, each value the bytes sent (T-33). */
 export function serializeMetadata(metadata: Readonly<Record<string, string | null>>): string {
   return Object.entries(metadata)
-    .map(([key, value]) => (value === null || value === '' ? key : `${key} ${Buffer.from(value, 'utf8').toString('base64')}`))
+    .map(([key, value]) => (value === null || value === '' ? key : `${key} ${encodeMetadataValue(value).toString('base64')}`))
     .join(',')
 }
 

@@ -53,6 +53,11 @@ export class TusCodec {
     return extensions
   }
 
+  // Whether the store can cut a body off again, which checksums need (T-43: the chunk MUST be discarded).
+  get #discardable(): boolean {
+    return this.#service.store.capabilities.truncate
+  }
+
   /** T-04, T-07, T-08, T-22: discovery. */
   options(): ProtocolResponse {
     const headers: OutgoingHttpHeaders = {
@@ -110,10 +115,10 @@ export class TusCodec {
       {
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
-        body: withBody ? bodyOf(exchange) : undefined,
+        body: withBody ? exchange.body : undefined,
         bodySize: withBody ? requestBodySize(exchange) : undefined,
         // T-43: creation-with-upload checks its bytes like a PATCH.
-        checks: withBody ? checksumChecks(exchange) : undefined,
+        checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
         concat,
       },
       { signal: exchange.signal },
@@ -174,10 +179,10 @@ export class TusCodec {
       {
         offset: parseNonNegativeInteger('Upload-Offset', offset),
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
-        body: bodyOf(exchange),
+        body: exchange.body,
         bodySize: requestBodySize(exchange),
         // T-43, T-47: an Upload-Checksum header or trailer makes the body count all or nothing.
-        checks: checksumChecks(exchange),
+        checks: checksumChecks(exchange, this.#discardable),
       },
       { signal: exchange.signal },
     )
@@ -249,12 +254,6 @@ function stateHeaders(upload: Upload, urlOf: (id: string) => string): OutgoingHt
 function optionalHeader(exchange: Exchange, name: string): string | undefined {
   const value = exchange.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
-}
-
-// Reading `exchange.body` sends 100 Continue; deferring it to the first read lets the service refuse a
-// request (size, offset, lock) without the client ever sending its body (RFC 9110 §10.1.1).
-function bodyOf(exchange: Exchange): AsyncIterable<Uint8Array> {
-  return { [Symbol.asyncIterator]: () => exchange.body[Symbol.asyncIterator]() }
 }
 
 function isOffsetOctetStream(exchange: Exchange): boolean {
