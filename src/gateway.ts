@@ -41,6 +41,8 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number
   /** `*` or a list of origins (default `*`). */
   readonly corsAllowOrigin?: '*' | readonly string[]
+  /** Request headers browsers may send beyond the ones the protocols use (e.g. `X-CSRF-Token`). */
+  readonly corsAllowHeaders?: readonly string[]
   /** An unfinished upload expires this long after its last write; 0 means never (default 0). */
   readonly expireAfterMs?: number
   /** A finished upload expires this long after its last write; 0 means never (default 0). */
@@ -133,7 +135,7 @@ export class Gateway {
     this.#router = new Router(tus, {
       basePath,
       logger: this.logger,
-      cors: { allowOrigin: options.corsAllowOrigin ?? '*', allowHeaders: CORS_ALLOW_HEADERS, exposeHeaders: CORS_EXPOSE_HEADERS },
+      cors: { allowOrigin: options.corsAllowOrigin ?? '*', allowHeaders: [...CORS_ALLOW_HEADERS, ...(options.corsAllowHeaders ?? [])], exposeHeaders: CORS_EXPOSE_HEADERS },
       draft,
     })
     this.#listener = new Listener((exchange) => this.#handle(exchange), {

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     acquireLockTimeoutMs: options.acquireLockTimeout,
     shutdownTimeoutMs: options.shutdownTimeout,
     corsAllowOrigin: options.corsAllowOrigin,
+    corsAllowHeaders: options.corsAllowHeaders,
     expireAfterMs: options.expireAfter,
     expireFinishedAfterMs: options.expireFinishedAfter,
     experimentalProtocol: options.experimentalProtocol,

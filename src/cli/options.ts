@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -14,6 +14,7 @@ export interface CliOptions {
   acquireLockTimeout: number
   shutdownTimeout: number
   corsAllowOrigin: '*' | string[]
+  corsAllowHeaders: string[]
   expireAfter: number
   expireFinishedAfter: number
   experimentalProtocol: boolean
@@ -68,6 +69,11 @@ export function buildCommand(version: string): Command {
       option('--cors-allow-origin <origins>', '* or a comma-separated list of origins allowed by CORS', 'CORS_ALLOW_ORIGIN')
         .default('*')
         .argParser(parseOrigins),
+    )
+    .addOption(
+      option('--cors-allow-headers <headers>', 'extra request headers browsers may send, comma-separated (e.g. X-CSRF-Token)', 'CORS_ALLOW_HEADERS')
+        .default([], 'none')
+        .argParser(parseHeaderNames),
     )
     .addOption(
       option('--expire-after <duration>', 'remove an unfinished upload this long after its last write (0 = never)', 'EXPIRE_AFTER')

@@ -74,3 +74,15 @@ export function parseBoolean(value: string | boolean): boolean {
   if (['0', 'false', 'no', 'off', ''].includes(normalized)) return false
   throw new InvalidArgumentError('expected true or false')
 }
+
+// RFC 9110 §5.1: a field name is a token.
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** A comma-separated list of header names, such as `X-CSRF-Token, X-Tenant`. */
+export function parseHeaderNames(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '')
+  for (const name of names) {
+    if (!FIELD_NAME.test(name)) throw new InvalidArgumentError(`"${name}" is not a header name`)
+  }
+  return names
+}

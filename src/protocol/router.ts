@@ -54,6 +54,7 @@ export class Router {
     let response: ProtocolResponse
     let error: string | undefined
     try {
+      rejectUnknownTransferCodings(exchange)
       response = draft === undefined ? await this.#dispatch(exchange, method, target) : await draft.handle(exchange, method, target)
     } catch (thrown) {
       ;({ response, error } = draft?.errorResponse(thrown, exchange, method, target) ?? this.#errorResponse(thrown, exchange, draft))
@@ -123,4 +124,14 @@ function createdUploadId(response: ProtocolResponse, basePath: string): string |
   const path = location.replace(/^[a-z]+:\/\/[^/]*/i, '')
   const target = resolveTarget(path, basePath)
   return target?.kind === 'upload' ? target.id : undefined
+}
+
+/**
+ * RFC 9112 §6.1: a request with a transfer coding the server does not understand gets 501. Only
+ * `chunked` is decoded; storing gzip-coded bytes as upload data would corrupt the upload.
+ */
+function rejectUnknownTransferCodings(exchange: Exchange): void {
+  const value = exchange.headers['transfer-encoding']
+  if (value === undefined || value.trim().toLowerCase() === 'chunked') return
+  throw new RequestRejected(501, `Transfer-Encoding "${value.slice(0, 64)}" is not supported; send the body plain or chunked`)
 }

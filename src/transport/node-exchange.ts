@@ -29,7 +29,8 @@ export class NodeExchange implements Exchange {
     this.#wire = wire
     this.#continueRequested = options.expectsContinue
     this.method = request.method ?? 'GET'
-    const url = request.url ?? '/'
+    // RFC 9112 §3.2.2: a server MUST accept the absolute form (`OPTIONS http://host/files/`); only its path counts here.
+    const url = (request.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/'
     const query = url.indexOf('?')
     this.path = query === -1 ? url : url.slice(0, query)
     this.headers = withoutPseudoHeaders(request.headers)

@@ -58,3 +58,43 @@ describe('HTTP/1.1 half-close', () => {
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 201 Created')
   })
 })
+
+describe('HTTP/1.1 request framing', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await startGateway({ corsAllowHeaders: ['X-CSRF-Token'] })
+  })
+  afterAll(async () => {
+    await gateway.close()
+  })
+
+  it('accepts a request target in absolute form (RFC 9112 §3.2.2)', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `OPTIONS http://127.0.0.1:${gateway.port}/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    )
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    expect(answer.toLowerCase()).toContain('tus-version: 1.0.0')
+  })
+
+  it('refuses a transfer coding other than chunked with 501 rather than storing coded bytes', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `POST /files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nUpload-Length: 5\r\n` +
+        `Content-Type: application/offset+octet-stream\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+    )
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 501 Not Implemented')
+    expect(answer).toContain('Transfer-Encoding "gzip, chunked" is not supported')
+  })
+
+  it('lets browsers send the extra headers of --cors-allow-headers', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `OPTIONS /files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example\r\n` +
+        `Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-csrf-token\r\n\r\n`,
+    )
+    const allowHeaders = /access-control-allow-headers: ([^\r\n]*)/i.exec(answer)?.[1] ?? ''
+    expect(allowHeaders).toContain('X-CSRF-Token')
+    expect(allowHeaders).toContain('Tus-Resumable')
+  })
+})
