@@ -2,26 +2,23 @@ import type { Readable } from 'node:stream'
 import type { Lock, Locker } from '../lock/locker.js'
 import type { ByteRange, Store } from '../store/store.js'
 import {
-  BodyIncomplete,
   FinalUploadImmutable,
   LengthBelowOffset,
   LengthExceeded,
   LengthMismatch,
-  LockTimeout,
   MaxSizeExceeded,
-  NetworkTimeout,
   NotSupported,
   OffsetMismatch,
-  ShuttingDown,
   UploadExpired,
   UploadIncomplete,
-  UploadInterrupted,
   UploadNotFound,
 } from './errors.js'
 import { checked, type BodyCheck } from './body-check.js'
 import { Concatenation } from './concatenation.js'
 import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
-import { GuardedBody, type BodyStop } from './guarded-body.js'
+import { GuardedBody } from './guarded-body.js'
+import { stopError } from './stop-error.js'
+import { acquireLock } from './acquire-lock.js'
 import type { LifecycleListener } from './lifecycle.js'
 import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
 import { newUploadId } from './upload-id.js'
@@ -200,7 +197,7 @@ export class UploadService {
       const limit = this.#appendLimit(bounded(upload))
       // A body announced too large is refused before it is read (the client need not send it).
       if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
-        throw this.#stopError({ kind: 'limit' }, bounded(upload))
+        throw stopError({ kind: 'limit' }, bounded(upload), this.#options.maxSize)
       }
       const { store } = this.#options
       if (checks.length > 0 && store.truncate === undefined) throw new NotSupported('checksums')
@@ -219,7 +216,7 @@ export class UploadService {
         // A request that stopped early completes nothing, even at the length, where the client completes
         // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
         if (command.complete !== undefined && !isComplete(before)) upload = await this.#settleCompletion(upload, false)
-        const error = this.#stopError(body.stop, bounded(upload))
+        const error = stopError(body.stop, bounded(upload), this.#options.maxSize)
         this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
         throw error
       }
@@ -489,33 +486,9 @@ export class UploadService {
     if (maxSize > 0 && length > maxSize) throw new MaxSizeExceeded(maxSize, length)
   }
 
-  #stopError(stop: BodyStop, upload: Upload): LengthExceeded | MaxSizeExceeded | UploadInterrupted | NetworkTimeout | BodyIncomplete | ShuttingDown {
-    switch (stop.kind) {
-      case 'limit':
-        return upload.length !== undefined
-          ? new LengthExceeded(upload.length)
-          : new MaxSizeExceeded(this.#options.maxSize)
-      case 'idle':
-        return new NetworkTimeout(stop.idleMs, upload.offset)
-      case 'failed':
-        return new BodyIncomplete(upload.offset, { cause: stop.error })
-      case 'aborted':
-        if (stop.reason instanceof ReleaseRequested) return new UploadInterrupted(upload.offset)
-        if (stop.reason instanceof ShutdownRequested) return new ShuttingDown(upload.offset)
-        return new BodyIncomplete(upload.offset, { cause: stop.reason })
-    }
-  }
-
-  async #lock(id: string, context: RequestContext, onReleaseRequested: () => void): Promise<Lock> {
+  #lock(id: string, context: RequestContext, onReleaseRequested: () => void): Promise<Lock> {
     const { locker, acquireLockTimeoutMs } = this.#options
-    const timeout = AbortSignal.timeout(acquireLockTimeoutMs)
-    try {
-      return await locker.acquire(id, { signal: AbortSignal.any([context.signal, timeout]), onReleaseRequested })
-    } catch (error) {
-      if (timeout.aborted) throw new LockTimeout(id, acquireLockTimeoutMs)
-      if (context.signal.reason instanceof ShutdownRequested) throw new ShuttingDown()
-      throw error
-    }
+    return acquireLock(locker, id, { signal: context.signal, timeoutMs: acquireLockTimeoutMs, onReleaseRequested })
   }
 
   #emit(event: Parameters<LifecycleListener>[0]): void {
