@@ -127,11 +127,16 @@ function createdUploadId(response: ProtocolResponse, basePath: string): string |
 }
 
 /**
- * RFC 9112 §6.1: a request with a transfer coding the server does not understand gets 501. Only
- * `chunked` is decoded; storing gzip-coded bytes as upload data would corrupt the upload.
+ * RFC 9112 §6.3: a request whose last transfer coding is not `chunked` has no reliable length: 400.
+ * §6.1: one with a transfer coding the server does not understand gets 501. Only `chunked` is decoded;
+ * storing gzip-coded bytes as upload data would corrupt the upload.
  */
 function rejectUnknownTransferCodings(exchange: Exchange): void {
   const value = exchange.headers['transfer-encoding']
-  if (value === undefined || value.trim().toLowerCase() === 'chunked') return
-  throw new RequestRejected(501, `Transfer-Encoding "${value.slice(0, 64)}" is not supported; send the body plain or chunked`)
+  if (value === undefined) return
+  const codings = value.toLowerCase().split(',').map((coding) => coding.trim())
+  if (codings.length === 1 && codings[0] === 'chunked') return
+  const shown = value.slice(0, 64)
+  if (codings.at(-1) !== 'chunked') throw new RequestRejected(400, `Transfer-Encoding "${shown}" does not end with chunked`)
+  throw new RequestRejected(501, `Transfer-Encoding "${shown}" is not supported; send the body plain or chunked`)
 }
