@@ -86,6 +86,37 @@ describe('explicit completion', () => {
     expect(isComplete(state)).toBe(false)
   })
 
+  it('[R-09] a completed upload stays complete when a request saying "complete" or "not complete" stops early on it', async () => {
+    const created = await service.create({ length: 3, metadata: {}, body: chunks('abc'), complete: true }, context)
+    for (const complete of [true, false]) {
+      const failed = service.append(created.id, { offset: 3, body: chunks('more'), complete }, context)
+      await expect(failed).rejects.toThrow(LengthExceeded)
+      expect(isComplete(await service.status(created.id, context))).toBe(true)
+    }
+    // An empty one saying "not complete" does not reopen it either.
+    expect(isComplete(await service.append(created.id, { offset: 3, body: chunks(), complete: false }, context))).toBe(true)
+    expect(finished()).toBe(1)
+  })
+
+  it('peek reads the state without waiting for the lock a running request holds', async () => {
+    const created = await service.create({ length: 5, metadata: {}, body: chunks('ab'), complete: false }, context)
+    let release: () => void = () => {}
+    let entered: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const holding = new Promise<void>((resolve) => (entered = resolve))
+    const running = service.append(
+      created.id,
+      // The precondition runs under the upload's lock: the request holds it until `release()`.
+      { offset: 2, body: chunks('c'), complete: false, precondition: () => (entered(), held) },
+      context,
+    )
+    await holding
+    expect((await service.peek(created.id))?.offset).toBe(2)
+    expect(await service.peek('0'.repeat(32))).toBeUndefined()
+    release()
+    expect((await running).offset).toBe(3)
+  })
+
   it('a precondition that throws refuses the request before anything changes', async () => {
     const created = await service.create({ length: 3, metadata: {} }, context)
     const seen: Upload[] = []

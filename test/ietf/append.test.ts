@@ -1,4 +1,4 @@
-import { appendHeaders, appendStatus, completeness, draft, PARTIAL_UPLOAD, runDraftCases, versions, type DraftCase } from './draft-cases.js'
+import { appendHeaders, appendStatus, completeness, completenessName, draft, failureFields, PARTIAL_UPLOAD, runDraftCases, versions, type DraftCase } from './draft-cases.js'
 
 const incompleteStatus = (v: number): number => appendStatus(v, false)
 const completeStatus = (v: number): number => appendStatus(v, true)
@@ -56,7 +56,7 @@ const cases: DraftCase[] = [
       headers: appendHeaders(v, 3, false, { 'content-type': 'application/offset+octet-stream' }),
       body: 'de',
     }),
-    expect: () => ({ status: 415, problem: null, headers: { 'accept-patch': PARTIAL_UPLOAD } }),
+    expect: (v) => ({ status: 415, problem: null, headers: { 'accept-patch': PARTIAL_UPLOAD, ...failureFields(v, { offset: 3, complete: false }) } }),
     after: () => ({ offset: 3 }),
   },
   {
@@ -101,7 +101,7 @@ const cases: DraftCase[] = [
     name: '[R-54] an append without Upload-Offset is 400',
     given: { data: 'abc' },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: draft(v, { 'content-type': PARTIAL_UPLOAD, ...completeness(v, false) }), body: 'de' }),
-    expect: (v) => ({ status: 400, problem: null, headers: { ...completeness(v, false) } }),
+    expect: (v) => ({ status: 400, problem: null, headers: failureFields(v, { offset: 3, complete: false }) }),
     after: () => ({ offset: 3 }),
   },
   {
@@ -117,7 +117,7 @@ const cases: DraftCase[] = [
     versions: [6, 7],
     given: { data: 'abc', complete: true },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true) }),
-    expect: (v) => ({ status: 400, problem: 'completed-upload', headers: { ...completeness(v, false) } }),
+    expect: (v) => ({ status: 400, problem: 'completed-upload', headers: failureFields(v, { offset: 3, complete: true }) }),
     after: () => ({ offset: 3, complete: true }),
   },
   {
@@ -135,16 +135,50 @@ const cases: DraftCase[] = [
     expect: (v) => ({
       status: 400,
       problem: v === 6 || v === 7 ? 'completed-upload' : v >= 8 ? 'inconsistent-upload-length' : null,
-      headers: { ...completeness(v, false) },
+      headers: failureFields(v, { offset: 3, complete: true }),
     }),
     after: () => ({ offset: 3, complete: true }),
+  },
+  {
+    name: '[R-60] [R-09] [R-64] chunked content appended to a completed upload is refused and leaves it complete',
+    given: { data: 'abc', complete: true },
+    request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: chunks(['x', 'y']) }),
+    expect: (v) => ({
+      status: 400,
+      problem: v === 6 || v === 7 ? 'completed-upload' : v >= 8 ? 'inconsistent-upload-length' : null,
+      headers: failureFields(v, { offset: 3, complete: true }),
+    }),
+    after: () => ({ offset: 3, complete: true }),
+  },
+  {
+    name: '[R-60] [R-64] -10/-11: an empty chunked append to a completed upload is 410 completed-upload too',
+    versions: [8],
+    given: { data: 'abc', complete: true },
+    request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: chunks([]) }),
+    expect: () => ({ status: 410, problem: 'completed-upload', headers: { location: /\/files\/[0-9a-f]{32}$/ } }),
+    after: () => ({ offset: 3, complete: true }),
+  },
+  {
+    name: '[R-60] [R-64] an empty chunked append that could have completed the upload replays the completing answer',
+    versions: [3, 4, 5, 9, 10],
+    given: { data: 'abc', complete: true },
+    request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: chunks([]) }),
+    expect: (v) => ({ status: completeStatus(v), headers: { 'upload-offset': '3', ...completeness(v, true) } }),
+    after: () => ({ offset: 3, complete: true }),
+  },
+  {
+    name: '[R-59] up to -05 a refused append still carries the upload\'s Upload-Offset and state; from -06 Upload-Complete: ?0',
+    given: { data: 'abc' },
+    request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, false, { [completenessName(v)]: 'maybe' }), body: 'de' }),
+    expect: (v) => ({ status: 400, problem: null, headers: failureFields(v, { offset: 3, complete: false }) }),
+    after: () => ({ offset: 3, complete: false }),
   },
   {
     name: '[R-61] -04/-05: content past Upload-Length is refused with 400; the upload stays, stopped at its length',
     versions: [6],
     given: { length: 5, data: 'abc' },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, false), body: chunks(['de', 'fg']) }),
-    expect: () => ({ status: 400, problem: null }),
+    expect: (v) => ({ status: 400, problem: null, headers: failureFields(v, { offset: 5, complete: false }) }),
     after: () => ({ offset: 5, complete: false, length: 5 }),
   },
   {
@@ -195,7 +229,7 @@ const cases: DraftCase[] = [
   {
     name: '[R-05] an append to an upload that does not exist is 404',
     request: (v, _upload, base) => ({ method: 'PATCH', url: `${base}${'0'.repeat(32)}`, headers: appendHeaders(v, 0, false), body: 'a' }),
-    expect: (v) => ({ status: 404, problem: null, headers: { ...completeness(v, false) } }),
+    expect: (v) => ({ status: 404, problem: null, headers: failureFields(v) }),
   },
 ]
 

@@ -25,6 +25,18 @@ export function appendStatus(v: number, complete: boolean): number {
   return v <= 6 ? 201 : complete ? 200 : 204
 }
 
+/**
+ * The completeness field of a failed creation or append. From -06 "any response, successful or not" to a
+ * request that did not complete the upload carries `Upload-Complete: ?0`; up to -05 the field tells the
+ * upload's state, with its `Upload-Offset` ("MUST send the Upload-Offset header ... when the response is a
+ * failure"), and neither is sent where there is no upload (`state` undefined).
+ */
+export function failureFields(v: number, state?: { offset: number; complete: boolean }): Record<string, string | null> {
+  if (v >= 7) return completeness(v, false)
+  if (state === undefined) return { [completenessName(v)]: null, 'upload-offset': null }
+  return { ...completeness(v, state.complete), 'upload-offset': String(state.offset) }
+}
+
 /** The name of the completeness field in version `v`. */
 export function completenessName(v: number): string {
   return v === 3 ? 'upload-incomplete' : 'upload-complete'

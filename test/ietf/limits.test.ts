@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { pathOf } from '../support/tus.js'
-import { appendHeaders, appendStatus, completeness, createDraftUpload, draft, eachDraftTransport, retrieveOffset, runDraftCases, versions, type DraftCase } from './draft-cases.js'
+import { appendHeaders, appendStatus, completeness, createDraftUpload, draft, eachDraftTransport, failureFields, retrieveOffset, runDraftCases, versions, type DraftCase } from './draft-cases.js'
 
 const LIMITS = { maxSize: 1000, minSize: 10, maxAppendSize: 100, minAppendSize: 20 }
 const LIMIT_FIELD = 'max-size=1000, min-size=10, max-append-size=100, min-append-size=20'
@@ -102,7 +102,7 @@ describe('with limits configured', () => {
       name: '[R-17] below min-size there is no upload resource to resume: a creation that is not complete is refused',
       versions: versions(6),
       request: (v, _upload, base) => ({ method: 'POST', url: base, headers: draft(v, { ...completeness(v, false), 'upload-length': '9' }), body: 'abc' }),
-      expect: (v) => ({ status: 400, problem: null, headers: { location: null, ...completeness(v, false) } }),
+      expect: (v) => ({ status: 400, problem: null, headers: { location: null, ...failureFields(v) } }),
     },
     {
       name: '[R-17] [R-30] below min-size a complete creation is accepted as a plain upload, without a 104',

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http'
-import { BodyIncomplete, LengthBelowOffset, LengthExceeded, LengthMismatch } from '../../core/errors.js'
+import { BodyIncomplete, LengthBelowOffset, LengthExceeded, LengthMismatch, UploadExpired, UploadNotFound } from '../../core/errors.js'
 import type { UploadService } from '../../core/service.js'
 import { isComplete, type Upload } from '../../core/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
@@ -8,7 +8,7 @@ import { requestBodySize } from '../http/body-size.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { BodyTap } from './body-tap.js'
-import { refuseAppendToCompleted } from './completed-upload.js'
+import { completedUploadGone, refuseAppendToCompleted } from './completed-upload.js'
 import { ContentDigestCheck, DigestComputer, requestDigests, type DigestAlgorithm } from './digests.js'
 import { knownProblem } from './error-problem.js'
 import { completenessField, displayName, DraftFields, indicatedLength, rejectFields } from './fields.js'
@@ -87,9 +87,12 @@ export class DraftCodec {
     const carriesContent = target?.kind === 'collection' || method === 'PATCH'
     const headers: OutgoingHttpHeaders = { ...echoOf(dialect) }
     if (carriesContent) {
-      // -06 to -09: a response to a request that did not complete the upload carries `Upload-Complete: ?0`;
-      // pending -12: a refusal caused by limits carries them (sent on every refusal of content: harmless).
-      Object.assign(headers, completenessField(row, known.problem.complete ?? false), this.#limitHeaders(row, undefined))
+      // -06 on: a response to a request that did not complete the upload carries `Upload-Complete: ?0`;
+      // up to -05 the field tells the upload's state, known only where `#withUploadState` read it.
+      const complete = known.problem.complete ?? (row.failureFields === 'not-complete' ? false : undefined)
+      if (complete !== undefined) Object.assign(headers, completenessField(row, complete))
+      // Pending -12: a refusal caused by limits carries them (sent on every refusal of content: harmless).
+      Object.assign(headers, this.#limitHeaders(row, undefined))
     }
     const response = problemResponse(row, { ...known.problem, headers: { ...headers, ...known.problem.headers } })
     return { response, error: known.error }
@@ -122,7 +125,11 @@ export class DraftCodec {
         if (row.getRetrievesOffset) return this.#retrieveOffset(exchange, target.id, row)
         break
       case 'PATCH':
-        return this.#append(exchange, target.id, dialect)
+        try {
+          return await this.#append(exchange, target.id, dialect)
+        } catch (error) {
+          throw await this.#withUploadState(error, row, target.id)
+        }
       case 'DELETE':
         return this.#cancel(exchange, target.id, row)
     }
@@ -196,7 +203,8 @@ export class DraftCodec {
         },
       }
     } catch (error) {
-      throw await this.#failed(error, { row, tap, upload: created, discard: !resumable })
+      const failure = await this.#failed(error, { row, tap, upload: created, discard: !resumable })
+      throw await this.#withUploadState(failure, row, created?.id)
     } finally {
       stopProgress()
     }
@@ -241,6 +249,7 @@ export class DraftCodec {
     const checks = digests.content === undefined ? [] : [new ContentDigestCheck(digests.content)]
     let before: Upload | undefined
     let stopProgress = (): void => {}
+    const location = this.#options.uploadUrl(exchange, id)
     try {
       const upload = await this.#service.append(
         id,
@@ -251,9 +260,9 @@ export class DraftCodec {
           bodySize,
           checks,
           complete,
-          precondition: async (current) => {
+          precondition: (current) => {
             before = current
-            if (isComplete(current)) await refuseAppendToCompleted(row, exchange, bodySize, complete, this.#options.uploadUrl(exchange, id))
+            if (isComplete(current)) refuseAppendToCompleted(row, bodySize, complete, location)
             // An append from offset 0 that completes carries the whole representation: hash it on the way.
             const algorithms = representationAlgorithms(current, digests.wanted)
             if (complete && offset === 0 && algorithms.length > 0) {
@@ -266,9 +275,11 @@ export class DraftCodec {
         },
         { signal: exchange.signal },
       )
+      // R-60, -10/-11: the service appended nothing to the completed upload; the content (of unknown size) was empty.
+      if (before !== undefined && isComplete(before) && row.appendToCompleted === 'gone-or-inconsistent') throw completedUploadGone(location)
       const answer = complete ? await this.#completed(exchange, upload, digests.wanted, representation) : {}
       // NOTES §6.2: servers of the URLSession era always named the upload in a completing answer; R-38 allows it.
-      if (complete) answer.location = this.#options.uploadUrl(exchange, id)
+      if (complete) answer.location = location
       return {
         status: complete ? row.appendStatus.complete : row.appendStatus.incomplete,
         // tus-js-client needs Upload-Offset in every append response (NOTES §3.3); R-63: the completeness.
@@ -334,6 +345,29 @@ export class DraftCodec {
     }
     if (inconsistent && row.lengthExceeded === 'invalidate' && id !== undefined && context.discard !== true) await this.#invalidate(id)
     return error
+  }
+
+  /**
+   * -01 to -05: the answer to a failed creation or append of an upload that is still active carries its
+   * `Upload-Offset` and completeness (R-56's "Upload-Offset MUST be in the 409" holds for every failure
+   * there). The state is read without the upload's lock, which the request that interrupted this one
+   * may hold. Returns the error to throw: `error` itself, or a DraftRefusal with the state.
+   */
+  async #withUploadState(error: unknown, row: InteropVersion, id: string | undefined): Promise<unknown> {
+    if (row.failureFields !== 'upload-state' || id === undefined) return error
+    // An upload the service found gone (or expired, its files not yet swept) is not active.
+    if (error instanceof UploadNotFound || error instanceof UploadExpired) return error
+    const known = knownProblem(error)
+    if (known === undefined) return error
+    const upload = await this.#service.peek(id)
+    if (upload === undefined) return error
+    const { problem } = known
+    return new DraftRefusal(
+      known.error,
+      // A 409 already names the offset the upload was checked against, under its lock.
+      { ...problem, headers: { 'upload-offset': String(upload.offset), ...problem.headers }, complete: problem.complete ?? isComplete(upload) },
+      { cause: error },
+    )
   }
 
   async #invalidate(id: string): Promise<void> {

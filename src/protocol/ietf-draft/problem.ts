@@ -20,8 +20,9 @@ export interface Problem {
   readonly members?: Readonly<Record<string, number | string>>
   readonly headers?: OutgoingHttpHeaders
   /**
-   * For creation and append: whether the answer comes from processing the whole representation
-   * (`Upload-Complete: ?1`, e.g. a `Repr-Digest` mismatch) rather than from the upload protocol (default).
+   * For creation and append, the completeness field to answer with: from -06, whether the answer comes
+   * from processing the whole representation (`?1`, e.g. a `Repr-Digest` mismatch) rather than from the
+   * upload protocol (`?0`, the default); up to -05, whether the upload is complete (no field when unknown).
    */
   readonly complete?: boolean
 }

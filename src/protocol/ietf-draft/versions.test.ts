@@ -16,6 +16,11 @@ describe('the interop version table', () => {
     expect(keys).toEqual([null, null, null, 'expires', 'max-age', 'max-age', 'max-age', 'max-age'])
   })
 
+  it('[R-59] reports the upload\'s offset and state in failures up to -05 (interop 6), Upload-Complete: ?0 from -06', () => {
+    const withState = INTEROP_VERSIONS.filter((row) => row.failureFields === 'upload-state').map((row) => row.version)
+    expect(withState).toEqual([3, 4, 5, 6])
+  })
+
   it('defines completed-upload in interop 6 to 8 only', () => {
     const having = INTEROP_VERSIONS.filter((row) => row.problemTypes.includes('completed-upload')).map((row) => row.version)
     expect(having).toEqual([6, 7, 8])

@@ -52,6 +52,14 @@ export interface InteropVersion {
    * `gone-or-inconsistent` (-10/-11: content is an inconsistent length, an empty one is 410 `completed-upload`).
    */
   readonly appendToCompleted: 'replay' | 'reject' | 'gone-or-inconsistent'
+  /**
+   * What the answer to a failed creation or append says about the upload: `upload-state` (-01 to -05:
+   * "MUST send the Upload-Offset header ... if it considers the upload active, either when the response
+   * is a success ... or when the response is a failure"; the completeness field then tells the upload's
+   * state, as on success) or `not-complete` (-06 on: "any response, successful or not" to a request that
+   * did not complete the upload carries `Upload-Complete: ?0`).
+   */
+  readonly failureFields: 'upload-state' | 'not-complete'
   /** Problem types this version defines; other errors are `about:blank` problems. */
   readonly problemTypes: readonly ProblemType[]
   /** `Content-Digest`, `Repr-Digest` and `Want-Repr-Digest` (RFC 9530) are part of the protocol (-04 on). */
@@ -77,6 +85,7 @@ const V3: InteropVersion = {
   appendStatus: { incomplete: 201, complete: 201 },
   lengthExceeded: 'reject',
   appendToCompleted: 'replay',
+  failureFields: 'upload-state',
   problemTypes: [],
   digests: false,
 }
@@ -118,6 +127,7 @@ const V7: InteropVersion = {
   // -08 examples: 204 for an append that does not complete, the target's 200 for one that does.
   appendStatus: { incomplete: 204, complete: 200 },
   lengthExceeded: 'invalidate',
+  failureFields: 'not-complete',
   problemTypes: ['mismatching-upload-offset', 'completed-upload', 'inconsistent-upload-length'],
 }
 
