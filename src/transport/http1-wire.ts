@@ -48,6 +48,8 @@ export class Http1Wire implements Wire {
 
   sendInformational(status: number, headers: Record<string, string>): void {
     if (this.#response.headersSent || this.#response.destroyed) return
+    // RFC 9110 §15.2: a server MUST NOT send a 1xx response to an HTTP/1.0 client.
+    if (this.#request.httpVersionMajor === 1 && this.#request.httpVersionMinor === 0) return
     const reason = INFORMATIONAL_REASONS[status] ?? STATUS_CODES[status] ?? 'Informational'
     let head = `HTTP/1.1 ${status} ${reason}\r\n`
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`

@@ -98,3 +98,23 @@ describe('HTTP/1.1 request framing', () => {
     expect(allowHeaders).toContain('Tus-Resumable')
   })
 })
+
+describe('HTTP/1.0 clients', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await startGateway({ experimentalProtocol: true })
+  })
+  afterAll(async () => {
+    await gateway.close()
+  })
+
+  it('never get a 1xx (RFC 9110 §15.2), not even the draft 104', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `POST /files/ HTTP/1.0\r\nHost: 127.0.0.1\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1\r\n` +
+        `Content-Length: 5\r\n\r\nhello`,
+    )
+    expect(answer).not.toMatch(/^HTTP\/1\.1 1\d\d/m)
+    expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 2\d\d /)
+  })
+})
