@@ -27,6 +27,11 @@ export interface GatewayOptions {
   readonly basePath?: string
   /** Where the default file store keeps uploads (default `./data`); ignored when `store` is given. */
   readonly uploadDir?: string
+  /**
+   * Whether the default file store flushes bytes to the disk before answering (default false: like tusd,
+   * bytes are handed to the operating system, which keeps them through a crash of the gateway).
+   */
+  readonly fsync?: boolean
   readonly store?: Store
   readonly locker?: Locker
   /** Largest upload in bytes; 0 means no limit (default 0). */
@@ -68,6 +73,7 @@ const DEFAULTS = {
   port: 1080,
   basePath: '/files/',
   uploadDir: './data',
+  fsync: false,
   maxSize: 0,
   networkTimeoutMs: 60_000,
   acquireLockTimeoutMs: 20_000,
@@ -270,7 +276,7 @@ export class Gateway {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const merged = { ...DEFAULTS, ...withoutUndefined(options) }
   merged.basePath = normalizeBasePath(merged.basePath)
-  const store = options.store ?? (await FileStore.open({ directory: merged.uploadDir }))
+  const store = options.store ?? (await FileStore.open({ directory: merged.uploadDir, fsync: merged.fsync }))
   return new Gateway(merged, store)
 }
 

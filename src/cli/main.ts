@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     port: options.port,
     basePath: options.basePath,
     uploadDir: options.uploadDir,
+    fsync: options.fsync,
     maxSize: options.maxSize,
     behindProxy: options.behindProxy,
     networkTimeoutMs: options.networkTimeout,

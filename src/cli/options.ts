@@ -8,6 +8,7 @@ export interface CliOptions {
   port: number
   basePath: string
   uploadDir: string
+  fsync: boolean
   maxSize: number
   behindProxy: boolean
   networkTimeout: number
@@ -42,6 +43,12 @@ export function buildCommand(version: string): Command {
     .addOption(option('--port <number>', 'port to listen on (0 picks a free port)', 'PORT').default(1080).argParser(parsePort))
     .addOption(option('--base-path <path>', 'URL path of the upload collection', 'BASE_PATH').default('/files/').argParser(parseBasePath))
     .addOption(option('--upload-dir <dir>', 'directory of the file store (created if missing)', 'UPLOAD_DIR').default('./data'))
+    .addOption(
+      option('--fsync [boolean]', 'flush uploaded bytes and state to the disk before answering, so they survive a power loss (slower)', 'FSYNC')
+        .default(false)
+        .preset(true)
+        .argParser(parseBoolean),
+    )
     .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
     .addOption(
       // An optional value, so that the environment variable can say false too (`RESUMABLE_GATEWAY_BEHIND_PROXY=false`).

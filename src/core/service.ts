@@ -154,8 +154,27 @@ export class UploadService {
     if (command.bodySize !== undefined && command.length !== undefined && command.bodySize > command.length) {
       throw new LengthExceeded(command.length)
     }
+    const id = newUploadId()
+    if (command.body === undefined) return this.#withExpiry(await this.#createEmpty(id, command))
+    // The new upload is locked before anyone can learn its URL (a draft 104 announces it while the
+    // body still streams), so the body can go straight into the state just created.
+    const release = new AbortController()
+    const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
+    try {
+      const created = await this.#createEmpty(id, command)
+      const { body, bodySize, checks, complete } = command
+      return await this.#appendHeld(created, { offset: 0, body, bodySize, checks, complete }, context, release.signal)
+    } finally {
+      this.#unsettled.delete(id)
+      await lock.release()
+    }
+  }
+
+  /** Stores a new upload without content and announces it. */
+  async #createEmpty(id: string, command: CreateCommand): Promise<Upload> {
+    const { store } = this.#options
     let created = await store.create({
-      id: newUploadId(),
+      id,
       length: command.length,
       metadata: command.metadata,
       concat: command.concat,
@@ -166,9 +185,7 @@ export class UploadService {
     this.#emit({ type: 'created', upload: created })
     command.onCreated?.(created)
     if (command.length === 0 && command.complete !== false) this.#emit({ type: 'finished', upload: created })
-    if (command.body === undefined) return this.#withExpiry(created)
-    const { body, bodySize, checks, complete } = command
-    return this.append(created.id, { offset: 0, body, bodySize, checks, complete }, context)
+    return created
   }
 
   /**
@@ -180,70 +197,76 @@ export class UploadService {
     const release = new AbortController()
     const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
     try {
-      let upload = await this.#load(id)
-      await command.precondition?.(upload)
-      // tus concatenation: a final upload is made of its partial uploads; nothing is appended to it.
-      if (upload.concat?.kind === 'final') throw new FinalUploadImmutable(id)
-      // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
-      if (command.offset !== upload.offset) throw new OffsetMismatch(upload.offset, command.offset)
-      const checks = command.checks ?? []
-      const discardable = checks.some((check) => check.allOrNothing !== false)
-      // tus checksum (T-43): a body that may yet be discarded leaves the upload as it was, the length it
-      // declares included, so that length is checked now and stored only once the body is kept.
-      const newLength = command.length === undefined ? undefined : this.#checkDeclaredLength(upload, command.length)
-      if (newLength !== undefined && !discardable) upload = await this.#declareLength(upload, newLength)
-      // The body is held to the length it declares, stored yet or not.
-      const bounded = (state: Upload): Upload => (newLength === undefined ? state : { ...state, length: newLength })
-      const limit = this.#appendLimit(bounded(upload))
-      // A body announced too large is refused before it is read (the client need not send it).
-      if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
-        throw stopError({ kind: 'limit' }, bounded(upload), this.#options.maxSize)
-      }
-      const { store } = this.#options
-      if (checks.length > 0 && store.truncate === undefined) throw new NotSupported('checksums')
-      const body = new GuardedBody(command.body, {
-        limit,
-        signal: AbortSignal.any([context.signal, release.signal]),
-        idleTimeoutMs: this.#options.networkTimeoutMs,
-      })
-      const before = upload
-      if (discardable) this.#unsettled.add(id)
-      const offset = await store.append(id, before.offset, checks.length > 0 ? checked(body, checks) : body)
-      upload = { ...before, offset }
-      if (body.stop !== undefined) {
-        // A checked body counts all or nothing: a part of it cannot be verified.
-        if (discardable) upload = await this.#rollBack(before, offset)
-        // A request that stopped early completes nothing, even at the length, where the client completes
-        // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
-        if (command.complete !== undefined && !isComplete(before)) upload = await this.#settleCompletion(upload, false)
-        const error = stopError(body.stop, bounded(upload), this.#options.maxSize)
-        this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
-        throw error
-      }
-      if (checks.length > 0) {
-        try {
-          for (const check of checks) await check.verify()
-        } catch (error) {
-          await this.#rollBack(before, offset)
-          throw error
-        }
-      }
-      // The bytes are kept for good from here on; a final upload waiting for them may take them.
-      this.#unsettled.delete(id)
-      if (newLength !== undefined && discardable) upload = await this.#declareLength(upload, newLength)
-      if (command.complete === true) upload = await this.#declareLength(upload, upload.offset)
-      upload = await this.#settleCompletion(upload, isComplete(before) ? undefined : command.complete)
-      if (upload.offset > before.offset) {
-        // The store wrote just now: the upload's last write, which its expiry counts from, is now.
-        upload = { ...upload, updatedAt: Date.now() }
-        this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
-      }
-      if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
-      return await this.#withExpiry(upload)
+      return await this.#appendHeld(await this.#load(id), command, context, release.signal)
     } finally {
       this.#unsettled.delete(id)
       await lock.release()
     }
+  }
+
+  /** Appends to `upload`, whose lock the caller holds; `released` aborts when another request wants it. */
+  async #appendHeld(current: Upload, command: AppendCommand, context: RequestContext, released: AbortSignal): Promise<Upload> {
+    const { id } = current
+    let upload = current
+    await command.precondition?.(upload)
+    // tus concatenation: a final upload is made of its partial uploads; nothing is appended to it.
+    if (upload.concat?.kind === 'final') throw new FinalUploadImmutable(id)
+    // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
+    if (command.offset !== upload.offset) throw new OffsetMismatch(upload.offset, command.offset)
+    const checks = command.checks ?? []
+    const discardable = checks.some((check) => check.allOrNothing !== false)
+    // tus checksum (T-43): a body that may yet be discarded leaves the upload as it was, the length it
+    // declares included, so that length is checked now and stored only once the body is kept.
+    const newLength = command.length === undefined ? undefined : this.#checkDeclaredLength(upload, command.length)
+    if (newLength !== undefined && !discardable) upload = await this.#declareLength(upload, newLength)
+    // The body is held to the length it declares, stored yet or not.
+    const bounded = (state: Upload): Upload => (newLength === undefined ? state : { ...state, length: newLength })
+    const limit = this.#appendLimit(bounded(upload))
+    // A body announced too large is refused before it is read (the client need not send it).
+    if (limit !== undefined && command.bodySize !== undefined && command.bodySize > limit) {
+      throw stopError({ kind: 'limit' }, bounded(upload), this.#options.maxSize)
+    }
+    const { store } = this.#options
+    if (checks.length > 0 && store.truncate === undefined) throw new NotSupported('checksums')
+    const body = new GuardedBody(command.body, {
+      limit,
+      signal: AbortSignal.any([context.signal, released]),
+      idleTimeoutMs: this.#options.networkTimeoutMs,
+    })
+    const before = upload
+    if (discardable) this.#unsettled.add(id)
+    const offset = await store.append(id, before.offset, checks.length > 0 ? checked(body, checks) : body)
+    upload = { ...before, offset }
+    if (body.stop !== undefined) {
+      // A checked body counts all or nothing: a part of it cannot be verified.
+      if (discardable) upload = await this.#rollBack(before, offset)
+      // A request that stopped early completes nothing, even at the length, where the client completes
+      // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
+      if (command.complete !== undefined && !isComplete(before)) upload = await this.#settleCompletion(upload, false)
+      const error = stopError(body.stop, bounded(upload), this.#options.maxSize)
+      this.#emit({ type: 'interrupted', upload, bytes: upload.offset - before.offset, reason: error.code })
+      throw error
+    }
+    if (checks.length > 0) {
+      try {
+        for (const check of checks) await check.verify()
+      } catch (error) {
+        await this.#rollBack(before, offset)
+        throw error
+      }
+    }
+    // The bytes are kept for good from here on; a final upload waiting for them may take them.
+    this.#unsettled.delete(id)
+    if (newLength !== undefined && discardable) upload = await this.#declareLength(upload, newLength)
+    if (command.complete === true) upload = await this.#declareLength(upload, upload.offset)
+    upload = await this.#settleCompletion(upload, isComplete(before) ? undefined : command.complete)
+    if (upload.offset > before.offset) {
+      // The store wrote just now: the upload's last write, which its expiry counts from, is now.
+      upload = { ...upload, updatedAt: Date.now() }
+      this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
+    }
+    if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
+    return await this.#withExpiry(upload)
   }
 
   /**
