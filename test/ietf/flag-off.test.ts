@@ -22,6 +22,8 @@ describe('without --experimental-protocol', () => {
     expect(response.headers['tus-version']).toBe('1.0.0')
     expect(response.headers.location).toBeUndefined()
     expect(response.interim).toEqual([])
+    // The answer says how to switch the draft on, so whoever runs the gateway knows what to change.
+    expect(response.body.toString()).toContain('--experimental-protocol')
   })
 
   it('a draft append is 412 too', async () => {
