@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream'
 import type { Lock, Locker } from '../lock/locker.js'
 import type { ByteRange, Store } from '../store/store.js'
 import {
@@ -13,17 +12,20 @@ import {
   UploadIncomplete,
   UploadNotFound,
 } from './errors.js'
-import { checked, type BodyCheck } from './body-check.js'
+import { checked } from './body-check.js'
 import { Concatenation } from './concatenation.js'
-import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
+import { expires, type ExpirationPolicy } from './expiration.js'
 import { GuardedBody } from './guarded-body.js'
 import { stopError } from './stop-error.js'
 import { acquireLock } from './acquire-lock.js'
 import type { LifecycleListener } from './lifecycle.js'
 import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
 import { newUploadId } from './upload-id.js'
-import { RecentIds } from './recent-ids.js'
-import { isComplete, isPendingFinal, type Upload, type UploadConcat, type UploadDigests } from './upload.js'
+import { UploadExpiry } from './upload-expiry.js'
+import { isComplete, isPendingFinal, type Upload } from './upload.js'
+import type { AppendCommand, CreateCommand, ReadResult, RequestContext } from './commands.js'
+
+export type { AppendCommand, CreateCommand, ReadResult, RequestContext } from './commands.js'
 
 export interface ServiceOptions {
   readonly store: Store
@@ -43,67 +45,6 @@ export interface ServiceOptions {
   readonly onBackgroundError?: (error: unknown, task: string) => void
 }
 
-/** Per request: aborted when the client goes away or the gateway shuts down, with a reason from stop-reasons.ts. */
-export interface RequestContext {
-  readonly signal: AbortSignal
-}
-
-export interface CreateCommand {
-  readonly length?: number
-  readonly metadata: Readonly<Record<string, string | null>>
-  /** Bytes sent with the creation request (creation-with-upload), if any. */
-  readonly body?: AsyncIterable<Uint8Array>
-  /** The body's announced size, if known: a body that cannot fit is refused before it is read. */
-  readonly bodySize?: number
-  /** Checks over the body's bytes (checksums, digests); see AppendCommand. */
-  readonly checks?: readonly BodyCheck[]
-  /** The body is the last of the upload, or explicitly not; see AppendCommand. */
-  readonly complete?: boolean
-  /**
-   * A partial upload, or a final upload of these partial uploads (tus `concatenation`). A final upload
-   * takes neither `length` (it is the sum of its parts') nor `body`.
-   */
-  readonly concat?: UploadConcat
-  /** Digests of the whole upload to keep with it until it completes. */
-  readonly digests?: UploadDigests
-  /** Called once the upload exists, before its body is read (e.g. to announce its URL in an interim response). */
-  readonly onCreated?: (upload: Upload) => void
-}
-
-export interface AppendCommand {
-  readonly offset: number
-  /** A length declared with this request (deferred length), if any. */
-  readonly length?: number
-  readonly body: AsyncIterable<Uint8Array>
-  /** The body's announced size, if known: a body that cannot fit is refused before it is read. */
-  readonly bodySize?: number
-  /**
-   * Checks over this body's bytes. The body then counts all or nothing: if it stops early (unless every
-   * check says `allOrNothing: false`) or a check fails, the upload is cut back to where the request
-   * started. Needs a store that can truncate.
-   */
-  readonly checks?: readonly BodyCheck[]
-  /**
-   * `true`: the client says this body ends the upload: once it is fully received, the length becomes
-   * the offset reached (or must equal the known length: LengthMismatch otherwise). `false`: the client
-   * says it does not, even if the length is reached (the upload then waits: `completionPending`).
-   * Undefined: the upload is complete once its length is reached.
-   */
-  readonly complete?: boolean
-  /**
-   * Called with the upload's state under its lock, before anything is checked or written; throwing
-   * refuses the request and leaves the upload untouched (e.g. an append to a completed upload).
-   */
-  readonly precondition?: (upload: Upload) => void | Promise<void>
-}
-
-export interface ReadResult {
-  readonly upload: Upload
-  /** The bytes chosen, or undefined for the whole upload. */
-  readonly range: ByteRange | undefined
-  readonly stream: Readable
-}
-
 /**
  * The upload operations every protocol maps onto. It checks the rules that do not depend on a
  * protocol (offsets, lengths, size limit), holds an upload's lock for every operation that reads or
@@ -112,7 +53,7 @@ export interface ReadResult {
 export class UploadService {
   readonly #options: ServiceOptions
   readonly #concatenation: Concatenation
-  readonly #expired: RecentIds
+  readonly #expiry: UploadExpiry
   /** Work started in the background, awaited by `close`. */
   readonly #background = new Set<Promise<void>>()
   readonly #closed = new AbortController()
@@ -128,12 +69,12 @@ export class UploadService {
     if (expires(expiration) && !(store.capabilities.expire && store.capabilities.terminate)) throw new NotSupported('expiration')
     this.#options = options
     this.#concatenation = new Concatenation(store, options.maxSize)
-    this.#expired = new RecentIds(options.expiredUploadsRemembered ?? 10_000)
+    this.#expiry = new UploadExpiry(expiration, this.#concatenation, options.expiredUploadsRemembered ?? 10_000)
   }
 
   /** When uploads expire, if they do. */
   get expiration(): ExpirationPolicy | undefined {
-    return expires(this.#options.expiration) ? this.#options.expiration : undefined
+    return this.#expiry.policy
   }
 
   get maxSize(): number {
@@ -155,7 +96,7 @@ export class UploadService {
       throw new LengthExceeded(command.length)
     }
     const id = newUploadId()
-    if (command.body === undefined) return this.#withExpiry(await this.#createEmpty(id, command))
+    if (command.body === undefined) return this.#expiry.annotate(await this.#createEmpty(id, command))
     // The new upload is locked before anyone can learn its URL (a draft 104 announces it while the
     // body still streams), so the body can go straight into the state just created.
     const release = new AbortController()
@@ -266,7 +207,7 @@ export class UploadService {
       this.#emit({ type: 'received', upload, bytes: upload.offset - before.offset })
     }
     if (isComplete(upload) && !isComplete(before)) this.#emit({ type: 'finished', upload })
-    return await this.#withExpiry(upload)
+    return await this.#expiry.annotate(upload)
   }
 
   /**
@@ -387,10 +328,10 @@ export class UploadService {
   /** Brings a pending final upload as far as its partial uploads allow; the caller holds its lock. */
   async #settle(final: Upload): Promise<Upload> {
     const settled = await this.#concatenation.settle(final, this.#unsettled)
-    if (!isComplete(settled)) return this.#withExpiry(settled)
+    if (!isComplete(settled)) return this.#expiry.annotate(settled)
     this.#concatenation.forget(final.id)
     this.#emit({ type: 'finished', upload: settled })
-    return this.#withExpiry(settled)
+    return this.#expiry.annotate(settled)
   }
 
   /**
@@ -403,15 +344,14 @@ export class UploadService {
     try {
       upload = await this.#options.store.get(id)
     } catch (error) {
-      if (error instanceof UploadNotFound && this.#expired.has(id)) throw new UploadExpired(id)
+      if (error instanceof UploadNotFound && this.#expiry.wasRemoved(id)) throw new UploadExpired(id)
       throw error
     }
-    const at = await this.#expiryOf(upload)
-    if (at !== undefined && at <= Date.now()) {
+    if (await this.#expiry.hasExpired(upload)) {
       await this.#removeExpired(upload)
       throw new UploadExpired(id)
     }
-    return at === undefined ? upload : { ...upload, expiresAt: at }
+    return this.#expiry.annotate(upload)
   }
 
   /** The upload if it exists and has expired. */
@@ -420,33 +360,14 @@ export class UploadService {
       if (error instanceof UploadNotFound) return undefined
       throw error
     })
-    if (upload === undefined) return undefined
-    const at = await this.#expiryOf(upload)
-    return at !== undefined && at <= Date.now() ? upload : undefined
+    return upload !== undefined && (await this.#expiry.hasExpired(upload)) ? upload : undefined
   }
 
   async #removeExpired(upload: Upload): Promise<void> {
     await this.#options.store.terminate?.(upload.id)
-    this.#expired.add(upload.id)
+    this.#expiry.remember(upload.id)
     this.#concatenation.forget(upload.id)
     this.#emit({ type: 'expired', upload })
-  }
-
-  /** When the upload expires under the policy, if it does. */
-  async #expiryOf(upload: Upload): Promise<number | undefined> {
-    const policy = this.expiration
-    if (policy === undefined) return undefined
-    // A finished partial upload awaited by a pending final upload is still needed, however old.
-    if (isComplete(upload) && this.#concatenation.isAwaited(upload.id)) return undefined
-    const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload) : upload.updatedAt
-    return expiresAt(policy, upload, activity)
-  }
-
-  /** The upload with `expiresAt` set as the policy says (and left out when it does not expire). */
-  async #withExpiry(upload: Upload): Promise<Upload> {
-    const { expiresAt: _previous, ...rest } = upload
-    const at = await this.#expiryOf(rest)
-    return at === undefined ? rest : { ...rest, expiresAt: at }
   }
 
   #inBackground(task: string, work: () => Promise<unknown>): void {

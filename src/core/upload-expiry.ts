@@ -1,0 +1,54 @@
+import type { Concatenation } from './concatenation.js'
+import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
+import { RecentIds } from './recent-ids.js'
+import { isComplete, isPendingFinal, type Upload } from './upload.js'
+
+/**
+ * When uploads expire under the gateway's policy, and which expired uploads are still remembered
+ * (answered "410 Gone" rather than "404 Not Found"). Concatenation changes the clock: a finished partial
+ * upload that a pending final upload still needs never expires, and a pending final upload lives as long
+ * as its partial uploads receive bytes.
+ */
+export class UploadExpiry {
+  readonly policy: ExpirationPolicy | undefined
+  readonly #concatenation: Concatenation
+  readonly #removed: RecentIds
+
+  constructor(policy: ExpirationPolicy | undefined, concatenation: Concatenation, remembered: number) {
+    this.policy = expires(policy) ? policy : undefined
+    this.#concatenation = concatenation
+    this.#removed = new RecentIds(remembered)
+  }
+
+  /** When `upload` expires, in milliseconds since the epoch; undefined when it never does. */
+  async at(upload: Upload): Promise<number | undefined> {
+    const { policy } = this
+    if (policy === undefined) return undefined
+    if (isComplete(upload) && this.#concatenation.isAwaited(upload.id)) return undefined
+    const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload) : upload.updatedAt
+    return expiresAt(policy, upload, activity)
+  }
+
+  /** True when `upload` has expired by now. */
+  async hasExpired(upload: Upload): Promise<boolean> {
+    const at = await this.at(upload)
+    return at !== undefined && at <= Date.now()
+  }
+
+  /** The upload with `expiresAt` set as the policy says (and left out when it does not expire). */
+  async annotate(upload: Upload): Promise<Upload> {
+    const { expiresAt: _previous, ...rest } = upload
+    const at = await this.at(rest)
+    return at === undefined ? rest : { ...rest, expiresAt: at }
+  }
+
+  /** Remembers that the upload was removed because it expired. */
+  remember(id: string): void {
+    this.#removed.add(id)
+  }
+
+  /** True when the upload was removed because it expired, and is still remembered. */
+  wasRemoved(id: string): boolean {
+    return this.#removed.has(id)
+  }
+}
