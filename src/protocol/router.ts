@@ -6,6 +6,7 @@ import type { Exchange } from '../transport/exchange.js'
 import { HeaderError, RequestRejected } from './header-error.js'
 import { DraftCodec } from './ietf-draft/draft-codec.js'
 import { addCorsHeaders, type CorsOptions } from './http/cors.js'
+import { headerValue } from './http/header-value.js'
 import { effectiveMethod } from './method-override.js'
 import { textResponse, type ProtocolResponse } from './response.js'
 import { resolveTarget, type Target } from './target.js'
@@ -86,7 +87,7 @@ export class Router {
       return draft === undefined ? options : { ...options, headers: { ...options.headers, ...draft.optionsHeaders(exchange) } }
     }
     if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
-    const tusResumable = exchange.headers['tus-resumable'] as string | undefined
+    const tusResumable = headerValue(exchange.headers, 'tus-resumable')
     if (tusResumable !== undefined) {
       // T-06: an unsupported version is refused with the versions we speak, and not processed.
       if (tusResumable.trim() !== TUS_VERSION) {

@@ -1,4 +1,5 @@
 import type { Exchange } from '../../transport/exchange.js'
+import { headerValue } from './header-value.js'
 
 // A host with an optional port: names, IPv4, bracketed IPv6. Anything else (spaces, slashes,
 // CR/LF) could smuggle text into Location, so it is not used.
@@ -15,19 +16,14 @@ export function requestOrigin(exchange: Exchange, behindProxy: boolean): string 
   let scheme: string = exchange.scheme
   let host = exchange.authority
   if (behindProxy) {
-    const forwarded = parseForwarded(header(exchange, 'forwarded'))
-    const forwardedHost = forwarded.host ?? firstValue(header(exchange, 'x-forwarded-host'))
-    const forwardedProto = forwarded.proto ?? firstValue(header(exchange, 'x-forwarded-proto'))
+    const forwarded = parseForwarded(headerValue(exchange.headers, 'forwarded'))
+    const forwardedHost = forwarded.host ?? firstValue(headerValue(exchange.headers, 'x-forwarded-host'))
+    const forwardedProto = forwarded.proto ?? firstValue(headerValue(exchange.headers, 'x-forwarded-proto'))
     if (forwardedHost !== undefined && HOST.test(forwardedHost)) host = forwardedHost
     if (forwardedProto !== undefined && PROTO.test(forwardedProto)) scheme = forwardedProto.toLowerCase()
   }
   if (host === undefined || !HOST.test(host)) return undefined
   return `${scheme}://${host}`
-}
-
-function header(exchange: Exchange, name: string): string | undefined {
-  const value = exchange.headers[name]
-  return Array.isArray(value) ? value.join(',') : value
 }
 
 function firstValue(value: string | undefined): string | undefined {

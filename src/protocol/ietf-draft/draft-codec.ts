@@ -5,6 +5,7 @@ import { isComplete, type Upload } from '../../core/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { requestBodySize } from '../http/body-size.js'
+import { headerValue } from '../http/header-value.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { BodyTap } from './body-tap.js'
@@ -105,8 +106,7 @@ export class DraftCodec {
   }
 
   #dialect(exchange: Exchange): DraftDialect {
-    const value = exchange.headers[INTEROP_VERSION_FIELD]
-    return dialectOf(Array.isArray(value) ? value.join(', ') : value)
+    return dialectOf(headerValue(exchange.headers, INTEROP_VERSION_FIELD))
   }
 
   async #dispatch(exchange: Exchange, method: string, target: Target | undefined, dialect: DraftDialect): Promise<ProtocolResponse> {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { parseItem } from 'structured-headers'
 import { HeaderError } from '../header-error.js'
+import { headerValue } from '../http/header-value.js'
 import { DraftRefusal } from './refusal.js'
 import type { InteropVersion } from './versions.js'
 
@@ -44,8 +45,7 @@ export class DraftFields {
 
   /** The raw value, repeated fields joined as a list (which then fails to parse as an Item). */
   raw(name: string): string | undefined {
-    const value = this.#headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
+    return headerValue(this.#headers, name)
   }
 
   has(name: string): boolean {

@@ -8,6 +8,7 @@ import {
 } from '../../core/checksum.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError } from '../header-error.js'
+import { headerValue } from '../http/header-value.js'
 
 const HEADER = 'Upload-Checksum'
 // RFC 4648 base64, padding optional; Buffer.from(…, 'base64') would silently skip anything else.
@@ -45,9 +46,8 @@ export function parseUploadChecksum(value: string): ExpectedChecksum {
  * unannounced) are thrown by the check after the body, which discards the bytes.
  */
 export function checksumChecks(exchange: Exchange, discardable: boolean): BodyCheck[] {
-  const raw = exchange.headers['upload-checksum']
   // Sent twice, it reads as one list, which no checksum matches: 400 rather than picking one.
-  const header = Array.isArray(raw) ? raw.join(', ') : raw
+  const header = headerValue(exchange.headers, 'upload-checksum')
   const inTrailer = announcesTrailer(exchange)
   if (header !== undefined && inTrailer) throw new HeaderError(HEADER, 'sent as a header and announced as a trailer; send it once')
   if (header !== undefined) return [ChecksumCheck.of(parseUploadChecksum(header))]

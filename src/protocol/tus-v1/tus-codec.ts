@@ -5,6 +5,7 @@ import { isComplete, type Upload } from '../../core/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
+import { headerValue } from '../http/header-value.js'
 import { requestBodySize } from '../http/body-size.js'
 import { parseRange } from '../http/range.js'
 import type { ProtocolResponse } from '../response.js'
@@ -95,11 +96,11 @@ export class TusCodec {
   }
 
   async #create(exchange: Exchange): Promise<ProtocolResponse> {
-    const concatHeader = optionalHeader(exchange, 'upload-concat')
+    const concatHeader = headerValue(exchange.headers, 'upload-concat')
     const concat = concatHeader === undefined ? undefined : parseUploadConcat(concatHeader)
     if (concat?.kind === 'final') return this.#createFinal(exchange, concat.urls)
-    const length = optionalHeader(exchange, 'upload-length')
-    const defer = optionalHeader(exchange, 'upload-defer-length')
+    const length = headerValue(exchange.headers, 'upload-length')
+    const defer = headerValue(exchange.headers, 'upload-defer-length')
     // T-26/T-27: exactly one of Upload-Length and Upload-Defer-Length: 1.
     if (length !== undefined && defer !== undefined) {
       throw new HeaderError('Upload-Length', 'must not be sent together with Upload-Defer-Length')
@@ -108,7 +109,7 @@ export class TusCodec {
       throw new HeaderError('Upload-Length', 'is required (or Upload-Defer-Length: 1 to declare the length later)')
     }
     if (defer !== undefined) parseDeferLength(defer)
-    const metadataHeader = optionalHeader(exchange, 'upload-metadata')
+    const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
     // T-37: only an application/offset+octet-stream body is upload data (as tusd).
     const withBody = isOffsetOctetStream(exchange)
     const upload = await this.#service.create(
@@ -138,7 +139,7 @@ export class TusCodec {
   async #createFinal(exchange: Exchange, urls: readonly string[]): Promise<ProtocolResponse> {
     // T-53: the final length is the sum of the partial uploads' lengths; the client MUST NOT send one.
     for (const header of ['Upload-Length', 'Upload-Defer-Length']) {
-      if (optionalHeader(exchange, header.toLowerCase()) !== undefined) {
+      if (headerValue(exchange.headers, header.toLowerCase()) !== undefined) {
         throw new HeaderError(header, 'must not be sent with Upload-Concat: final; the length is the sum of the partial uploads')
       }
     }
@@ -146,7 +147,7 @@ export class TusCodec {
     if (isOffsetOctetStream(exchange) && requestBodySize(exchange) !== 0) {
       throw new RequestRejected(403, 'a final upload takes no data: its bytes are those of its partial uploads')
     }
-    const metadataHeader = optionalHeader(exchange, 'upload-metadata')
+    const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
     const upload = await this.#service.create(
       {
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
@@ -171,9 +172,9 @@ export class TusCodec {
     if (!isOffsetOctetStream(exchange)) {
       throw new RequestRejected(415, `Content-Type must be ${OFFSET_OCTET_STREAM}`)
     }
-    const offset = optionalHeader(exchange, 'upload-offset')
+    const offset = headerValue(exchange.headers, 'upload-offset')
     if (offset === undefined) throw new HeaderError('Upload-Offset', 'is required')
-    const length = optionalHeader(exchange, 'upload-length')
+    const length = headerValue(exchange.headers, 'upload-length')
     const upload = await this.#service.append(
       id,
       {
@@ -197,8 +198,8 @@ export class TusCodec {
   }
 
   async #download(exchange: Exchange, id: string): Promise<ProtocolResponse> {
-    const rangeHeader = optionalHeader(exchange, 'range')
-    const ifRange = optionalHeader(exchange, 'if-range')
+    const rangeHeader = headerValue(exchange.headers, 'range')
+    const ifRange = headerValue(exchange.headers, 'if-range')
     const { upload, range, stream } = await this.#service.read(
       id,
       (size) => {
@@ -249,11 +250,6 @@ function stateHeaders(upload: Upload, urlOf: (id: string) => string): OutgoingHt
   // T-61: partial and final uploads echo their Upload-Concat.
   if (upload.concat !== undefined) headers['upload-concat'] = serializeUploadConcat(upload.concat, urlOf)
   return { ...headers, ...expiresHeaders(upload) }
-}
-
-function optionalHeader(exchange: Exchange, name: string): string | undefined {
-  const value = exchange.headers[name]
-  return Array.isArray(value) ? value.join(', ') : value
 }
 
 function isOffsetOctetStream(exchange: Exchange): boolean {
