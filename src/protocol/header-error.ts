@@ -6,6 +6,11 @@ export class HeaderError extends Error {
   }
 }
 
+/** A client's value as quoted in an error message: at most 64 characters, so that a huge header never fills an answer. */
+export function excerpt(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text
+}
+
 /** A request that cannot be served as asked (wrong method, wrong media type), with the status to answer. */
 export class RequestRejected extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {

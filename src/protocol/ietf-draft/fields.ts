@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { parseItem } from 'structured-headers'
-import { HeaderError } from '../header-error.js'
+import { excerpt, HeaderError } from '../header-error.js'
 import { headerValue } from '../http/header-value.js'
 import { DraftRefusal } from './refusal.js'
 import type { InteropVersion } from './versions.js'
@@ -74,7 +74,7 @@ export class DraftFields {
     if (parsed !== undefined) return parsed
     // -09 on: "Other values MUST cause the entire header field to be ignored."
     if (this.#row.invalidField === 'ignore') return undefined
-    throw new HeaderError(displayName(name), `must be ${expected}, got "${value.length > 64 ? `${value.slice(0, 64)}...` : value}"`)
+    throw new HeaderError(displayName(name), `must be ${expected}, got "${excerpt(value)}"`)
   }
 }
 

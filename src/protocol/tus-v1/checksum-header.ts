@@ -7,7 +7,7 @@ import {
   type ExpectedChecksum,
 } from '../../core/checksum.js'
 import type { Exchange } from '../../transport/exchange.js'
-import { HeaderError } from '../header-error.js'
+import { excerpt, HeaderError } from '../header-error.js'
 import { headerValue } from '../http/header-value.js'
 
 const HEADER = 'Upload-Checksum'
@@ -89,8 +89,4 @@ function announcesTrailer(exchange: Exchange): boolean {
   const trailer = exchange.headers.trailer
   if (trailer === undefined) return false
   return trailer.split(',').some((name) => name.trim().toLowerCase() === 'upload-checksum')
-}
-
-function excerpt(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}...` : text
 }

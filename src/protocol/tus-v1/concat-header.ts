@@ -1,5 +1,5 @@
 import type { UploadConcat } from '../../core/upload.js'
-import { HeaderError } from '../header-error.js'
+import { excerpt, HeaderError } from '../header-error.js'
 
 const HEADER = 'Upload-Concat'
 
@@ -43,8 +43,4 @@ export function finalConcat(urls: readonly string[], idOf: (url: string) => stri
 export function serializeUploadConcat(concat: UploadConcat, urlOf: (id: string) => string): string {
   if (concat.kind === 'partial') return 'partial'
   return `final;${(concat.partialUrls ?? concat.partials.map(urlOf)).join(' ')}`
-}
-
-function excerpt(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}...` : text
 }

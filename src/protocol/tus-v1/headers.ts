@@ -1,4 +1,4 @@
-import { HeaderError } from '../header-error.js'
+import { excerpt, HeaderError } from '../header-error.js'
 import { decodeMetadataValue, encodeMetadataValue } from './metadata-value.js'
 
 // tus 1.0.0: offsets and lengths are non-negative integers. A strict grammar, not parseInt:
@@ -8,13 +8,13 @@ const NON_NEGATIVE_INTEGER = /^\d{1,15}$/
 /** Reads a header that must be a non-negative integer. Throws HeaderError. */
 export function parseNonNegativeInteger(header: string, value: string): number {
   const trimmed = value.trim()
-  if (!NON_NEGATIVE_INTEGER.test(trimmed)) throw new HeaderError(header, `must be a non-negative integer, got "${truncate(value)}"`)
+  if (!NON_NEGATIVE_INTEGER.test(trimmed)) throw new HeaderError(header, `must be a non-negative integer, got "${excerpt(value)}"`)
   return Number(trimmed)
 }
 
 /** T-27: `Upload-Defer-Length` must be exactly 1. Throws HeaderError. */
 export function parseDeferLength(value: string): true {
-  if (value.trim() !== '1') throw new HeaderError('Upload-Defer-Length', `must be 1, got "${truncate(value)}"`)
+  if (value.trim() !== '1') throw new HeaderError('Upload-Defer-Length', `must be 1, got "${excerpt(value)}"`)
   return true
 }
 
@@ -33,16 +33,16 @@ export function parseMetadata(value: string): Record<string, string | null> {
     const parts = pair.trim().split(' ')
     const [key, encoded, ...rest] = parts
     if (key === undefined || key === '' || rest.length > 0) {
-      throw new HeaderError('Upload-Metadata', `"${truncate(pair.trim())}" is not a "key base64value" pair`)
+      throw new HeaderError('Upload-Metadata', `"${excerpt(pair.trim())}" is not a "key base64value" pair`)
     }
-    if (!METADATA_KEY.test(key)) throw new HeaderError('Upload-Metadata', `key "${truncate(key)}" is not allowed`)
-    if (key in metadata) throw new HeaderError('Upload-Metadata', `key "${truncate(key)}" appears twice`)
+    if (!METADATA_KEY.test(key)) throw new HeaderError('Upload-Metadata', `key "${excerpt(key)}" is not allowed`)
+    if (key in metadata) throw new HeaderError('Upload-Metadata', `key "${excerpt(key)}" appears twice`)
     if (encoded === undefined || encoded === '') {
       metadata[key] = encoded === undefined ? null : ''
       continue
     }
     if (!BASE64.test(encoded) || encoded.length % 4 === 1) {
-      throw new HeaderError('Upload-Metadata', `value of "${truncate(key)}" is not base64`)
+      throw new HeaderError('Upload-Metadata', `value of "${excerpt(key)}" is not base64`)
     }
     // Any bytes, not only UTF-8 text: HEAD must give them back as they came (T-33).
     metadata[key] = decodeMetadataValue(Buffer.from(encoded, 'base64'))
@@ -55,8 +55,4 @@ export function serializeMetadata(metadata: Readonly<Record<string, string | nul
   return Object.entries(metadata)
     .map(([key, value]) => (value === null || value === '' ? key : `${key} ${encodeMetadataValue(value).toString('base64')}`))
     .join(',')
-}
-
-function truncate(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}...` : text
 }
