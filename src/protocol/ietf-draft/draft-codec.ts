@@ -6,6 +6,7 @@ import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { requestBodySize } from '../http/body-size.js'
 import { headerValue } from '../http/header-value.js'
+import { mediaType } from '../http/media-type.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { BodyTap } from './body-tap.js'
@@ -229,7 +230,7 @@ export class DraftCodec {
   async #append(exchange: Exchange, id: string, dialect: DraftDialect): Promise<ProtocolResponse> {
     const { row, echo } = dialect
     // R-53 (-04 on): the patch document is application/partial-upload; RFC 5789 §2.2: 415 with Accept-Patch.
-    if (row.partialUploadMediaType && mediaType(exchange) !== PARTIAL_UPLOAD) {
+    if (row.partialUploadMediaType && mediaType(exchange.headers) !== PARTIAL_UPLOAD) {
       throw new RequestRejected(415, `Content-Type must be ${PARTIAL_UPLOAD}`, { 'accept-patch': PARTIAL_UPLOAD })
     }
     const fields = new DraftFields(exchange.headers, row)
@@ -393,10 +394,6 @@ export class DraftCodec {
     const after = this.#service.expiration?.unfinishedAfterMs ?? 0
     return after > 0 ? Math.floor(after / 1000) : undefined
   }
-}
-
-function mediaType(exchange: Exchange): string | undefined {
-  return exchange.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
 }
 
 function echoOf(dialect: DraftDialect): OutgoingHttpHeaders {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { mediaType } from '../http/media-type.js'
 
 // RFC 9110 §8.3.1 media type (type "/" subtype) with optional parameters, visible ASCII only.
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[\x21-\x7e][\x20-\x7e]*)?$/
@@ -16,7 +17,7 @@ const MAX_FILENAME = 255
 export function metadataFromRequest(headers: IncomingHttpHeaders): Record<string, string> {
   const metadata: Record<string, string> = {}
   const type = headers['content-type']?.trim()
-  if (type !== undefined && MEDIA_TYPE.test(type) && !TRANSFER_TYPES.has(type.split(';')[0]?.trim().toLowerCase() ?? '')) {
+  if (type !== undefined && MEDIA_TYPE.test(type) && !TRANSFER_TYPES.has(mediaType(headers) ?? '')) {
     metadata.filetype = type
   }
   const disposition = headers['content-disposition']

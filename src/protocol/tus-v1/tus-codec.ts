@@ -6,6 +6,7 @@ import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
 import { headerValue } from '../http/header-value.js'
+import { mediaType } from '../http/media-type.js'
 import { requestBodySize } from '../http/body-size.js'
 import { parseRange } from '../http/range.js'
 import type { ProtocolResponse } from '../response.js'
@@ -253,6 +254,5 @@ function stateHeaders(upload: Upload, urlOf: (id: string) => string): OutgoingHt
 }
 
 function isOffsetOctetStream(exchange: Exchange): boolean {
-  const type = exchange.headers['content-type']
-  return type?.split(';')[0]?.trim().toLowerCase() === OFFSET_OCTET_STREAM
+  return mediaType(exchange.headers) === OFFSET_OCTET_STREAM
 }
