@@ -281,7 +281,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 }
 
 /** `/files` and `files/` both mean `/files/`. */
-export function normalizeBasePath(path: string): string {
+function normalizeBasePath(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, '')
   return trimmed === '' ? '/' : `/${trimmed}/`
 }

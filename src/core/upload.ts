@@ -79,8 +79,3 @@ export function isComplete(upload: Upload): boolean {
 export function isPendingFinal(upload: Upload): boolean {
   return upload.concat?.kind === 'final' && !isComplete(upload)
 }
-
-/** Bytes still expected, or undefined while the length is deferred. */
-export function remaining(upload: Upload): number | undefined {
-  return upload.length === undefined ? undefined : upload.length - upload.offset
-}

@@ -34,6 +34,6 @@ export function addCorsHeaders(exchange: Exchange, headers: OutgoingHttpHeaders,
 }
 
 /** A browser's CORS preflight: OPTIONS with `Access-Control-Request-Method`. */
-export function isPreflight(exchange: Exchange): boolean {
+function isPreflight(exchange: Exchange): boolean {
   return exchange.method === 'OPTIONS' && exchange.headers['access-control-request-method'] !== undefined
 }

@@ -62,10 +62,6 @@ export class DigestComputer {
     this.#hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash(ALGORITHMS[algorithm])])
   }
 
-  get empty(): boolean {
-    return this.#hashes.length === 0
-  }
-
   update(chunk: Uint8Array): void {
     for (const [, hash] of this.#hashes) hash.update(chunk)
   }

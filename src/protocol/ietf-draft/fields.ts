@@ -48,10 +48,6 @@ export class DraftFields {
     return headerValue(this.#headers, name)
   }
 
-  has(name: string): boolean {
-    return this.#headers[name] !== undefined
-  }
-
   /** A non-negative Integer field. Throws HeaderError for a bad value unless the row ignores those (then undefined). */
   integer(name: string): number | undefined {
     return this.#read(name, parseNonNegativeInteger, 'a non-negative integer')
