@@ -100,10 +100,9 @@ export class Router {
     // Downloads and status checks work without Tus-Resumable (as tusd), so browsers and curl can fetch files.
     if (method === 'GET' || method === 'HEAD') return this.#tus.handle(exchange, method, target)
     // A draft request reaching here means the draft is switched off: as tusd, 412, but saying why.
-    const hint =
-      exchange.headers['upload-draft-interop-version'] === undefined
-        ? ''
-        : '; IETF draft requests (Upload-Draft-Interop-Version) need the gateway started with --experimental-protocol'
+    const hint = DraftCodec.isDraftRequest(exchange)
+      ? '; IETF draft requests (Upload-Draft-Interop-Version) need the gateway started with --experimental-protocol'
+      : ''
     return textResponse(412, `Tus-Resumable: ${TUS_VERSION} is required${hint}`, { 'tus-version': TUS_VERSION })
   }
 

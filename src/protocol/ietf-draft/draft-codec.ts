@@ -20,10 +20,8 @@ import { problemResponse } from './problem.js'
 import { reportProgress } from './progress.js'
 import { DraftRefusal } from './refusal.js'
 import { checkRepresentation, representationAlgorithms } from './representation.js'
-import { dialectOf, type DraftDialect, type InteropVersion } from './versions.js'
+import { dialectOf, INTEROP_VERSION_FIELD, type DraftDialect, type InteropVersion } from './versions.js'
 
-/** The field that marks a draft request. */
-export const INTEROP_VERSION_FIELD = 'upload-draft-interop-version'
 const PARTIAL_UPLOAD = 'application/partial-upload'
 // Methods that cannot carry the content of an upload creation (-01 §5: "all methods are allowed with the exception of ...").
 const NOT_CREATION_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'])

@@ -1,5 +1,6 @@
 import type { Exchange } from '../../transport/exchange.js'
 import type { BodyTap } from './body-tap.js'
+import { INTEROP_VERSION_FIELD } from './versions.js'
 
 /** Where progress 104s go and what they count from. */
 export interface ProgressOptions {
@@ -31,7 +32,7 @@ export function reportProgress(options: ProgressOptions): () => void {
     const offset = Math.min(start + tap.bytes, length ?? Number.MAX_SAFE_INTEGER)
     if (offset <= reported || exchange.responded) return
     reported = offset
-    exchange.sendInformational(104, { 'upload-offset': String(offset), 'upload-draft-interop-version': echo })
+    exchange.sendInformational(104, { 'upload-offset': String(offset), [INTEROP_VERSION_FIELD]: echo })
   }, intervalMs)
   // A report is a courtesy: it must never keep the process alive.
   timer.unref()

@@ -1,5 +1,8 @@
 import { parseNonNegativeInteger } from './fields.js'
 
+/** The field that marks a draft request and names its interop version (App. B); every 104 and answer echoes it. */
+export const INTEROP_VERSION_FIELD = 'upload-draft-interop-version'
+
 /** The problem types of the draft (RFC 9457), each defined by some interop versions only. */
 export type ProblemType = 'mismatching-upload-offset' | 'completed-upload' | 'inconsistent-upload-length'
 
