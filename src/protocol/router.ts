@@ -118,7 +118,7 @@ export class Router {
     }
     this.#options.logger.error({ err: thrown, method: exchange.method, path: exchange.path }, 'internal error')
     if (draft !== undefined) return { response: draft.internalErrorResponse(exchange), error: 'INTERNAL' }
-    return { response: { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' }, error: 'INTERNAL' }
+    return { response: textResponse(500, 'Internal Server Error'), error: 'INTERNAL' }
   }
 }
 
