@@ -15,6 +15,7 @@ import { Router } from './protocol/router.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
+import type { Exchange } from './transport/exchange.js'
 import { Listener, type TlsOptions } from './transport/listener.js'
 import type { NodeExchange } from './transport/node-exchange.js'
 
@@ -122,13 +123,16 @@ export class Gateway {
     this.#service = service
     this.#sweeper = service.expiration === undefined ? undefined : this.#expirationSweeper(service)
     const basePath = options.basePath
+    const originOf = (exchange: Exchange): string | undefined => requestOrigin(exchange, options.behindProxy === true)
+    // Both protocols name an upload by the same URL.
+    const uploadUrl = (exchange: Exchange, id: string): string => `${originOf(exchange) ?? ''}${basePath}${id}`
     const tus = new TusCodec(service, {
-      uploadUrl: (exchange, id) => `${requestOrigin(exchange, options.behindProxy === true) ?? ''}${basePath}${id}`,
-      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, requestOrigin(exchange, options.behindProxy === true), basePath),
+      uploadUrl,
+      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, originOf(exchange), basePath),
     })
     const draft = options.experimentalProtocol
       ? new DraftCodec(service, {
-          uploadUrl: (exchange, id) => `${requestOrigin(exchange, options.behindProxy === true) ?? ''}${basePath}${id}`,
+          uploadUrl,
           limits: {
             maxSize: options.maxSize,
             minSize: options.minSize,
