@@ -16,7 +16,7 @@ import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
 import type { Exchange } from './transport/exchange.js'
-import { Listener, type TlsOptions } from './transport/listener.js'
+import { Listener, type ListenerOptions, type TlsOptions } from './transport/listener.js'
 import type { NodeExchange } from './transport/node-exchange.js'
 
 export interface GatewayOptions {
@@ -88,6 +88,22 @@ const DEFAULTS = {
   progressIntervalMs: 1000,
 }
 
+/** The connection limits the gateway serves with, whatever its options. */
+export const LISTENER_LIMITS = {
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderSize: 16 * 1024,
+  // RFC 9113 §6.5.2 recommends at least 100 concurrent streams; of them, 16 may carry a body at
+  // once, each with a 4 MiB window: one connection makes the gateway hold at most 64 MiB of
+  // request data. Windows this large (the default is 64 KiB) keep an h2c upload close to
+  // HTTP/1.1's speed; larger ones cost memory without a measurable gain (README, section http).
+  maxConcurrentStreams: 100,
+  maxBodyStreams: 16,
+  streamWindowSize: 4 * 1024 * 1024,
+  connectionWindowSize: 32 * 1024 * 1024,
+  maxFrameSize: 16 * 1024,
+  maxSessionMemoryMiB: 64,
+} as const satisfies Partial<ListenerOptions>
+
 /**
  * The resumable-upload gateway: one listener, the protocol router, the upload service, a store and
  * a locker. `createGateway` builds it; `listen` starts it; `close` shuts it down gracefully.
@@ -155,18 +171,7 @@ export class Gateway {
       // A client that sends nothing for --network-timeout is gone, in its request head as in its body;
       // with the body's timeout off, a head still gets 60 s.
       headersTimeoutMs: options.networkTimeoutMs > 0 ? options.networkTimeoutMs : 60_000,
-      keepAliveTimeoutMs: 5_000,
-      maxHeaderSize: 16 * 1024,
-      // RFC 9113 §6.5.2 recommends at least 100 concurrent streams; of them, 16 may carry a body at
-      // once, each with a 4 MiB window: one connection makes the gateway hold at most 64 MiB of
-      // request data. Windows this large (the default is 64 KiB) keep an h2c upload close to
-      // HTTP/1.1's speed; larger ones cost memory without a measurable gain (README, section http).
-      maxConcurrentStreams: 100,
-      maxBodyStreams: 16,
-      streamWindowSize: 4 * 1024 * 1024,
-      connectionWindowSize: 32 * 1024 * 1024,
-      maxFrameSize: 16 * 1024,
-      maxSessionMemoryMiB: 64,
+      ...LISTENER_LIMITS,
     })
   }
 

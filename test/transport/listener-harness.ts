@@ -1,3 +1,4 @@
+import { LISTENER_LIMITS } from '../../src/gateway.js'
 import { Listener, type ListenerOptions } from '../../src/transport/listener.js'
 import type { NodeExchange } from '../../src/transport/node-exchange.js'
 import { selfSignedCertificate } from '../support/tls-certificate.js'
@@ -11,20 +12,8 @@ export interface TestListener {
   close(): void
 }
 
-/** What every test listener starts from: the gateway's limits, with short timeouts. */
-const BASE = {
-  host: '127.0.0.1',
-  port: 0,
-  headersTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-  maxHeaderSize: 16 * 1024,
-  maxConcurrentStreams: 100,
-  maxBodyStreams: 16,
-  streamWindowSize: 4 * 1024 * 1024,
-  connectionWindowSize: 32 * 1024 * 1024,
-  maxFrameSize: 16 * 1024,
-  maxSessionMemoryMiB: 64,
-} satisfies ListenerOptions
+/** What every test listener starts from: the gateway's limits, and its head timeout by default (60 s). */
+const BASE = { host: '127.0.0.1', port: 0, headersTimeoutMs: 60_000, ...LISTENER_LIMITS } satisfies ListenerOptions
 
 /** Reads the whole body, then answers 200 with the number of bytes read. */
 export async function countingHandler(exchange: NodeExchange): Promise<void> {
