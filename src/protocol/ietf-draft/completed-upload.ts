@@ -20,12 +20,17 @@ export function refuseAppendToCompleted(row: InteropVersion, bodySize: number | 
       throw new DraftRefusal('COMPLETED_UPLOAD', { status: 400, type: 'completed-upload', detail: DETAIL })
     case 'gone-or-inconsistent':
       if (bodySize === undefined) return
-      if (bodySize > 0) throw new DraftRefusal('COMPLETED_UPLOAD', { status: 400, type: 'inconsistent-upload-length', detail: DETAIL })
+      if (bodySize > 0) throw completedUploadInconsistent()
       throw completedUploadGone(location)
     case 'replay':
       // Replaying needs a request that could have completed it; content or a wrong offset fail in the core.
       if (!complete) throw new DraftRefusal('COMPLETED_UPLOAD', { status: 400, detail: DETAIL })
   }
+}
+
+/** Content for an upload that is already complete: its length would change, an inconsistent length (R-60; R-13). */
+export function completedUploadInconsistent(): DraftRefusal {
+  return new DraftRefusal('COMPLETED_UPLOAD', { status: 400, type: 'inconsistent-upload-length', detail: DETAIL })
 }
 
 /** -10/-11: an empty append to a completed upload is answered 410 `completed-upload`, naming the upload (R-60). */

@@ -10,7 +10,7 @@ import { mediaType } from '../http/media-type.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { BodyTap } from './body-tap.js'
-import { completedUploadGone, refuseAppendToCompleted } from './completed-upload.js'
+import { completedUploadGone, completedUploadInconsistent, refuseAppendToCompleted } from './completed-upload.js'
 import { ContentDigestCheck, DigestComputer, requestDigests, type DigestAlgorithm } from './digests.js'
 import { knownProblem } from './error-problem.js'
 import { completenessField, displayName, DraftFields, indicatedLength, rejectFields } from './fields.js'
@@ -336,11 +336,7 @@ export class DraftCodec {
     const inconsistent = error instanceof LengthExceeded || error instanceof LengthMismatch || error instanceof LengthBelowOffset
     if (inconsistent && context.wasComplete === true) {
       // An append to a completed upload never changes it, so nothing is invalidated.
-      return new DraftRefusal('COMPLETED_UPLOAD', {
-        status: 400,
-        type: 'inconsistent-upload-length',
-        detail: 'the upload is already complete: no more content can be appended',
-      })
+      return completedUploadInconsistent()
     }
     if (inconsistent && row.lengthExceeded === 'invalidate' && id !== undefined && context.discard !== true) await this.#invalidate(id)
     return error
