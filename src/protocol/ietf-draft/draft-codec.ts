@@ -307,9 +307,7 @@ export class DraftCodec {
     wanted: readonly DigestAlgorithm[],
     representation: DigestComputer | undefined,
   ): Promise<OutgoingHttpHeaders> {
-    if (representationAlgorithms(upload, wanted).length === 0) return {}
-    const computed = representation?.digests()
-    const field = await checkRepresentation(this.#service, upload, wanted, computed, { signal: exchange.signal })
+    const field = await checkRepresentation(this.#service, upload, wanted, representation?.digests(), { signal: exchange.signal })
     return field === undefined ? {} : { 'repr-digest': field }
   }
 
