@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { LOG_LEVELS } from '../observe/logger.js'
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
 import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
@@ -23,8 +23,8 @@ export interface CliOptions {
   maxAppendSize: number
   minAppendSize: number
   progressInterval: number
-  logLevel: (typeof LOG_LEVELS)[number]
-  logFormat: 'json' | 'pretty'
+  logLevel: LogLevel
+  logFormat: LogFormat
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
