@@ -1,12 +1,28 @@
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2'
-import { flattenHeaders, requestPath, testResponse, type TestClient, type TestRequest, type TestResponse } from './client.js'
+import {
+  flattenHeaders,
+  requestPath,
+  testResponse,
+  writeBody,
+  type Interim,
+  type ResponseWithInterim,
+  type TestClient,
+  type TestRequest,
+} from './client.js'
+
+/** A TestClient over HTTP/2 that also reports interim responses, and can drop its session. */
+export interface Http2TestClient extends TestClient {
+  request(request: TestRequest): Promise<ResponseWithInterim>
+  /** Drops the session at once, streams in flight included (a client that loses its network). */
+  destroy(): void
+}
 
 /**
  * HTTP/2 through node:http2 on one session: h2c with prior knowledge (`ca` undefined) or TLS h2
  * verified against `ca`. The request's headers go out as given; `:authority` may be overridden by a
- * header named `:authority`.
+ * header named `:authority`. Interim responses arrive as HEADERS frames before the final one (RFC 9113 §8.1).
  */
-export function http2Client(port: number, ca?: string): TestClient {
+export function http2Client(port: number, ca?: string): Http2TestClient {
   const origin = `${ca === undefined ? 'http' : 'https'}://127.0.0.1:${port}`
   let session: ClientHttp2Session | undefined
   const connect = (): ClientHttp2Session => {
@@ -26,10 +42,11 @@ export function http2Client(port: number, ca?: string): TestClient {
         if (session === undefined || session.closed) return resolve()
         session.close(() => resolve())
       }),
+    destroy: () => session?.destroy(),
   }
 }
 
-function send(session: ClientHttp2Session, origin: string, request: TestRequest): Promise<TestResponse> {
+function send(session: ClientHttp2Session, origin: string, request: TestRequest): Promise<ResponseWithInterim> {
   const { body } = request
   const headers: OutgoingHttpHeaders = {
     ':method': request.method,
@@ -40,40 +57,29 @@ function send(session: ClientHttp2Session, origin: string, request: TestRequest)
   if ((typeof body === 'string' || body instanceof Uint8Array) && headers['content-length'] === undefined) {
     headers['content-length'] = Buffer.byteLength(body)
   }
-  return new Promise<TestResponse>((resolve, reject) => {
+  return new Promise<ResponseWithInterim>((resolve, reject) => {
     const stream = session.request(headers, { endStream: body === undefined })
+    const interim: Interim[] = []
     let status = 0
     let responseHeaders: Record<string, string> = {}
     const chunks: Buffer[] = []
+    stream.on('headers', (received) => {
+      const response = { status: Number(received[':status']), headers: flattenHeaders(received) }
+      interim.push(response)
+      request.onInterim?.(response)
+    })
     stream.on('response', (received) => {
       status = Number(received[':status'])
       responseHeaders = flattenHeaders(received)
     })
     stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-    stream.on('end', () => resolve(testResponse(status, responseHeaders, Buffer.concat(chunks))))
+    const done = (): void => resolve({ ...testResponse(status, responseHeaders, Buffer.concat(chunks)), interim })
+    stream.on('end', done)
     // A stream the server closed after answering early (RST_STREAM NO_ERROR) still has its answer.
-    stream.on('close', () => {
-      if (status !== 0) resolve(testResponse(status, responseHeaders, Buffer.concat(chunks)))
-      else reject(new Error(`stream closed without a response (code ${stream.rstCode})`))
-    })
+    stream.on('close', () => (status !== 0 ? done() : reject(new Error(`stream closed without a response (code ${stream.rstCode})`))))
     stream.on('error', (error) => {
       if (status === 0) reject(error)
     })
-    if (body === undefined) return
-    if (typeof body === 'string' || body instanceof Uint8Array) {
-      stream.end(body)
-      return
-    }
-    void (async () => {
-      try {
-        for await (const chunk of body) {
-          if (stream.destroyed || stream.closed) return
-          if (!stream.write(chunk)) await new Promise((drained) => stream.once('drain', drained))
-        }
-        if (!stream.destroyed) stream.end()
-      } catch (error) {
-        stream.destroy(error as Error)
-      }
-    })()
+    if (body !== undefined) void writeBody(stream, body)
   })
 }
