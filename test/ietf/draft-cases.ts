@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { pathOf } from '../support/tus.js'
-import { startGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js'
+import type { TestGateway, TestGatewayOptions } from '../support/gateway.js'
+import { eachGateway } from '../support/http-cases.js'
 import { draftTransports, type DraftClient, type DraftRequest, type DraftResponse, type DraftTransport, type Interim } from './draft-client.js'
 
 /**
@@ -172,22 +173,7 @@ export function eachDraftTransport(
   body: (context: () => { transport: DraftTransport; gateway: TestGateway; client: DraftClient }) => void,
   transports: readonly DraftTransport[] = draftTransports,
 ): void {
-  describe.each(transports.map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
-    let gateway: TestGateway | undefined
-    let client: DraftClient | undefined
-    beforeAll(async () => {
-      gateway = await startGateway({ experimentalProtocol: true, ...options })
-      client = transport.connect(gateway)
-    })
-    afterAll(async () => {
-      await client?.close()
-      await gateway?.close()
-    })
-    body(() => {
-      if (gateway === undefined || client === undefined) throw new Error('the gateway is not started')
-      return { transport, gateway, client }
-    })
-  })
+  eachGateway(transports, { experimentalProtocol: true, ...options }, body)
 }
 
 /** Runs a table of cases for every version each applies to, over every draft transport. */

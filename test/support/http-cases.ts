@@ -88,20 +88,14 @@ export async function runHttpCase(client: TestClient, basePath: string, testCase
  * own gateway started with `options`.
  */
 export function runHttpCases(cases: readonly HttpCase[], options: TestGatewayOptions = {}): void {
-  describe.each(transports.map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
-    let gateway: TestGateway
-    let client: TestClient
-    beforeAll(async () => {
-      gateway = await startGateway(options)
-      client = transport.connect(gateway)
-    })
-    afterAll(async () => {
-      await client?.close()
-      await gateway?.close()
-    })
+  eachTransport(options, (context, transport) => {
     for (const testCase of cases) {
       const applies = testCase.transports === undefined || testCase.transports.includes(transport.name)
-      if (applies) it(testCase.name, () => runHttpCase(client, gateway.basePath, testCase).then(() => undefined))
+      if (!applies) continue
+      it(testCase.name, async () => {
+        const { gateway, client } = context()
+        await runHttpCase(client, gateway.basePath, testCase)
+      })
     }
   })
 }
@@ -112,14 +106,27 @@ export function runHttpCases(cases: readonly HttpCase[], options: TestGatewayOpt
  */
 export function eachTransport(
   options: TestGatewayOptions,
-  body: (context: () => { transport: Transport; gateway: TestGateway; client: TestClient }) => void,
+  body: (context: () => { transport: Transport; gateway: TestGateway; client: TestClient }, transport: Transport) => void,
 ): void {
-  describe.each(transports.map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
+  eachGateway(transports, options, body)
+}
+
+/**
+ * Per entry of `transports`, a `describe` block with its own gateway (started with `options`) and a client
+ * from `connect`; `body` gets them through the getter once `beforeAll` has run, and the transport at once
+ * (to choose the tests it defines).
+ */
+export function eachGateway<T extends { readonly name: string; connect(gateway: TestGateway): { close(): Promise<void> } }>(
+  connectors: readonly T[],
+  options: TestGatewayOptions,
+  body: (context: () => { transport: T; gateway: TestGateway; client: ReturnType<T['connect']> }, transport: T) => void,
+): void {
+  describe.each(connectors.map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
     let gateway: TestGateway | undefined
-    let client: TestClient | undefined
+    let client: ReturnType<T['connect']> | undefined
     beforeAll(async () => {
       gateway = await startGateway(options)
-      client = transport.connect(gateway)
+      client = transport.connect(gateway) as ReturnType<T['connect']>
     })
     afterAll(async () => {
       await client?.close()
@@ -128,6 +135,6 @@ export function eachTransport(
     body(() => {
       if (gateway === undefined || client === undefined) throw new Error('the gateway is not started')
       return { transport, gateway, client }
-    })
+    }, transport)
   })
 }
