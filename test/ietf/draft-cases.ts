@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { pathOf } from '../support/tus.js'
 import type { TestGateway, TestGatewayOptions } from '../support/gateway.js'
-import { eachGateway } from '../support/http-cases.js'
+import { eachGateway, expectHeaders, type HeaderExpectation } from '../support/http-cases.js'
 import { draftTransports, type DraftClient, type DraftRequest, type DraftResponse, type DraftTransport, type Interim } from './draft-client.js'
 
 /**
@@ -79,9 +79,6 @@ export function retrieveOffset(client: DraftClient, url: string, v: number): Pro
   return client.request({ method: 'HEAD', url, headers: draft(v) })
 }
 
-/** Expected value of a header: exact text, a pattern, or `null` for "absent". */
-export type HeaderExpectation = string | RegExp | null
-
 export interface Expectation {
   readonly status: number
   readonly headers?: Readonly<Record<string, HeaderExpectation>>
@@ -121,12 +118,7 @@ export interface DraftCase {
 export function expectDraftResponse(response: DraftResponse, v: number | undefined, expected: Expectation): void {
   expect(response.status, `status (body: ${response.text.slice(0, 300)})`).toBe(expected.status)
   if (v !== undefined) expect(response.headers['upload-draft-interop-version'], 'echoed interop version').toBe(String(v))
-  for (const [name, value] of Object.entries(expected.headers ?? {})) {
-    const actual = response.headers[name]
-    if (value === null) expect(actual, `${name} must be absent`).toBeUndefined()
-    else if (value instanceof RegExp) expect(actual, name).toMatch(value)
-    else expect(actual, name).toBe(value)
-  }
+  expectHeaders(response.headers, expected.headers)
   if (expected.problem !== undefined) {
     expect(response.headers['content-type']).toBe('application/problem+json')
     const problem = JSON.parse(response.text) as Record<string, unknown>

@@ -42,13 +42,18 @@ export function expectResponse(response: TestResponse, expected: Pick<HttpCase, 
   // T-05 and nosniff: on every response, errors included.
   expect(response.headers['tus-resumable']).toBe('1.0.0')
   expect(response.headers['x-content-type-options']).toBe('nosniff')
-  for (const [name, value] of Object.entries(expected.responseHeaders ?? {})) {
-    const actual = response.headers[name.toLowerCase()]
+  expectHeaders(response.headers, expected.responseHeaders)
+  if (expected.bodyContains !== undefined) expect(response.text).toContain(expected.bodyContains)
+}
+
+/** Checks response headers (names in lower case) against expectations, named in any case. */
+export function expectHeaders(headers: Readonly<Record<string, string>>, expected: Readonly<Record<string, HeaderExpectation>> = {}): void {
+  for (const [name, value] of Object.entries(expected)) {
+    const actual = headers[name.toLowerCase()]
     if (value === null) expect(actual, `${name} must be absent`).toBeUndefined()
     else if (value instanceof RegExp) expect(actual, name).toMatch(value)
     else expect(actual, name).toBe(value)
   }
-  if (expected.bodyContains !== undefined) expect(response.text).toContain(expected.bodyContains)
 }
 
 /** Runs one case against a client. */
