@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
+import { expect } from 'vitest'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
 
 /** A gateway for fault injection: in this process, on 127.0.0.1, with its warnings and errors kept for the test to read. */
@@ -45,4 +46,19 @@ export async function startFuzzGateway(options: Omit<GatewayOptions, 'host' | 'p
 /** The log lines that mean the gateway failed on its own account (an unknown error answered with a bare 500). */
 export function internalErrors(gateway: FuzzGateway): Record<string, unknown>[] {
   return gateway.problems.filter((line) => line['msg'] === 'internal error')
+}
+
+/** Creates an upload of `length` bytes with tus over fetch; returns its path. */
+export async function createUpload(gateway: FuzzGateway, length: number): Promise<string> {
+  const collection = `${gateway.origin}${gateway.basePath}`
+  const response = await fetch(collection, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': String(length) } })
+  expect(response.status).toBe(201)
+  return new URL(response.headers.get('location') ?? '').pathname
+}
+
+/** The offset a tus HEAD of the upload at `path` reports (the HEAD must answer 200). */
+export async function offsetOf(gateway: FuzzGateway, path: string): Promise<string | null> {
+  const response = await fetch(`${gateway.origin}${path}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } })
+  expect(response.status).toBe(200)
+  return response.headers.get('upload-offset')
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { internalErrors, startFuzzGateway, type FuzzGateway } from './fuzz-gateway.js'
+import { createUpload, internalErrors, offsetOf, startFuzzGateway, type FuzzGateway } from './fuzz-gateway.js'
 import { requestHead, sendRaw, type RawExchange } from './raw-http1.js'
 
 // HTTP/1.1 garbage on a raw socket, as broken clients, proxies and scanners send it. Whatever comes, the
@@ -23,18 +23,6 @@ describe('raw HTTP/1.1 garbage', () => {
     expect(internalErrors(gateway)).toEqual([])
     await gateway?.close()
   })
-
-  async function create(length: number): Promise<string> {
-    const response = await fetch(collection, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': String(length) } })
-    expect(response.status).toBe(201)
-    return new URL(response.headers.get('location') ?? '').pathname
-  }
-
-  async function offsetOf(path: string): Promise<string | null> {
-    const response = await fetch(`${gateway.origin}${path}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } })
-    expect(response.status).toBe(200)
-    return response.headers.get('upload-offset')
-  }
 
   function statuses(exchange: RawExchange): number[] {
     return exchange.finals.map((response) => response.status)
@@ -87,45 +75,45 @@ describe('raw HTTP/1.1 garbage', () => {
     requestHead(`PATCH ${path} HTTP/1.1`, ['Host: x', TUS, OCTETS, 'Upload-Offset: 0', 'Connection: close', framing])
 
   it('[T-21] keeps the bytes of a body shorter than its Content-Length when the client ends the connection (400)', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Content-Length: 50'), 'abcdefghij'], { after: 'end' })
     expect(statuses(exchange)).toEqual([400])
-    expect(await offsetOf(path)).toBe('10')
+    expect(await offsetOf(gateway, path)).toBe('10')
   })
 
   it('[T-21] keeps the bytes of a body shorter than its Content-Length when the client resets the connection', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     await sendRaw(gateway.port, [patchHead(path, 'Content-Length: 50'), 'abcdefghij'], { after: 'reset', gapMs: 100 })
-    await expect.poll(() => offsetOf(path)).toBe('10')
+    await expect.poll(() => offsetOf(gateway, path)).toBe('10')
   })
 
   it('[T-20] [T-21] answers a body that stalls short of its Content-Length with 500 after --network-timeout, keeping its bytes', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Content-Length: 50'), 'abcdefghij'])
     expect(statuses(exchange)).toEqual([500])
-    expect(await offsetOf(path)).toBe('10')
+    expect(await offsetOf(gateway, path)).toBe('10')
   })
 
   it('[T-21] stores only Content-Length bytes of a longer body; the rest is a request of its own, refused', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Content-Length: 5'), 'abcdefghij\r\n\r\n'])
     expect(statuses(exchange).every((status) => status < 500), exchange.text).toBe(true)
     expect(statuses(exchange)).toContain(400)
-    expect(await offsetOf(path)).toBe('5')
+    expect(await offsetOf(gateway, path)).toBe('5')
   })
 
   it('[T-21] keeps the chunks before a chunk size that is not hex (400)', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '5\r\nabcde\r\n', 'zz\r\nxyz\r\n'])
     expect(statuses(exchange)).toEqual([400])
-    expect(await offsetOf(path)).toBe('5')
+    expect(await offsetOf(gateway, path)).toBe('5')
   })
 
   it('[T-21] keeps the bytes of a chunk cut short by the end of the connection (400)', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '5\r\nabcde\r\n', '10\r\nabc'], { after: 'end' })
     expect(statuses(exchange)).toEqual([400])
-    expect(await offsetOf(path)).toBe('8')
+    expect(await offsetOf(gateway, path)).toBe('8')
   })
 
   it('[T-21] refuses a chunk without its closing CRLF, a chunk size past 2^64 and a broken trailer (400), keeping what came before', async () => {
@@ -134,31 +122,31 @@ describe('raw HTTP/1.1 garbage', () => {
       ['ffffffffffffffffff\r\nabc', '5'],
       ['0\r\nbad trailer\r\n\r\n', '5'],
     ] as const) {
-      const path = await create(100)
+      const path = await createUpload(gateway, 100)
       const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '5\r\nabcde\r\n', rest])
       expect(statuses(exchange), rest).toEqual([400])
-      expect(await offsetOf(path), rest).toBe(kept)
+      expect(await offsetOf(gateway, path), rest).toBe(kept)
     }
   })
 
   it('[T-21] refuses a chunk extension of 20 KB with 413, keeping the chunks before it', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '5\r\nabcde\r\n', `3;${'x'.repeat(20_000)}\r\nabc\r\n0\r\n\r\n`])
     expect(statuses(exchange)).toEqual([413])
-    expect(await offsetOf(path)).toBe('5')
+    expect(await offsetOf(gateway, path)).toBe('5')
   })
 
   it('[T-20] [T-21] answers a chunked body that stalls with 500 after --network-timeout, keeping its chunks', async () => {
-    const path = await create(100)
+    const path = await createUpload(gateway, 100)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '5\r\nabcde\r\n'])
     expect(statuses(exchange)).toEqual([500])
-    expect(await offsetOf(path)).toBe('5')
+    expect(await offsetOf(gateway, path)).toBe('5')
   })
 
   it('[T-34] stops a chunked body at Upload-Length with 413, keeping the bytes up to it', async () => {
-    const path = await create(5)
+    const path = await createUpload(gateway, 5)
     const exchange = await sendRaw(gateway.port, [patchHead(path, 'Transfer-Encoding: chunked'), '3\r\nabc\r\n', '5\r\ndefgh\r\n0\r\n\r\n'])
     expect(statuses(exchange)).toEqual([413])
-    expect(await offsetOf(path)).toBe('5')
+    expect(await offsetOf(gateway, path)).toBe('5')
   })
 })
