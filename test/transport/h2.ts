@@ -1,6 +1,3 @@
-import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2'
 
 /** A finished HTTP/2 exchange as a node:http2 client saw it. */
@@ -64,19 +61,4 @@ export async function writeChunks(stream: ClientHttp2Stream, bytes: Uint8Array, 
     }
   }
   if (end) stream.end()
-}
-
-/**
- * Waits until the upload's data file in the file store holds `size` bytes: the gateway has received
- * and written them. Bounded: throws after `limitMs`.
- */
-export async function untilStored(uploadDir: string, location: string, size: number, limitMs = 10_000): Promise<void> {
-  const id = new URL(location).pathname.split('/').at(-1) as string
-  const deadline = Date.now() + limitMs
-  for (;;) {
-    const stored = await stat(join(uploadDir, id)).then((s) => s.size, () => 0)
-    if (stored >= size) return
-    if (Date.now() > deadline) throw new Error(`only ${stored} of ${size} bytes stored after ${limitMs} ms`)
-    await sleep(10)
-  }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { constants, type ClientHttp2Session } from 'node:http2'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
-import { answer, connect, request, untilStored, writeChunks } from './h2.js'
+import { idOf, waitForStoredBytes } from '../resilience/tus-http.js'
+import { answer, connect, request, writeChunks } from './h2.js'
 
 // Many uploads share one HTTP/2 connection; what happens to one stream (a release, a reset, an
 // early answer) ends that stream only, never the session.
@@ -59,7 +60,7 @@ describe('one HTTP/2 connection', () => {
     const stalledAnswer = answer(stalled)
     // Part of the body, then nothing: the stream stays open, as a client whose network dropped.
     await writeChunks(stalled, content.subarray(0, sent), 16 * 1024, false)
-    await untilStored(gateway.uploadDir, location, sent)
+    await waitForStoredBytes(gateway.uploadDir, idOf(location), sent)
 
     const status = await request(session, { ':method': 'HEAD', ':path': path, ...TUS })
     expect(status.status).toBe(200)
@@ -82,7 +83,7 @@ describe('one HTTP/2 connection', () => {
     const streamA = session.request({ ...PATCH, ':path': new URL(locationA).pathname, 'upload-offset': '0' })
     const answerA = answer(streamA)
     await writeChunks(streamA, a.subarray(0, 300 * 1024), 32 * 1024, false)
-    await untilStored(gateway.uploadDir, locationA, 300 * 1024)
+    await waitForStoredBytes(gateway.uploadDir, idOf(locationA), 300 * 1024)
     streamA.close(constants.NGHTTP2_CANCEL)
     await answerA
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
-import { answer, connect, request, untilStored, writeChunks } from './h2.js'
+import { idOf, waitForStoredBytes } from '../resilience/tus-http.js'
+import { answer, connect, request, writeChunks } from './h2.js'
 import { RawConnection } from './raw-connection.js'
 
 // --network-timeout: a client that sends nothing for that long is taken as gone. A stalled body is
@@ -38,7 +39,7 @@ describe.each([
       // Nothing more is sent: the gateway gives up on the body after TIMEOUT_MS.
       const timedOut = await answered
       expect(timedOut.status).toBe(500)
-      await untilStored(gateway.uploadDir, location, sent)
+      await waitForStoredBytes(gateway.uploadDir, idOf(location), sent)
       const status = await request(session, { ':method': 'HEAD', ':path': path, ...TUS })
       expect(status.headers['upload-offset']).toBe(String(sent))
       const resumed = await request(session, { ...PATCH, ':path': path, 'upload-offset': String(sent) }, content.subarray(sent))

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:http2'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
-import { answer, connect, request, untilStored, writeChunks } from './h2.js'
+import { idOf, waitForStoredBytes } from '../resilience/tus-http.js'
+import { answer, connect, request, writeChunks } from './h2.js'
 import { RawConnection } from './raw-connection.js'
 
 // gateway.close(): HTTP/2 sessions get GOAWAY at once (no new streams), in-flight uploads on every
@@ -37,9 +38,9 @@ it('sends GOAWAY, lets in-flight HTTP/2 and HTTP/1.1 uploads answer 503 with the
   )
   h1.write(randomBytes(200 * 1024))
   await Promise.all([
-    untilStored(gateway.uploadDir, h2Location, 300 * 1024),
-    untilStored(gateway.uploadDir, h2Other, 300 * 1024),
-    untilStored(gateway.uploadDir, h1Location, 200 * 1024),
+    waitForStoredBytes(gateway.uploadDir, idOf(h2Location), 300 * 1024),
+    waitForStoredBytes(gateway.uploadDir, idOf(h2Other), 300 * 1024),
+    waitForStoredBytes(gateway.uploadDir, idOf(h1Location), 200 * 1024),
   ])
 
   const goaway = new Promise<number>((resolve) => session.once('goaway', (code: number) => resolve(code)))
