@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import http2wrapper from 'http2-wrapper'
 import { Client } from 'undici'
+import { flattenHeaders } from '../support/client.js'
 
 /** What one request gave back, with header names in lower case. */
 export interface Answer {
@@ -19,14 +20,6 @@ export interface Answer {
 export interface Sender {
   send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Answer>
   close(): Promise<void>
-}
-
-function flat(headers: Record<string, string | string[] | number | undefined>): Record<string, string> {
-  const result: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !name.startsWith(':')) result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)
-  }
-  return result
 }
 
 /**
@@ -80,7 +73,7 @@ export function nodeHttp2Sender(origin: string, ca?: string): Sender {
         const chunks: Buffer[] = []
         stream.on('response', (h) => {
           status = Number(h[':status'])
-          received = flat(h)
+          received = flattenHeaders(h)
         })
         stream.on('data', (chunk: Buffer) => chunks.push(chunk))
         stream.on('end', () => resolve({ status, headers: received, body: Buffer.concat(chunks), httpVersion: '2' }))
@@ -111,7 +104,7 @@ export function http2WrapperSender(origin: string, ca?: string): Sender {
             response.on('end', () =>
               resolve({
                 status: response.statusCode ?? 0,
-                headers: flat(response.headers),
+                headers: flattenHeaders(response.headers),
                 body: Buffer.concat(chunks),
                 httpVersion: response.httpVersion === '2.0' ? '2' : response.httpVersion,
               }),
@@ -136,7 +129,7 @@ export function undiciSender(origin: string, ca?: string): Sender {
     async send(method, url, headers, body) {
       const response = await client.request({ method: method as 'GET', path: new URL(url).pathname, headers, body })
       const responseBody = Buffer.from(await response.body.arrayBuffer())
-      const received = flat(response.headers)
+      const received = flattenHeaders(response.headers)
       // undici does not say which version it used. node's HTTP/1.1 answers always carry `Connection`
       // (keep-alive or close); HTTP/2 answers never do (RFC 9113 §8.2.2 forbids it).
       return { status: response.statusCode, headers: received, body: responseBody, httpVersion: 'connection' in received ? '1.1' : '2' }
