@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createGateway, FileStore, MemoryLocker, type AcquireOptions, type Gateway, type Lock, type Locker } from '../../src/index.js'
+import { connect } from './tcp-connect.js'
 import { createUpload, head, idOf, offsetOf, openPatch, patch, waitForStoredBytes } from './tus-http.js'
 
 // The gateway as a library, through the package's entry point: createGateway, listen, close, and a
@@ -105,14 +105,3 @@ describe('embedding the gateway', () => {
     expect(await offsetOf(new URL(new URL(url).pathname, origin).href)).toBe(40)
   })
 })
-
-/** Opens a TCP connection to the port on 127.0.0.1; resolves once connected (then closes it). */
-function connect(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy()
-      resolve()
-    })
-    socket.once('error', reject)
-  })
-}

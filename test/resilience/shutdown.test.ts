@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { exitWithin, spawnGateway, type GatewayProcess } from './gateway-process.js'
+import { connect } from './tcp-connect.js'
 import { createUpload, idOf, offsetOf, openPatch, patch, waitForStoredBytes } from './tus-http.js'
 
 // SIGINT / SIGTERM: the gateway stops accepting connections, asks every in-flight upload to save what it
@@ -94,14 +94,3 @@ describe('graceful shutdown', () => {
     response.destroy()
   })
 })
-
-/** Opens a TCP connection to the port on 127.0.0.1; resolves once connected (then closes it). */
-function connect(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy()
-      resolve()
-    })
-    socket.once('error', reject)
-  })
-}
