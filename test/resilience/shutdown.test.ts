@@ -11,6 +11,9 @@ import { createUpload, idOf, offsetOf, openPatch, patch, waitForStoredBytes } fr
 // has (they answer 503, which tus clients retry), and exits 0 once they are done, or when
 // --shutdown-timeout runs out, whichever comes first.
 
+// Far more than the socket buffers hold: a download of it whose client stops reading stays in flight.
+const DOWNLOAD_SIZE = 32 * 1024 * 1024
+
 describe('graceful shutdown', () => {
   let uploadDir: string
   const gateways: GatewayProcess[] = []
@@ -53,15 +56,7 @@ describe('graceful shutdown', () => {
 
   it('refuses new connections after the signal, and exits 0 after --shutdown-timeout even if a client never reads', async () => {
     const gateway = await start('--log-level', 'info', '--shutdown-timeout', '1s')
-    const size = 32 * 1024 * 1024
-    const url = await createUpload(gateway.url, size)
-    expect((await patch(url, 0, Buffer.alloc(size, 'd'))).status).toBe(204)
-
-    // A download whose client stops reading: far more than the socket buffers hold, so it stays in flight.
-    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(url, { agent: false }, resolve).once('error', reject)
-    })
-    response.pause()
+    const response = await stalledDownload(gateway)
 
     gateway.child.kill('SIGTERM')
     await gateway.waitForStderr(/"msg":"shutting down"/)
@@ -73,19 +68,13 @@ describe('graceful shutdown', () => {
     response.on('data', (chunk: Buffer) => (received += chunk.byteLength)).resume()
     await new Promise((resolve) => response.once('close', resolve))
     expect(response.complete).toBe(false)
-    expect(received).toBeLessThan(size)
+    expect(received).toBeLessThan(DOWNLOAD_SIZE)
   })
 
   it('exits at once with status 1 on a second signal', async () => {
     const gateway = await start('--log-level', 'info', '--shutdown-timeout', '1h')
-    const size = 32 * 1024 * 1024
-    const url = await createUpload(gateway.url, size)
-    expect((await patch(url, 0, Buffer.alloc(size, 'd'))).status).toBe(204)
     // A download nobody reads keeps the first shutdown waiting (for an hour).
-    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(url, { agent: false }, resolve).once('error', reject)
-    })
-    response.pause()
+    const response = await stalledDownload(gateway)
 
     gateway.child.kill('SIGTERM')
     await gateway.waitForStderr(/"msg":"shutting down"/)
@@ -94,3 +83,14 @@ describe('graceful shutdown', () => {
     response.destroy()
   })
 })
+
+/** Uploads DOWNLOAD_SIZE bytes, then starts downloading them with a client that does not read. */
+async function stalledDownload(gateway: GatewayProcess): Promise<http.IncomingMessage> {
+  const url = await createUpload(gateway.url, DOWNLOAD_SIZE)
+  expect((await patch(url, 0, Buffer.alloc(DOWNLOAD_SIZE, 'd'))).status).toBe(204)
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get(url, { agent: false }, resolve).once('error', reject)
+  })
+  response.pause()
+  return response
+}
