@@ -1,4 +1,5 @@
 import { expect } from 'vitest'
+import { idOf } from '../support/tus.js'
 
 const TUS = { 'tus-resumable': '1.0.0' }
 const OCTETS = { 'content-type': 'application/offset+octet-stream' }
@@ -9,11 +10,6 @@ async function create(collection: string, headers: Record<string, string>, body?
   const location = response.headers.get('location')
   if (location === null) throw new Error('creation answered without Location')
   return idOf(location)
-}
-
-/** The upload id at the end of a `Location`. */
-export function idOf(location: string): string {
-  return location.split('/').pop() ?? ''
 }
 
 /**

@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { describeRequest, resolveRequest, type FuzzRequest } from './arbitraries.js'
 import { sendHttp1, sendHttp2 } from './fuzz-clients.js'
 import { internalErrors, type FuzzGateway } from './fuzz-gateway.js'
-import { idOf } from './fixtures.js'
+import { idOf } from '../support/tus.js'
 
 /** A fuzzing run: the gateway, and the ids of the uploads known so far (the fixtures, then every upload created). */
 export interface SurfaceRun {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { pathOf } from '../support/tus.js'
+import { idOf, pathOf } from '../support/tus.js'
 import {
   appendHeaders,
   appendStatus,
@@ -108,7 +108,7 @@ eachDraftTransport({}, (context) => {
   it('[R-05] an upload whose stored state is lost in part (its data file) is no longer served: 404', async () => {
     const { client, gateway } = context()
     const url = pathOf(await createDraftUpload(client, gateway.basePath, 8, { data: 'abc' }))
-    await rm(join(gateway.uploadDir, url.split('/').pop() ?? ''))
+    await rm(join(gateway.uploadDir, idOf(url)))
     expect((await retrieveOffset(client, url, 8)).status).toBe(404)
     const append = await client.request({ method: 'PATCH', url, headers: appendHeaders(8, 3, true), body: 'd' })
     expect(append.status).toBe(404)

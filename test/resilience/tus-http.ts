@@ -3,6 +3,9 @@ import http, { type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHe
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+// The id at the end of an upload URL, beside the requests that make and name uploads.
+export { idOf } from '../support/tus.js'
+
 // Small tus 1.0.0 requests over node:http, each on its own connection (`agent: false`), so that a
 // stalled request never shares a socket with the one that interrupts it.
 
@@ -135,9 +138,4 @@ export async function waitForStoredBytes(uploadDir: string, id: string, bytes: n
     if (Date.now() > deadline) throw new Error(`upload ${id} holds ${size} bytes after ${timeoutMs} ms, expected ${bytes}`)
     await sleep(10)
   }
-}
-
-/** The id at the end of an upload URL. */
-export function idOf(url: string): string {
-  return new URL(url).pathname.split('/').pop() as string
 }

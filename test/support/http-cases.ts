@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient, TestResponse } from './client.js'
 import { startGateway, type TestGateway, type TestGatewayOptions } from './gateway.js'
 import { transports, type Transport } from './transports.js'
-import { createUpload, head, pathOf, TUS, type UploadSetup } from './tus.js'
+import { createUpload, head, idOf, pathOf, TUS, type UploadSetup } from './tus.js'
 
 /** Expected value of a response header: exact text, a pattern, or `null` for "absent". */
 export type HeaderExpectation = string | RegExp | null
@@ -67,7 +67,7 @@ export async function runHttpCase(client: TestClient, basePath: string, testCase
   const path = (testCase.path ?? (uploadUrl === undefined ? '{base}' : '{upload}'))
     .replace('{upload}', uploadUrl === undefined ? '{upload}' : pathOf(uploadUrl))
     .replace('{base}', basePath)
-  const id = uploadUrl === undefined ? '' : (pathOf(uploadUrl).split('/').pop() ?? '')
+  const id = uploadUrl === undefined ? '' : idOf(uploadUrl)
   const headers = Object.fromEntries(Object.entries(testCase.headers ?? {}).map(([name, value]) => [name, value.replace('{id}', id)]))
   const response = await client.request({ method: testCase.method, url: path, headers, body: testCase.body })
   expectResponse(response, testCase)

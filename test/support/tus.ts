@@ -71,3 +71,8 @@ export async function storedOffset(client: TestClient, url: string): Promise<num
 export function pathOf(url: string): string {
   return url.startsWith('/') ? url : new URL(url).pathname
 }
+
+/** The upload id at the end of an upload URL (absolute, or a path). */
+export function idOf(url: string): string {
+  return pathOf(url).split('/').pop() ?? ''
+}

@@ -9,7 +9,7 @@ import { createGateway, type Gateway } from '../../src/gateway.js'
 import type { TestClient } from '../support/client.js'
 import { startGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js'
 import { transports } from '../support/transports.js'
-import { createUpload, head, OFFSET_OCTET_STREAM, pathOf, patch, TUS } from '../support/tus.js'
+import { createUpload, head, idOf, OFFSET_OCTET_STREAM, pathOf, patch, TUS } from '../support/tus.js'
 
 const HOUR = 3_600_000
 // RFC 9110 §5.6.7 IMF-fixdate, e.g. "Wed, 25 Jun 2014 16:00:00 GMT".
@@ -18,7 +18,7 @@ const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Ju
 /** Makes an upload look last written `ago` milliseconds ago (the data file's modification time). */
 async function lastWritten(uploadDir: string, url: string, ago: number): Promise<void> {
   const when = new Date(Date.now() - ago)
-  await utimes(join(uploadDir, pathOf(url).split('/').pop() ?? ''), when, when)
+  await utimes(join(uploadDir, idOf(url)), when, when)
 }
 
 /** Waits, up to a bound, until `done` holds. */
@@ -142,13 +142,13 @@ describe('the expiration sweeper', () => {
     // A new gateway over the same directory: its start-up pass removes the idle upload.
     const second = await startGateway({ expireAfterMs: HOUR, uploadDir, expirationSweepIntervalMs: 20 })
     gateways.push(second)
-    const idleId = pathOf(idle).split('/').pop() ?? ''
+    const idleId = idOf(idle)
     await until(async () => !(await files()).includes(idleId), 'the idle upload is removed')
     // Later passes remove what expires meanwhile.
     await lastWritten(uploadDir, later, 2 * HOUR)
-    const laterId = pathOf(later).split('/').pop() ?? ''
+    const laterId = idOf(later)
     await until(async () => !(await files()).includes(laterId), 'the later upload is removed')
-    const finishedId = pathOf(finished).split('/').pop() ?? ''
+    const finishedId = idOf(finished)
     expect((await files()).sort()).toEqual([finishedId, `${finishedId}.info`])
   })
 
@@ -178,7 +178,7 @@ describe('the expiration sweeper', () => {
     gateways.push(gateway)
     await gateway.listen()
     await until(async () => lines.some((line) => line['event'] === 'expiration-sweep'), 'a sweep is logged')
-    const id = pathOf(url).split('/').pop()
+    const id = idOf(url)
     expect(lines).toContainEqual(expect.objectContaining({ event: 'expired', uploadId: id, bytes: 42 }))
     expect(lines).toContainEqual(expect.objectContaining({ event: 'expiration-sweep', removed: 1, freedBytes: 42, scanned: 1 }))
   })
