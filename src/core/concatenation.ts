@@ -26,20 +26,12 @@ export class Concatenation {
    * Throws PartialUploadInvalid.
    */
   async finalLength(partials: readonly string[]): Promise<number | undefined> {
-    const uploads = await Promise.all(
-      [...new Set(partials)].map(async (id) => {
-        try {
-          return await this.#store.get(id)
-        } catch (error) {
-          if (error instanceof UploadNotFound) throw new PartialUploadInvalid(id, 'not-found')
-          throw error
-        }
-      }),
-    )
-    for (const upload of uploads) {
-      if (upload.concat?.kind !== 'partial') throw new PartialUploadInvalid(upload.id, 'not-partial')
-    }
-    return sumOfLengths(partials, new Map(uploads.map((upload) => [upload.id, upload])))
+    const uploads = await this.#partials(partials)
+    const missing = partials.find((id) => !uploads.has(id))
+    if (missing !== undefined) throw new PartialUploadInvalid(missing, 'not-found')
+    const notPartial = [...uploads.values()].find((upload) => upload.concat?.kind !== 'partial')
+    if (notPartial !== undefined) throw new PartialUploadInvalid(notPartial.id, 'not-partial')
+    return sumOfLengths(partials, uploads)
   }
 
   /** Remembers a final upload while it is pending, so that its partial uploads' completion can complete it. */
