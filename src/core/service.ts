@@ -18,7 +18,7 @@ import { expires, type ExpirationPolicy } from './expiration.js'
 import { GuardedBody } from './guarded-body.js'
 import { stopError } from './stop-error.js'
 import { acquireLock } from './acquire-lock.js'
-import type { LifecycleListener } from './lifecycle.js'
+import type { LifecycleEvent, LifecycleListener } from './lifecycle.js'
 import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
 import { newUploadId } from './upload-id.js'
 import { UploadExpiry } from './upload-expiry.js'
@@ -99,16 +99,11 @@ export class UploadService {
     if (command.body === undefined) return this.#expiry.annotate(await this.#createEmpty(id, command))
     // The new upload is locked before anyone can learn its URL (a draft 104 announces it while the
     // body still streams), so the body can go straight into the state just created.
-    const release = new AbortController()
-    const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
-    try {
+    const { body, bodySize, checks, complete } = command
+    return this.#holdingToAppend(id, context, async (released) => {
       const created = await this.#createEmpty(id, command)
-      const { body, bodySize, checks, complete } = command
-      return await this.#appendHeld(created, { offset: 0, body, bodySize, checks, complete }, context, release.signal)
-    } finally {
-      this.#unsettled.delete(id)
-      await lock.release()
-    }
+      return this.#appendHeld(created, { offset: 0, body, bodySize, checks, complete }, context, released)
+    })
   }
 
   /** Stores a new upload without content and announces it. */
@@ -135,10 +130,18 @@ export class UploadService {
    * NetworkTimeout, BodyIncomplete or ShuttingDown.
    */
   async append(id: string, command: AppendCommand, context: RequestContext): Promise<Upload> {
+    return this.#holdingToAppend(id, context, async (released) => this.#appendHeld(await this.#load(id), command, context, released))
+  }
+
+  /**
+   * Runs `work` holding the upload's lock; `released` aborts when another request asks for the upload,
+   * so a streaming body stops and keeps what arrived.
+   */
+  async #holdingToAppend(id: string, context: RequestContext, work: (released: AbortSignal) => Promise<Upload>): Promise<Upload> {
     const release = new AbortController()
     const lock = await this.#lock(id, context, () => release.abort(new ReleaseRequested()))
     try {
-      return await this.#appendHeld(await this.#load(id), command, context, release.signal)
+      return await work(release.signal)
     } finally {
       this.#unsettled.delete(id)
       await lock.release()
@@ -435,7 +438,7 @@ export class UploadService {
     return acquireLock(locker, id, { signal: context.signal, timeoutMs: acquireLockTimeoutMs, onReleaseRequested })
   }
 
-  #emit(event: Parameters<LifecycleListener>[0]): void {
+  #emit(event: LifecycleEvent): void {
     this.#options.onEvent?.(event)
     // concatenation-unfinished: a partial upload that completes may complete the final uploads naming it.
     if (event.type === 'finished' && event.upload.concat?.kind === 'partial') {
