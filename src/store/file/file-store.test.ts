@@ -19,17 +19,17 @@ async function temporaryDirectory(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'file-store-'))
 }
 
-runStoreSuite('file', {
+runStoreSuite('file with fsync', {
   async make() {
     const directory = await temporaryDirectory()
-    return { store: await FileStore.open({ directory }), cleanup: () => rm(directory, { recursive: true, force: true }) }
+    return { store: await FileStore.open({ directory, fsync: true }), cleanup: () => rm(directory, { recursive: true, force: true }) }
   },
 })
 
-runStoreSuite('file without fsync', {
+runStoreSuite('file (default: no fsync)', {
   async make() {
     const directory = await temporaryDirectory()
-    const store = await FileStore.open({ directory, fsync: false })
+    const store = await FileStore.open({ directory })
     return { store, cleanup: () => rm(directory, { recursive: true, force: true }) }
   },
 })

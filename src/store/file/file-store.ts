@@ -15,7 +15,10 @@ import { newInfo, parseInfo, uploadFromInfo, withCompletionPending, withLength, 
 export interface FileStoreOptions {
   /** The directory holding each upload as `<id>` (data) and `<id>.info` (tusd's JSON). */
   readonly directory: string
-  /** Flush data and `.info` files to disk before reporting them stored (default true). */
+  /**
+   * Flush data and `.info` files to the disk before reporting them stored, so they survive a power loss
+   * (default false: like tusd, bytes handed to the operating system survive a crash of the process).
+   */
   readonly fsync?: boolean
 }
 
@@ -47,7 +50,7 @@ export class FileStore implements Store {
   /** A store over `options.directory`, which must exist (see `FileStore.open`). */
   constructor(options: FileStoreOptions) {
     this.directory = resolve(options.directory)
-    this.#fsync = options.fsync ?? true
+    this.#fsync = options.fsync ?? false
   }
 
   /** Creates `options.directory` (and its parents) if missing and returns a store over it. Throws file system errors. */
