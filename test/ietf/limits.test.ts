@@ -60,7 +60,8 @@ describe('with limits configured', () => {
       given: { length: 500, data: bytes(20) },
       request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 20, false), body: chunks([60, 60]) }),
       expect: () => ({ status: 413, problem: null }),
-      after: () => ({ offset: 80 }),
+      // Exactly max-append-size (100) bytes are kept, however the network split or joined the chunks.
+      after: () => ({ offset: 120 }),
     },
     {
       name: '[R-18] from -12 max-append-size also governs the content of a creation',

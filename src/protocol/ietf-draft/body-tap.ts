@@ -52,13 +52,21 @@ export class BodyTap implements AsyncIterable<Uint8Array> {
       if (next.done === true) return
       const chunk = next.value
       if (this.#limit !== undefined && this.#bytes + chunk.byteLength > this.#limit) {
+        // The bytes up to the limit are passed on even when they arrive in one read with the bytes past
+        // it (HTTP/2 DATA frames are joined), so what is kept never depends on how the network split them.
+        const room = this.#limit - this.#bytes
+        if (room > 0) yield this.#pass(chunk.subarray(0, room))
         this.#limitReached = true
         // The service keeps what was passed on and reports the body as ended early.
         throw new ContentLimitReached(this.#limit)
       }
-      this.#bytes += chunk.byteLength
-      for (const observer of this.#observers) observer(chunk)
-      yield chunk
+      yield this.#pass(chunk)
     }
+  }
+
+  #pass(chunk: Uint8Array): Uint8Array {
+    this.#bytes += chunk.byteLength
+    for (const observer of this.#observers) observer(chunk)
+    return chunk
   }
 }
