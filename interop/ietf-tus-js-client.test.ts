@@ -6,6 +6,13 @@ import { startGateway, type TestGateway } from '../test/support/gateway.js'
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 type DraftProtocol = 'ietf-draft-03' | 'ietf-draft-05'
 
+// tus-js-client 4.3.1 reads `protocol` at runtime, but its type definitions do not declare it.
+declare module 'tus-js-client' {
+  interface UploadOptions {
+    protocol?: 'tus-v1' | DraftProtocol
+  }
+}
+
 /** Runs a tus-js-client upload to its end; resolves with its URL. */
 function upload(data: Buffer, options: Partial<tus.UploadOptions>): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -42,7 +42,7 @@ function upload(input: Buffer | Readable, options: tus.UploadOptions): Promise<{
 
 /** tus-js-client's UrlStorage in memory, to see what it keeps for resuming. */
 class MemoryUrlStorage implements tus.UrlStorage {
-  readonly entries = new Map<string, tus.PreviousUpload & { urlStorageKey: string }>()
+  readonly entries = new Map<string, tus.PreviousUpload & { urlStorageKey: string; fingerprint: string }>()
   #next = 0
 
   async findAllUploads(): Promise<tus.PreviousUpload[]> {

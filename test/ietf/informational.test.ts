@@ -21,7 +21,7 @@ function interimWaiter(matches: (interim: Interim) => boolean): { seen: Promise<
   return { seen, onInterim: (interim) => matches(interim) && resolve() }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 eachDraftTransport({ progressIntervalMs: PROGRESS_MS }, (context) => {
   describe.each(VERSIONS.map((v) => [v]))('interop %i', (v) => {

@@ -1,10 +1,11 @@
 import https from 'node:https'
 import http2 from 'node:http2'
+import type { ConnectionOptions } from 'node:tls'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { http2Client } from '../support/http2-client.js'
-import { createUpload, OFFSET_OCTET_STREAM, storedOffset, TUS } from '../support/tus.js'
+import { createUpload, OFFSET_OCTET_STREAM, storedOffset } from '../support/tus.js'
 import { RawConnection } from './raw-connection.js'
 import { data, FrameType, headers, PREFACE, responseStatus, settings } from './raw-h2.js'
 
@@ -150,9 +151,11 @@ describe('TLS', () => {
   })
 
   it('negotiates http/1.1 by ALPN for a client that offers only that', async () => {
-    const response = await new Promise<{ status: number; alpn: string | false }>((resolve, reject) => {
+    const response = await new Promise<{ status: number; alpn: string | false | null }>((resolve, reject) => {
+      // https.request passes ALPNProtocols on to tls.connect, but its RequestOptions type does not list it.
+      const options: https.RequestOptions & Pick<ConnectionOptions, 'ALPNProtocols'> = { host: '127.0.0.1', port: gateway.port, servername: 'localhost', method: 'OPTIONS', path: gateway.basePath, ca: gateway.ca, ALPNProtocols: ['http/1.1'], agent: false }
       const request = https.request(
-        { host: '127.0.0.1', port: gateway.port, servername: 'localhost', method: 'OPTIONS', path: gateway.basePath, ca: gateway.ca, ALPNProtocols: ['http/1.1'], agent: false },
+        options,
         (res) => {
           res.resume()
           resolve({ status: res.statusCode ?? 0, alpn: (res.socket as import('node:tls').TLSSocket).alpnProtocol })

@@ -12,7 +12,7 @@ export class RawConnection {
   received = Buffer.alloc(0)
   readonly frames: Frame[] = []
   readonly closed: Promise<void>
-  #unparsed = Buffer.alloc(0)
+  #unparsed: Buffer = Buffer.alloc(0)
   #waiters: Array<() => void> = []
 
   private constructor(socket: net.Socket) {

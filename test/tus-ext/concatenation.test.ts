@@ -84,7 +84,7 @@ eachTransport({}, (context) => {
   it('[T-53] refuses Upload-Length or Upload-Defer-Length on a final upload with 400', async () => {
     const { gateway, client } = context()
     const a = pathOf(await createPartial(client, gateway.basePath, 1, 'a'))
-    for (const headers of [{ 'upload-length': '1' }, { 'upload-defer-length': '1' }]) {
+    for (const headers of [{ 'upload-length': '1' }, { 'upload-defer-length': '1' }] as Record<string, string>[]) {
       const refused = await createFinal(client, gateway.basePath, [a], headers)
       expect(refused.status).toBe(400)
       expect(refused.headers.location).toBeUndefined()
