@@ -57,9 +57,14 @@ export class Http2Wire implements Wire {
     // stream, never the connection. It waits for the response's last frame ('finish' of the stream's
     // writable side: the compat response only finishes once both sides are closed, which a client
     // still sending never lets happen).
+    // The reset waits one more turn of the event loop: nghttp2 sends RST_STREAM ahead of DATA frames still
+    // queued and drops them, so a reset right at 'finish' could cut the (short) answer's body and END_STREAM;
+    // node's own client then never closes the stream.
     const stream = this.#response.stream
-    stream.once('finish', () => {
-      if (!this.requestEnded() && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR)
-    })
+    stream.once('finish', () =>
+      setImmediate(() => {
+        if (!this.requestEnded() && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR)
+      }),
+    )
   }
 }
