@@ -195,12 +195,13 @@ export class FileStore implements Store {
    */
   async read(id: string, range?: ByteRange): Promise<Readable> {
     const paths = this.#paths(id)
-    const upload = await this.get(id)
+    // Only the stored size matters here (the caller has read the upload's state): one stat, not `.info` again.
+    const size = await this.#dataSize(id, paths.data)
     if (range === undefined) return createReadStream(paths.data)
     const { start, end } = range
     const valid = Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end
-    if (!valid || end > upload.offset) {
-      throw new RangeError(`range ${start}-${end} is not within the ${upload.offset} stored bytes`)
+    if (!valid || end > size) {
+      throw new RangeError(`range ${start}-${end} is not within the ${size} stored bytes`)
     }
     // createReadStream's `end` is inclusive and rejects end < start, so an empty range gets its own stream.
     if (start === end) return Readable.from([], { objectMode: false })
