@@ -1,6 +1,6 @@
 import type { Lock, Locker } from '../lock/locker.js'
-import { LockTimeout, ShuttingDown } from './errors.js'
-import { ShutdownRequested } from './stop-reasons.js'
+import { LockTimeout, ShuttingDown } from '../model/errors.js'
+import { ShutdownRequested } from '../model/stop-reasons.js'
 
 /**
  * Takes an upload's lock for a request, asking the holder to release. Throws LockTimeout when the holder

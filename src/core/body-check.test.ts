@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
 import { FileStore } from '../store/file/file-store.js'
 import { ChecksumCheck, createDigest } from './checksum.js'
-import { BodyIncomplete, ChecksumMismatch } from './errors.js'
+import { BodyIncomplete, ChecksumMismatch } from '../model/errors.js'
 import { UploadService, type RequestContext } from './service.js'
 
 const context = (): RequestContext => ({ signal: new AbortController().signal })

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { ByteRange } from '../store/store.js'
 import type { BodyCheck } from './body-check.js'
-import type { Upload, UploadConcat, UploadDigests } from './upload.js'
+import type { Upload, UploadConcat, UploadDigests } from '../model/upload.js'
 
 // The commands and results of the UploadService: what a protocol codec hands it and gets back.
 

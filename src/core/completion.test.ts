@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
 import { FileStore } from '../store/file/file-store.js'
-import { LengthExceeded, OffsetMismatch } from './errors.js'
+import { LengthExceeded, OffsetMismatch } from '../model/errors.js'
 import type { LifecycleEvent } from './lifecycle.js'
 import { UploadService } from './service.js'
-import { isComplete, type Upload } from './upload.js'
+import { isComplete, type Upload } from '../model/upload.js'
 
 // Explicit completion (the IETF draft's R-14: only "Upload-Complete: ?1" completes an upload) and the
 // hooks a codec uses around a request (onCreated, precondition), with a real FileStore.

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
 import { FileStore } from '../store/file/file-store.js'
-import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadInvalid } from './errors.js'
+import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadInvalid } from '../model/errors.js'
 import type { LifecycleEvent } from './lifecycle.js'
 import { UploadService, type RequestContext, type ServiceOptions } from './service.js'
 import { newUploadId } from './upload-id.js'
-import type { Upload } from './upload.js'
+import type { Upload } from '../model/upload.js'
 
 const context = (): RequestContext => ({ signal: new AbortController().signal })
 

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js'
-import { MaxSizeExceeded, PartialUploadInvalid, UploadNotFound } from './errors.js'
-import { isComplete, isPendingFinal, type Upload } from './upload.js'
+import { MaxSizeExceeded, PartialUploadInvalid, UploadNotFound } from '../model/errors.js'
+import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
 
 /**
  * tus `concatenation` and `concatenation-unfinished`, protocol-free: a final upload is the bytes of its

@@ -19,10 +19,10 @@ import {
   UploadIncomplete,
   UploadInterrupted,
   UploadNotFound,
-} from './errors.js'
+} from '../model/errors.js'
 import type { LifecycleEvent } from './lifecycle.js'
 import { UploadService, type RequestContext, type ServiceOptions } from './service.js'
-import { ClientGone, ShutdownRequested } from './stop-reasons.js'
+import { ClientGone, ShutdownRequested } from '../model/stop-reasons.js'
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part)

@@ -11,7 +11,7 @@ import {
   UploadExpired,
   UploadIncomplete,
   UploadNotFound,
-} from './errors.js'
+} from '../model/errors.js'
 import { checked } from './body-check.js'
 import { Concatenation } from './concatenation.js'
 import { expires, type ExpirationPolicy } from './expiration.js'
@@ -19,10 +19,10 @@ import { GuardedBody } from './guarded-body.js'
 import { stopError } from './stop-error.js'
 import { acquireLock } from './acquire-lock.js'
 import type { LifecycleEvent, LifecycleListener } from './lifecycle.js'
-import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
+import { ReleaseRequested, ShutdownRequested } from '../model/stop-reasons.js'
 import { newUploadId } from './upload-id.js'
 import { UploadExpiry } from './upload-expiry.js'
-import { isComplete, isPendingFinal, type Upload } from './upload.js'
+import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
 import type { AppendCommand, CreateCommand, ReadResult, RequestContext } from './commands.js'
 
 export type { AppendCommand, CreateCommand, ReadResult, RequestContext } from './commands.js'

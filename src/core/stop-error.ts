@@ -1,7 +1,7 @@
-import { BodyIncomplete, LengthExceeded, MaxSizeExceeded, NetworkTimeout, ShuttingDown, UploadInterrupted } from './errors.js'
+import { BodyIncomplete, LengthExceeded, MaxSizeExceeded, NetworkTimeout, ShuttingDown, UploadInterrupted } from '../model/errors.js'
 import type { BodyStop } from './guarded-body.js'
-import { ReleaseRequested, ShutdownRequested } from './stop-reasons.js'
-import type { Upload } from './upload.js'
+import { ReleaseRequested, ShutdownRequested } from '../model/stop-reasons.js'
+import type { Upload } from '../model/upload.js'
 
 /** The facts a body that stopped early can report; the bytes that arrived are kept in every case. */
 export type StopError = LengthExceeded | MaxSizeExceeded | UploadInterrupted | NetworkTimeout | BodyIncomplete | ShuttingDown

@@ -1,7 +1,7 @@
 import type { Concatenation } from './concatenation.js'
 import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
 import { RecentIds } from './recent-ids.js'
-import { isComplete, isPendingFinal, type Upload } from './upload.js'
+import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
 
 /**
  * When uploads expire under the gateway's policy, and which expired uploads are still remembered

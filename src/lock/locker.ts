@@ -1,5 +1,15 @@
+import type { StopRequested } from '../model/stop-reasons.js'
+
 /** A held lock on one upload. */
 export interface Lock {
+  /**
+   * Aborts when the holder must let go: `ReleaseRequested` (another request waits), `StopRequested`
+   * (someone asked the upload to stop), `LockLoss` (the lock could not be kept: the holder must stop
+   * writing at once). A holder doing something short may finish it first; one streaming a body stops.
+   */
+  readonly signal: AbortSignal
+  /** Grows with every grant of this id, across processes for a shared locker; stores that write conditionally can refuse a stale one. */
+  readonly fence: number
   /** Lets go of the lock and hands it to the next waiter, if any. Safe to call twice. */
   release(): Promise<void>
 }
@@ -8,18 +18,29 @@ export interface AcquireOptions {
   /** Aborts the wait (acquire-lock timeout, client gone); `acquire` then rejects with `signal.reason`. */
   readonly signal: AbortSignal
   /**
-   * Called while this lock is held and another request wants it. The holder should stop what it is
-   * doing, keep what it has, and release. Called at most once per waiting request.
+   * Whether to ask the holder to release (default true). False waits without disturbing it (the expiration
+   * sweeper, which only wants uploads nobody uses).
    */
-  onReleaseRequested(): void
+  readonly requestRelease?: boolean
 }
 
 /**
  * Grants exclusive access to an upload, and asks the holder to let go when someone else needs it.
- * Waiters wake on events, never by polling in a loop.
+ * Waiters wake on events, never by polling in a loop. Every locker passes the shared conformance suite
+ * (`resumable-gateway/testing`: `runLockerSuite`).
+ *
+ * Contract: FIFO among waiters; when a lock is handed to a waiter while others still wait, the new holder's
+ * signal aborts at once (`ReleaseRequested`), so a queue of short requests never waits behind a long one.
+ * `acquire` rejects with `LockBusy` when too many wait for one id already, and with `LockerUnavailable`
+ * when the locker cannot be reached.
  */
 export interface Locker {
   acquire(id: string, options: AcquireOptions): Promise<Lock>
-  /** Frees what the locker holds (connections, timers). */
-  close?(): Promise<void>
+  /**
+   * Asks the holder of `id`, in whichever process, to stop (its lock's signal aborts with `reason`),
+   * without taking the lock; a no-op when nobody holds it.
+   */
+  requestStop(id: string, reason: StopRequested): Promise<void>
+  /** Frees what the locker holds (connections, timers); held locks are released. */
+  close(): Promise<void>
 }

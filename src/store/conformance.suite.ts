@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest'
-import { UploadNotFound } from '../core/errors.js'
+import { UploadNotFound } from '../model/errors.js'
 import { newUploadId } from '../core/upload-id.js'
 import type { ByteRange, Store } from './store.js'
 

@@ -1,62 +1,124 @@
 import type { Readable } from 'node:stream'
-import type { Upload, UploadInit } from '../core/upload.js'
+import type { ByteRange, Upload, UploadInit } from '../model/upload.js'
 
-/** What a store can do; checked once at start-up and advertised by each protocol. */
+/**
+ * What a store can do, declared once: the service checks it against the methods at start-up (a store
+ * that claims a capability without its method, or the reverse, is refused) and each protocol advertises
+ * only what is there.
+ */
 export interface StoreCapabilities {
+  /** `StoredUpload.terminate`: uploads can be removed (tus `termination`, draft cancellation, expiration). */
   readonly terminate: boolean
+  /** `create` takes an upload without a length, and `update({ length })` declares it later. */
   readonly deferLength: boolean
+  /** `StoredUpload.read`: finished uploads can be downloaded. */
   readonly read: boolean
-  /** The store can cut an upload back to an earlier offset (needed to discard a chunk whose checksum fails). */
-  readonly truncate: boolean
-  /** The store keeps partial and final uploads (`UploadInit.concat`) and can `concatenate` them. */
+  /** `StoredUpload.rollBack`: the bytes of one append can be dropped again (checksums, digests). */
+  readonly rollBack: boolean
+  /** Partial and final uploads (`UploadInit.concat`) and `StoredUpload.concatenate`. */
   readonly concat: boolean
-  /** The store reports `updatedAt` on every upload and can `list` them, so that uploads can expire. */
+  /** `Store.list`, and `updatedAt` on every upload, so that uploads can expire. */
   readonly expire: boolean
+  /**
+   * Parts of an upload other than its last are at least this many bytes (S3: 5 MiB); the store keeps a
+   * shorter tail of an append by other means (tusd's `.part` object). Informative: the core never needs it.
+   */
+  readonly minPartSize?: number
+  /** The largest upload the backend holds (S3: 5 TiB); `Tus-Max-Size` and the draft's `max-size` never promise more. */
+  readonly maxSize?: number
 }
 
-/** A byte range of a finished upload: `start` inclusive, `end` exclusive. */
-export interface ByteRange {
-  readonly start: number
-  readonly end: number
+/** Changes to an upload's stored state (not its bytes), written together. */
+export interface UploadChanges {
+  /** Declares the length of an upload created without one (`capabilities.deferLength`). */
+  readonly length?: number
+  /** Whether every byte is there but the client has yet to complete the upload (`Upload.completionPending`). */
+  readonly completionPending?: boolean
+  /** The final uploads that wait for this partial upload (`Upload.awaitedBy`); replaces the list. */
+  readonly awaitedBy?: readonly string[]
 }
 
 /**
- * Persists uploads. Every store runs the shared conformance suite (`store/conformance.suite.ts`).
+ * Persists uploads. Every store passes the shared conformance suite (`resumable-gateway/testing`:
+ * `runStoreSuite`). The service calls a store only while it holds the upload's lock (except `open` for
+ * a read-only look), so a store never has to guard against two writers of one upload.
  *
- * Contract of `append`: it writes the body's bytes at `offset`, in order, and returns the new offset.
- * Every byte counted in the returned offset is durably stored; a body that ends early (the caller stops
- * it when a lock release is requested or the client goes away) leaves the bytes that arrived stored.
- * If the body iterator throws, the bytes before the throw are stored and the error is rethrown.
- *
- * `truncate` is only ever asked to go back to the offset at which the current request began (a body
- * whose checksum failed is discarded as a whole), so a store that writes in parts can drop that
- * request's parts rather than cut arbitrary bytes.
+ * Every method takes an `AbortSignal`: it aborts at shutdown, when another request asks for the upload,
+ * and when the lock is lost. A store stops its network calls then, keeps what it has confirmed, and
+ * rejects with `signal.reason` (or resolves with what it kept, for `append`).
  */
 export interface Store {
   readonly capabilities: StoreCapabilities
-  /** Creates an empty upload. */
-  create(init: UploadInit): Promise<Upload>
-  /** Reads an upload's state. Throws `UploadNotFound`. */
-  get(id: string): Promise<Upload>
-  /** Appends a body at `offset` (the caller has checked it) and returns the new offset. Throws `UploadNotFound`. */
-  append(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<number>
-  /** Sets the length of an upload created with a deferred length. Throws `UploadNotFound`. */
-  declareLength?(id: string, length: number): Promise<Upload>
-  /** Records whether the upload waits for its client to complete it (`Upload.completionPending`). Throws `UploadNotFound`. */
-  setCompletionPending?(id: string, pending: boolean): Promise<Upload>
-  /** Removes an upload and its data. Throws `UploadNotFound`. */
-  terminate?(id: string): Promise<void>
-  /** Cuts an upload back to `offset` bytes (discarding a rejected chunk). Throws `UploadNotFound`. */
-  truncate?(id: string, offset: number): Promise<void>
-  /** Streams the bytes of an upload (the caller has checked it is complete). Throws `UploadNotFound`. */
-  read?(id: string, range?: ByteRange): Promise<Readable>
   /**
-   * Makes the bytes of the final upload `id` the bytes of `partials` (ids, complete uploads, in order; an id
-   * may repeat), and returns the final upload, now complete. All or nothing: until it resolves, the final
-   * upload has no bytes. Never holds a whole upload in memory (a file store copies, an object store can
-   * compose or copy parts server-side). Throws `UploadNotFound` for the final upload or a partial one.
+   * Whether `id` can name an upload here, checked before any I/O (tusd's S3 ids contain `+`; a file store
+   * refuses anything that could be a path). False answers 404 without touching the store.
    */
-  concatenate?(id: string, partials: readonly string[]): Promise<Upload>
+  isValidId(id: string): boolean
+  /**
+   * Creates an empty upload. `init.id` is the wanted id (valid by `isValidId`); the store may extend it
+   * (tusd's S3 store appends `+<multipartId>`): the handle's `state.id` is the upload's id. Throws
+   * `RangeError` for an invalid init, and the store's errors (e.g. the id is taken).
+   */
+  create(init: UploadInit, signal: AbortSignal): Promise<StoredUpload>
+  /**
+   * Reads an upload once for this request (its info, parts, tail: whatever the state takes) and returns
+   * a handle that keeps what it learned. Throws `UploadNotFound` (also for an id `isValidId` refuses).
+   */
+  open(id: string, signal: AbortSignal): Promise<StoredUpload>
   /** Every upload id in the store, in no particular order, read lazily (the store may be large). */
-  list?(): AsyncIterable<string>
+  list?(signal: AbortSignal): AsyncIterable<string>
+  /**
+   * Removes what the store's own crashes left behind (temporary files, orphaned parts), never anything an
+   * upload still uses; called at start-up and by the expiration sweeper. Resolves with the bytes freed.
+   */
+  sweepLeftovers?(signal: AbortSignal): Promise<number>
+  /** Frees what the store holds (connections, timers). */
+  close?(): Promise<void>
+}
+
+/**
+ * One upload, opened for one request. `state` is what the store holds now; every method that changes
+ * the upload resolves with the new state and `state` follows it.
+ */
+export interface StoredUpload {
+  readonly state: Upload
+  /**
+   * True once the upload is stored as finished: complete and `finish` has run (always equal to
+   * `isComplete(state)` for stores whose `finish` does nothing). The service calls `finish` whenever an
+   * upload is complete but not finished, so a crash between the last byte and `finish` heals itself.
+   */
+  readonly finished: boolean
+  /**
+   * Appends `body` at `state.offset` and resolves with the new state. Every byte counted in it is durable
+   * (a tail below `minPartSize` too); a body that ends early, or a `signal` that aborts, leaves the bytes
+   * that arrived stored (as far as the backend confirmed them) and resolves normally. If the body iterator
+   * throws, the bytes before are stored and its error is rethrown. Throws `UploadNotFound`, `StorageFull`
+   * (after keeping what fit), `StoreUnavailable`.
+   */
+  append(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload>
+  /** Writes changes to the upload's state (not its bytes). Throws `UploadNotFound`, `RangeError` for a bad length. */
+  update(changes: UploadChanges, signal: AbortSignal): Promise<Upload>
+  /**
+   * Called by the service once the upload is complete (S3: CompleteMultipartUpload, GCS: compose, Azure:
+   * commitBlockList); afterwards `finished` is true and `read` works. Safe to call again.
+   */
+  finish(signal: AbortSignal): Promise<Upload>
+  /**
+   * Drops the bytes of this handle's last `append` (the upload goes back to the offset it had before it):
+   * a checked body whose checksum failed counts for nothing. Needs `capabilities.rollBack`.
+   */
+  rollBack?(signal: AbortSignal): Promise<Upload>
+  /** Removes the upload and its bytes. Throws `UploadNotFound`. Needs `capabilities.terminate`. */
+  terminate?(signal: AbortSignal): Promise<void>
+  /**
+   * The bytes of a finished upload, or of `range` of them, streamed. Never asked for an unfinished one.
+   * Throws `RangeError` when the range is not within the upload. Needs `capabilities.read`.
+   */
+  read?(range: ByteRange | undefined, signal: AbortSignal): Promise<Readable>
+  /**
+   * Makes this final upload's bytes those of `partials` (finished uploads, in order; one may repeat), all
+   * or nothing, never holding an upload in memory (a copy, or a server-side compose). Resolves with the
+   * state (complete; `finish` follows). Needs `capabilities.concat`.
+   */
+  concatenate?(partials: readonly StoredUpload[], signal: AbortSignal): Promise<Upload>
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { ClientGone } from '../core/stop-reasons.js'
+import { ClientGone } from '../model/stop-reasons.js'
 import type { Exchange, ResponseBody } from './exchange.js'
 import type { Wire, WireRequest, WireResponse } from './wire.js'
 

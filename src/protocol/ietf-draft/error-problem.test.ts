@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import * as errors from '../../core/errors.js'
-import { coreErrorCodes, type CoreError } from '../../core/errors.js'
+import * as errors from '../../model/errors.js'
+import { coreErrorCodes, type CoreError } from '../../model/errors.js'
 import { coreErrorProblem } from './error-problem.js'
 import { problemResponse } from './problem.js'
 import { INTEROP_VERSIONS } from './versions.js'

@@ -1,4 +1,4 @@
-import { isCoreError, type CoreError } from '../../core/errors.js'
+import { isCoreError, type CoreError } from '../../model/errors.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import type { Problem } from './problem.js'
 import { DraftRefusal } from './refusal.js'

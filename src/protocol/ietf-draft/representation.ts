@@ -1,5 +1,5 @@
 import type { RequestContext, UploadService } from '../../core/service.js'
-import type { Upload } from '../../core/upload.js'
+import type { Upload } from '../../model/upload.js'
 import { DigestComputer, mismatches, serializeDigests, type DigestAlgorithm, type Digests } from './digests.js'
 import { DraftRefusal } from './refusal.js'
 

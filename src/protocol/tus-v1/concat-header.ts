@@ -1,4 +1,4 @@
-import type { UploadConcat } from '../../core/upload.js'
+import type { UploadConcat } from '../../model/upload.js'
 import { excerpt, HeaderError } from '../header-error.js'
 
 const HEADER = 'Upload-Concat'

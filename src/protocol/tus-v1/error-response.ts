@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http'
-import type { CoreError } from '../../core/errors.js'
+import type { CoreError } from '../../model/errors.js'
 import { textResponse, type ProtocolResponse } from '../response.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http'
-import type { Upload } from '../../core/upload.js'
+import type { Upload } from '../../model/upload.js'
 
 /**
  * T-40: `Upload-Expires` as an RFC 9110 HTTP-date (IMF-fixdate, e.g. `Wed, 25 Jun 2014 16:00:00 GMT`) when

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { UploadService } from '../../core/service.js'
 import { CHECKSUM_ALGORITHMS } from '../../core/checksum.js'
-import { isComplete, type Upload } from '../../core/upload.js'
+import { isComplete, type Upload } from '../../model/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'

@@ -1,4 +1,4 @@
-import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../../core/upload.js'
+import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../../model/upload.js'
 
 /** tusd's `Storage` for its filestore. Informative only: we always look for the data beside the `.info`. */
 export interface TusdFileStorage {

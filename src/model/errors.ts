@@ -1,3 +1,5 @@
+import type { Answer } from './answer.js'
+
 /**
  * Facts the core reports about uploads. They carry no HTTP status: every protocol codec maps each
  * `code` to its own response, and a test checks that every code is mapped by every codec.
@@ -155,6 +157,96 @@ export class PartialUploadInvalid extends UploadError {
   }
 }
 
+/** The request carried more content than one request may (the draft's `max-append-size`); bytes up to it were kept. */
+export class AppendTooLarge extends UploadError {
+  readonly code = 'APPEND_TOO_LARGE'
+  constructor(readonly limit: number, readonly offset: number) {
+    super(`the request content exceeds the most one request may carry (${limit} bytes); ${offset} bytes are stored`)
+  }
+}
+
+/** Which hook said something. */
+export type HookName = 'pre-access' | 'pre-create' | 'pre-finish' | 'pre-terminate'
+
+/** A hook refused the request (tusd's `RejectUpload`, `RejectTermination`; our `pre-access`); nothing was changed. */
+export class HookRejected extends UploadError {
+  readonly code = 'HOOK_REJECTED'
+  constructor(readonly hook: HookName, readonly answer: Answer = {}) {
+    super(hook === 'pre-terminate' ? 'the termination was rejected by the server' : `the request was rejected by the server (${hook})`)
+  }
+}
+
+/** A hook could not be asked (unreachable, timed out, answered garbage): the request fails closed, nothing was changed. */
+export class HookFailed extends UploadError {
+  readonly code = 'HOOK_FAILED'
+  constructor(readonly hook: HookName, options?: { cause?: unknown }) {
+    super('the server could not check this request right now; try again later', options)
+  }
+}
+
+/** The upload was asked to stop (tusd's `StopUpload`); what arrived was kept (or, with `terminated`, removed). */
+export class UploadStopped extends UploadError {
+  readonly code = 'UPLOAD_STOPPED'
+  constructor(readonly offset: number, readonly answer: Answer = {}, readonly terminated = false) {
+    super(terminated ? 'the upload was stopped by the server and removed' : `the upload was stopped by the server; ${offset} bytes are stored`)
+  }
+}
+
+/** The request's lock on the upload was lost (e.g. Redis gone); it stopped writing; what was confirmed is kept. */
+export class LockLost extends UploadError {
+  readonly code = 'LOCK_LOST'
+  constructor(readonly id: string, readonly offset?: number) {
+    super(
+      offset === undefined
+        ? `the lock on upload ${id} was lost; retry`
+        : `the lock on upload ${id} was lost; ${offset} bytes are stored; retry from there`,
+    )
+  }
+}
+
+/** Too many requests wait for this upload already; this one is refused at once rather than queued. */
+export class LockBusy extends UploadError {
+  readonly code = 'LOCK_BUSY'
+  constructor(readonly id: string, readonly waiting: number) {
+    super(`upload ${id} is busy: ${waiting} requests already wait for it; retry later`)
+  }
+}
+
+/** The locks cannot be reached (a Redis locker whose server is down); nothing was changed. */
+export class LockerUnavailable extends UploadError {
+  readonly code = 'LOCKER_UNAVAILABLE'
+  constructor(options?: { cause?: unknown }) {
+    super('uploads cannot be locked right now; try again later', options)
+  }
+}
+
+/** The storage is full; the bytes that fit were kept (`offset`, when known). */
+export class StorageFull extends UploadError {
+  readonly code = 'STORAGE_FULL'
+  constructor(readonly offset?: number, options?: { cause?: unknown }) {
+    super(offset === undefined ? 'the server has no storage space left' : `the server has no storage space left; ${offset} bytes are stored`, options)
+  }
+}
+
+/** The store cannot be reached or failed transiently (an object store answering 5xx); what it confirmed is kept. */
+export class StoreUnavailable extends UploadError {
+  readonly code = 'STORE_UNAVAILABLE'
+  constructor(readonly offset?: number, options?: { cause?: unknown }) {
+    super(
+      offset === undefined ? 'the storage is unavailable right now; try again later' : `the storage is unavailable right now; ${offset} bytes are stored; try again later`,
+      options,
+    )
+  }
+}
+
+/** A final upload names more partial uploads than the gateway joins. */
+export class TooManyPartials extends UploadError {
+  readonly code = 'TOO_MANY_PARTIALS'
+  constructor(readonly count: number, readonly limit: number) {
+    super(`a final upload may name at most ${limit} partial uploads; this one names ${count}`)
+  }
+}
+
 /** Every error the core reports. Codecs switch on `code` exhaustively. */
 export type CoreError =
   | UploadNotFound
@@ -174,6 +266,16 @@ export type CoreError =
   | UploadExpired
   | FinalUploadImmutable
   | PartialUploadInvalid
+  | AppendTooLarge
+  | HookRejected
+  | HookFailed
+  | UploadStopped
+  | LockLost
+  | LockBusy
+  | LockerUnavailable
+  | StorageFull
+  | StoreUnavailable
+  | TooManyPartials
 
 /** Every code, for tests that check each codec maps them all. */
 export const coreErrorCodes = [
@@ -194,6 +296,16 @@ export const coreErrorCodes = [
   'UPLOAD_EXPIRED',
   'FINAL_UPLOAD_IMMUTABLE',
   'PARTIAL_UPLOAD_INVALID',
+  'APPEND_TOO_LARGE',
+  'HOOK_REJECTED',
+  'HOOK_FAILED',
+  'UPLOAD_STOPPED',
+  'LOCK_LOST',
+  'LOCK_BUSY',
+  'LOCKER_UNAVAILABLE',
+  'STORAGE_FULL',
+  'STORE_UNAVAILABLE',
+  'TOO_MANY_PARTIALS',
 ] as const satisfies readonly CoreError['code'][]
 
 /** Narrows an unknown thrown value to a core error. */

@@ -1,4 +1,10 @@
 /**
+ * Metadata as decoded key/value pairs (tus `Upload-Metadata`); a key may carry no value (null). A value is
+ * text, or bytes that are not UTF-8 kept as lone surrogates U+DC80-U+DCFF (see protocol/tus-v1/metadata-value.ts).
+ */
+export type Metadata = Readonly<Record<string, string | null>>
+
+/**
  * The state of one upload, shared by every protocol.
  *
  * `offset` is the number of bytes durably stored; `length` is the total size once known
@@ -10,11 +16,7 @@ export interface Upload {
   readonly offset: number
   /** Total size in bytes; undefined while the length is deferred. */
   readonly length?: number
-  /**
-   * Metadata as decoded key/value pairs (tus `Upload-Metadata`); a key may carry no value. A value is text,
-   * or bytes that are not UTF-8 kept as lone surrogates U+DC80-U+DCFF (see protocol/tus-v1/metadata-value.ts).
-   */
-  readonly metadata: Readonly<Record<string, string | null>>
+  readonly metadata: Metadata
   /** When the upload was created, as milliseconds since the epoch, if the store knows it. */
   readonly createdAt?: number
   /** When bytes were last written (or the upload created), in milliseconds since the epoch, if the store knows it. */
@@ -34,6 +36,11 @@ export interface Upload {
   readonly completionPending?: boolean
   /** Digests of the whole upload the client gave or asked for at creation; see UploadDigests. */
   readonly digests?: UploadDigests
+  /**
+   * For a partial upload: the final uploads that named it (tus `concatenation`). Persisted with the
+   * upload, so that no process removes a partial upload that a final upload on any host still needs.
+   */
+  readonly awaitedBy?: readonly string[]
 }
 
 /**
@@ -64,7 +71,7 @@ export type UploadConcat =
 export interface UploadInit {
   readonly id: string
   readonly length?: number
-  readonly metadata: Readonly<Record<string, string | null>>
+  readonly metadata: Metadata
   /** A partial or final upload of a concatenation; undefined for a plain upload. */
   readonly concat?: UploadConcat
   readonly digests?: UploadDigests
@@ -78,4 +85,10 @@ export function isComplete(upload: Upload): boolean {
 /** True for a final upload whose partial uploads have not all been concatenated into it yet. */
 export function isPendingFinal(upload: Upload): boolean {
   return upload.concat?.kind === 'final' && !isComplete(upload)
+}
+
+/** A byte range of an upload: `start` inclusive, `end` exclusive. */
+export interface ByteRange {
+  readonly start: number
+  readonly end: number
 }
