@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
-import { ExpirationSweeper } from './core/expiration-sweeper.js'
+import { UploadEvents } from './core/events.js'
+import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
+import type { UploadHooks } from './core/hooks.js'
 import { UploadService } from './core/service.js'
-import { ShutdownRequested } from './model/stop-reasons.js'
 import type { Locker } from './lock/locker.js'
 import { MemoryLocker } from './lock/memory-locker.js'
 import { logLifecycle } from './observe/lifecycle-log.js'
@@ -10,8 +11,10 @@ import { createLogger } from './observe/logger.js'
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-headers.js'
 import { requestOrigin } from './protocol/http/origin.js'
 import { uploadIdOf } from './protocol/http/upload-reference.js'
-import { DraftCodec } from './protocol/ietf-draft/draft-codec.js'
+import { DraftCodec, isDraftRequest } from './protocol/ietf-draft/draft-codec.js'
 import { Router } from './protocol/router.js'
+import type { Codec } from './protocol/codec.js'
+import { ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   readonly fsync?: boolean
   readonly store?: Store
   readonly locker?: Locker
+  /** Blocking hooks (pre-access, pre-create, pre-finish, pre-terminate) as async callbacks; see `UploadHooks`. */
+  readonly hooks?: UploadHooks
   /** Largest upload in bytes; 0 means no limit (default 0). */
   readonly maxSize?: number
   /** Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for `Location` (default false). */
@@ -110,6 +115,8 @@ export const LISTENER_LIMITS = {
  */
 export class Gateway {
   readonly logger: Logger
+  /** Lifecycle events of every upload (created, progress, received, finished, interrupted, terminated, expired); `subscribe` to them. */
+  readonly events: UploadEvents
   readonly #options: GatewayOptions & typeof DEFAULTS
   readonly #router: Router
   readonly #listener: Listener
@@ -126,25 +133,35 @@ export class Gateway {
     this.#options = options
     this.logger = options.logger ?? createLogger({ level: 'info', format: 'json' })
     this.#locker = options.locker ?? new MemoryLocker()
+    this.events = new UploadEvents((error, event) => this.logger.warn({ err: error, event: event.type }, 'an upload event subscriber failed'))
+    this.events.subscribe(logLifecycle(this.logger))
     const service = new UploadService({
       store,
       locker: this.#locker,
+      hooks: options.hooks,
+      events: this.events,
       maxSize: options.maxSize,
       acquireLockTimeoutMs: options.acquireLockTimeoutMs,
       networkTimeoutMs: options.networkTimeoutMs,
-      onEvent: logLifecycle(this.logger),
+      // Progress events feed more than the draft's 104s (which keep their own interval): they never stop.
+      progressIntervalMs: options.progressIntervalMs > 0 ? options.progressIntervalMs : 1000,
       expiration: { unfinishedAfterMs: options.expireAfterMs, finishedAfterMs: options.expireFinishedAfterMs },
       onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
     this.#service = service
-    this.#sweeper = service.expiration === undefined ? undefined : this.#expirationSweeper(service)
+    this.#sweeper = service.features.expiration === undefined ? undefined : this.#expirationSweeper(service)
     const basePath = options.basePath
     const originOf = (exchange: Exchange): string | undefined => requestOrigin(exchange, options.behindProxy === true)
     // Both protocols name an upload by the same URL.
     const uploadUrl = (exchange: Exchange, id: string): string => `${originOf(exchange) ?? ''}${basePath}${id}`
+    const isValidId = (id: string): boolean => service.isValidId(id)
     const tus = new TusCodec(service, {
       uploadUrl,
-      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, originOf(exchange), basePath),
+      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, originOf(exchange), basePath, isValidId),
+      // Without the draft, its requests meet tus rules (412) as with tusd, but are told why.
+      missingVersionHint: options.experimentalProtocol
+        ? undefined
+        : (exchange) => (isDraftRequest(exchange) ? 'IETF draft requests (Upload-Draft-Interop-Version) need the gateway started with --experimental-protocol' : undefined),
     })
     const draft = options.experimentalProtocol
       ? new DraftCodec(service, {
@@ -158,11 +175,12 @@ export class Gateway {
           progressIntervalMs: options.progressIntervalMs,
         })
       : undefined
-    this.#router = new Router(tus, {
+    const codecs: Codec[] = draft === undefined ? [tus] : [draft, tus]
+    this.#router = new Router(codecs, {
       basePath,
+      isValidId,
       logger: this.logger,
       cors: { allowOrigin: options.corsAllowOrigin ?? '*', allowHeaders: [...CORS_ALLOW_HEADERS, ...(options.corsAllowHeaders ?? [])], exposeHeaders: CORS_EXPOSE_HEADERS },
-      draft,
     })
     this.#listener = new Listener((exchange) => this.#handle(exchange), {
       host: options.host,
@@ -229,7 +247,7 @@ export class Gateway {
     await this.#sweeper?.stop()
     await this.#service.close()
     await this.#starting
-    await this.#locker.close?.()
+    await this.#locker.close()
     this.logger.flush()
   }
 
@@ -259,7 +277,7 @@ export class Gateway {
     const started = performance.now()
     const requestId = requestIdOf(exchange)
     try {
-      const outcome = this.#closing === undefined ? await this.#router.route(exchange) : await this.#router.refuse(exchange)
+      const outcome = this.#closing === undefined ? await this.#router.route(exchange, requestId) : await this.#router.refuse(exchange)
       this.logger.info(
         {
           requestId,
@@ -270,6 +288,7 @@ export class Gateway {
           bytes: exchange.bytesReceived,
           durationMs: Math.round(performance.now() - started),
           httpVersion: exchange.httpVersion,
+          protocol: outcome.protocol,
           error: outcome.error,
         },
         'request',

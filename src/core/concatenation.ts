@@ -1,116 +1,143 @@
-import type { Store } from '../store/store.js'
-import { MaxSizeExceeded, PartialUploadInvalid, UploadNotFound } from '../model/errors.js'
+import type { Lock } from '../lock/locker.js'
+import type { Answer } from '../model/answer.js'
+import { PartialUploadInvalid, TooManyPartials, UploadNotFound } from '../model/errors.js'
 import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
+import type { StoredUpload } from '../store/store.js'
+import { checkMaxSize } from './append.js'
+import type { RequestContext } from './commands.js'
+import type { UploadMachine } from './machine.js'
+
+export interface ConcatenationOptions {
+  readonly machine: UploadMachine
+  /** Takes an upload's lock for the request (asking its holder to release). */
+  readonly lock: (id: string, context: RequestContext) => Promise<Lock>
+  /** The largest final upload, in bytes; 0: no limit. */
+  readonly maxSize: number
+  /** The most partial uploads a final upload may name (a name repeated counts each time). */
+  readonly maxPartials: number
+}
 
 /**
  * tus `concatenation` and `concatenation-unfinished`, protocol-free: a final upload is the bytes of its
- * partial uploads in order, and may be created before they are complete. It keeps track of the final
- * uploads still pending, so that the completion of a partial upload can complete them; that list lives in
- * memory and is rebuilt from the store on start-up (a final upload's partial uploads are persisted with it).
+ * partial uploads in order, and may be created before they are complete. Nothing about it lives in memory:
+ * each partial upload records the final uploads waiting for it (`awaitedBy`), so the process that finishes
+ * a partial upload completes them, and no process expires a partial upload a final upload still needs.
+ * A final upload settles under its partial uploads' locks, taken in id order: bytes a request may still roll
+ * back (a checksum being verified) are never copied.
  */
 export class Concatenation {
-  readonly #store: Store
-  readonly #maxSize: number
-  /** Pending final uploads: id -> the ids of their partial uploads. */
-  readonly #pending = new Map<string, readonly string[]>()
+  readonly #options: ConcatenationOptions
 
-  /** `maxSize`: the largest upload accepted, in bytes (0: no limit); a final upload is held to it too. */
-  constructor(store: Store, maxSize = 0) {
-    this.#store = store
-    this.#maxSize = maxSize
+  constructor(options: ConcatenationOptions) {
+    this.#options = options
   }
 
   /**
-   * For a new final upload: checks that each id names a partial upload, and returns the final length, the
-   * sum of theirs (an id that repeats counts each time), or undefined while one of them defers its length.
-   * Throws PartialUploadInvalid.
+   * For a new final upload: checks that each id names a partial upload (looked at without their locks), and
+   * returns the final length, the sum of theirs (an id that repeats counts each time), or undefined while one
+   * of them defers its length. Throws TooManyPartials, PartialUploadInvalid, MaxSizeExceeded.
    */
-  async finalLength(partials: readonly string[]): Promise<number | undefined> {
-    const uploads = await this.#partials(partials)
+  async finalLength(partials: readonly string[], signal: AbortSignal): Promise<number | undefined> {
+    const { maxPartials, maxSize } = this.#options
+    if (partials.length > maxPartials) throw new TooManyPartials(partials.length, maxPartials)
+    const uploads = await this.#peek(partials, signal)
     const missing = partials.find((id) => !uploads.has(id))
     if (missing !== undefined) throw new PartialUploadInvalid(missing, 'not-found')
     const notPartial = [...uploads.values()].find((upload) => upload.concat?.kind !== 'partial')
     if (notPartial !== undefined) throw new PartialUploadInvalid(notPartial.id, 'not-partial')
-    return sumOfLengths(partials, uploads)
+    const length = sumOfLengths(partials, uploads)
+    if (length !== undefined) checkMaxSize(length, maxSize)
+    return length
   }
 
-  /** Remembers a final upload while it is pending, so that its partial uploads' completion can complete it. */
-  track(upload: Upload): void {
-    if (upload.concat?.kind === 'final' && isPendingFinal(upload)) this.#pending.set(upload.id, upload.concat.partials)
+  /** Records, in each partial upload (under its lock), that the final upload `final` waits for it. */
+  async markAwaited(final: Upload, context: RequestContext): Promise<void> {
+    if (final.concat?.kind !== 'final') return
+    await this.#withPartials(final.concat.partials, context, async (partials) => {
+      for (const partial of partials.values()) await this.#options.machine.markAwaited(partial, final.id, context.signal)
+    })
   }
 
-  /** Stops tracking an upload (completed, terminated or expired). */
-  forget(id: string): void {
-    this.#pending.delete(id)
+  /**
+   * Brings a pending final upload, whose lock the caller holds, as far as its partial uploads allow: declares
+   * its length once every partial upload's is known, and concatenates once every one is finished, under their
+   * locks. Returns pre-finish's answer when it completed it. A partial upload that has gone leaves it pending
+   * for good (it then expires like any unfinished upload). Throws MaxSizeExceeded, and leaves the final upload
+   * pending, when its length, known at last, is over the maximum size (T-34: a final upload may name one
+   * partial upload many times; such a one is never copied together).
+   */
+  async settle(final: StoredUpload, context: RequestContext): Promise<Answer | undefined> {
+    const { state } = final
+    if (state.concat?.kind !== 'final' || !isPendingFinal(state)) return undefined
+    const ids = state.concat.partials
+    const looked = await this.#peek(ids, context.signal)
+    if (looked.size < new Set(ids).size) return undefined
+    const length = sumOfLengths(ids, looked)
+    if (length === undefined) return undefined
+    checkMaxSize(length, this.#options.maxSize)
+    const { machine } = this.#options
+    // concatenation-unfinished: a length deferred by a partial upload becomes the final's once known (T-60).
+    if (state.length === undefined) await machine.declareLength(final, length, context.signal)
+    if (![...looked.values()].every(isComplete)) return undefined
+    return this.#withPartials(ids, context, async (partials) => {
+      if (partials.size < looked.size) return undefined
+      for (const partial of partials.values()) {
+        if (!isComplete(partial.state)) return undefined
+        // A partial upload complete but not finished (a crash in between) is finished first.
+        if (!partial.finished) await machine.finish(partial, context, context.signal)
+      }
+      const ordered = ids.map((id) => partials.get(id) as StoredUpload)
+      return machine.concatenate(final, ordered, context, context.signal)
+    })
   }
 
-  /** The pending final uploads that name the partial upload `partialId`. */
-  finalsAwaiting(partialId: string): string[] {
-    return [...this.#pending].filter(([, partials]) => partials.includes(partialId)).map(([id]) => id)
-  }
-
-  /** True when a pending final upload names the partial upload `partialId` (it must be kept until then). */
-  isAwaited(partialId: string): boolean {
-    return this.finalsAwaiting(partialId).length > 0
+  /** True when a pending final upload still needs `partial` (it must be kept until then). */
+  async isAwaited(partial: Upload, signal: AbortSignal): Promise<boolean> {
+    const finals = await this.#peek(partial.awaitedBy ?? [], signal)
+    return [...finals.values()].some(isPendingFinal)
   }
 
   /**
    * The last write to a pending final upload or to any of its partial uploads that still exist: a final
    * upload waiting for partial uploads that are still receiving bytes is in use, not abandoned.
    */
-  async lastActivity(final: Upload): Promise<number | undefined> {
+  async lastActivity(final: Upload, signal: AbortSignal): Promise<number | undefined> {
     if (final.concat?.kind !== 'final') return final.updatedAt
-    const partials = await this.#partials(final.concat.partials)
+    const partials = await this.#peek(final.concat.partials, signal)
     const times = [final.updatedAt, ...[...partials.values()].map((upload) => upload.updatedAt)]
     const known = times.filter((time): time is number => time !== undefined)
     return known.length === 0 ? undefined : Math.max(...known)
   }
 
   /**
-   * Brings a pending final upload as far as its partial uploads allow; the caller holds its lock. Declares
-   * its length once every partial upload's length is known, and concatenates once every one is complete.
-   * Returns the final upload, complete or still pending. A partial upload that has gone leaves it pending
-   * for good (it then expires like any unfinished upload). Throws MaxSizeExceeded, and leaves the final
-   * upload pending, when its length, known at last, is over the maximum size. `unsettled` names uploads
-   * whose latest bytes may yet be discarded (a checked body being verified): they do not count as complete.
+   * Runs `work` with the partial uploads that still exist opened under their locks, taken in id order so
+   * that two final uploads sharing partial uploads never wait for each other.
    */
-  async settle(final: Upload, unsettled: ReadonlySet<string> = new Set()): Promise<Upload> {
-    if (final.concat?.kind !== 'final' || isComplete(final)) return final
-    const ids = final.concat.partials
-    const partials = await this.#partials(ids)
-    if (partials.size < new Set(ids).size) return final
-    const length = sumOfLengths(ids, partials)
-    if (length === undefined) return final
-    // T-34: each partial upload was held to the maximum size, but their sum was not while one deferred its
-    // length; and a final upload may name one partial upload hundreds of times. Such a final upload is
-    // never copied together: the copy would write that many times the maximum size.
-    if (this.#maxSize > 0 && length > this.#maxSize) throw new MaxSizeExceeded(this.#maxSize, length)
-    let settled = final
-    // concatenation-unfinished: a length deferred by a partial upload becomes the final's once known (T-60).
-    if (settled.length === undefined && this.#store.declareLength !== undefined) {
-      settled = await this.#store.declareLength(final.id, length)
-    }
-    const ready = (partial: Upload): boolean => isComplete(partial) && !unsettled.has(partial.id)
-    if (![...partials.values()].every(ready) || this.#store.concatenate === undefined) return settled
+  async #withPartials<T>(ids: readonly string[], context: RequestContext, work: (partials: Map<string, StoredUpload>) => Promise<T>): Promise<T> {
+    const locks: Lock[] = []
     try {
-      return await this.#store.concatenate(final.id, ids)
-    } catch (error) {
-      // A partial upload removed in the meantime: the final upload cannot be completed any more.
-      if (error instanceof UploadNotFound && error.id !== final.id) return settled
-      throw error
+      const partials = new Map<string, StoredUpload>()
+      for (const id of [...new Set(ids)].sort()) {
+        locks.push(await this.#options.lock(id, context))
+        const handle = await this.#open(id, context.signal)
+        if (handle !== undefined) partials.set(id, handle)
+      }
+      return await work(partials)
+    } finally {
+      for (const lock of locks.reverse()) await lock.release()
     }
   }
 
-  /** The partial uploads that still exist, by id. */
-  async #partials(ids: readonly string[]): Promise<Map<string, Upload>> {
-    const found = await Promise.all(
-      [...new Set(ids)].map((id) =>
-        this.#store.get(id).catch((error: unknown) => {
-          if (error instanceof UploadNotFound) return undefined
-          throw error
-        }),
-      ),
-    )
+  async #open(id: string, signal: AbortSignal): Promise<StoredUpload | undefined> {
+    return this.#options.machine.open(id, signal).catch((error: unknown) => {
+      if (error instanceof UploadNotFound) return undefined
+      throw error
+    })
+  }
+
+  /** The uploads that still exist, by id, looked at without their locks. */
+  async #peek(ids: readonly string[], signal: AbortSignal): Promise<Map<string, Upload>> {
+    const found = await Promise.all([...new Set(ids)].map(async (id) => (await this.#open(id, signal))?.state))
     return new Map(found.filter((upload): upload is Upload => upload !== undefined).map((upload) => [upload.id, upload]))
   }
 }

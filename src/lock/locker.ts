@@ -8,6 +8,12 @@ export interface Lock {
    * writing at once). A holder doing something short may finish it first; one streaming a body stops.
    */
   readonly signal: AbortSignal
+  /**
+   * Aborts (with `LockLoss`) only when the lock is lost, even after `signal` aborted for another reason:
+   * what a holder still writes after a release request (a state, a finish) stops then. Never aborts for
+   * a locker that cannot lose locks.
+   */
+  readonly lost: AbortSignal
   /** Grows with every grant of this id, across processes for a shared locker; stores that write conditionally can refuse a stale one. */
   readonly fence: number
   /** Lets go of the lock and hands it to the next waiter, if any. Safe to call twice. */

@@ -10,3 +10,9 @@ export interface Answer {
   /** Replaces the body when set. */
   readonly body?: string
 }
+
+/** Two answers merged, the later one winning field by field (headers merged); undefined when both are. */
+export function mergeAnswers(first: Answer | undefined, second: Answer | undefined): Answer | undefined {
+  if (first === undefined || second === undefined) return first ?? second
+  return { ...first, ...second, headers: { ...first.headers, ...second.headers } }
+}

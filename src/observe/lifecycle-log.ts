@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { LifecycleListener } from '../core/lifecycle.js'
+import type { LifecycleListener } from '../core/events.js'
 
 /** Logs upload lifecycle events (created, finished, interrupted, terminated, expired) as one line each. */
 export function logLifecycle(logger: Logger): LifecycleListener {
@@ -29,10 +29,16 @@ export function logLifecycle(logger: Logger): LifecycleListener {
         )
         break
       case 'terminated':
-        logger.info({ event: 'terminated', uploadId: event.id }, 'upload terminated')
+        logger.info({ event: 'terminated', uploadId: event.upload.id, offset: event.upload.offset }, 'upload terminated')
+        break
+      case 'progress':
+        // Every progress interval of every streaming body: only for those who ask for it.
+        if (logger.isLevelEnabled('trace')) logger.trace({ event: 'progress', uploadId: event.upload.id, offset: event.upload.offset }, 'upload progress')
         break
       case 'received':
-        logger.debug({ event: 'received', uploadId: event.upload.id, offset: event.upload.offset, bytes: event.bytes }, 'bytes received')
+        if (logger.isLevelEnabled('debug')) {
+          logger.debug({ event: 'received', uploadId: event.upload.id, offset: event.upload.offset, bytes: event.bytes }, 'bytes received')
+        }
         break
     }
   }

@@ -20,6 +20,9 @@ export interface Exchange {
   /** The `Host` header (HTTP/1.1) or `:authority` (HTTP/2), if any. */
   readonly authority: string | undefined
   readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
+  /** The raw request target as the client sent it (path and query, not percent-decoded), for hooks and logs. */
+  readonly uri: string
   /**
    * The request content, streamed with backpressure. Reading it sends `100 Continue` first
    * when the client asked for it (so a request rejected early never has to send its body).
@@ -27,7 +30,7 @@ export interface Exchange {
   readonly body: AsyncIterable<Uint8Array>
   /** Trailer fields, known once the body has ended (empty before or if none were sent). */
   trailers(): Record<string, string>
-  /** Aborted when the client goes away or the gateway shuts down, with a reason from core/stop-reasons.ts. */
+  /** Aborted when the client goes away or the gateway shuts down, with a reason from model/stop-reasons.ts. */
   readonly signal: AbortSignal
   /** Sends an interim (1xx) response; ignored once the final response has started. */
   sendInformational(status: number, headers: Record<string, string>): void

@@ -38,6 +38,10 @@ export class Http1Wire implements Wire {
     return this.#request.socket.remoteAddress
   }
 
+  get remotePort(): number | undefined {
+    return this.#request.socket.remotePort
+  }
+
   requestBody(): AsyncIterable<Buffer> {
     return this.#request
   }

@@ -28,6 +28,10 @@ export class Http2Wire implements Wire {
     return this.#request.stream.session?.socket?.remoteAddress
   }
 
+  get remotePort(): number | undefined {
+    return this.#request.stream.session?.socket?.remotePort
+  }
+
   requestBody(): AsyncIterable<Buffer> {
     // Straight from the stream, joining its small DATA chunks into reads of up to 64 KiB (the size of
     // HTTP/1.1's socket reads): the compat request would pass every chunk through a second readable,

@@ -12,6 +12,7 @@ import type { Wire, WireRequest, WireResponse } from './wire.js'
 export class NodeExchange implements Exchange {
   readonly method: string
   readonly path: string
+  readonly uri: string
   readonly headers: IncomingHttpHeaders
   readonly #request: WireRequest
   readonly #response: WireResponse
@@ -33,6 +34,7 @@ export class NodeExchange implements Exchange {
     const url = (request.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/'
     const query = url.indexOf('?')
     this.path = query === -1 ? url : url.slice(0, query)
+    this.uri = url
     this.headers = withoutPseudoHeaders(request.headers)
     response.once('close', () => {
       this.#closed = true
@@ -54,6 +56,10 @@ export class NodeExchange implements Exchange {
 
   get remoteAddress(): string | undefined {
     return this.#wire.remoteAddress
+  }
+
+  get remotePort(): number | undefined {
+    return this.#wire.remotePort
   }
 
   get signal(): AbortSignal {

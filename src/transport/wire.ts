@@ -26,6 +26,7 @@ export interface Wire {
   readonly scheme: 'http' | 'https'
   readonly authority: string | undefined
   readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
   /** The request content as it arrives, with backpressure. */
   requestBody(): AsyncIterable<Buffer>
   /** True when the request has no content or all of it has been received. */

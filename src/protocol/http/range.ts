@@ -1,4 +1,4 @@
-import type { ByteRange } from '../../store/store.js'
+import type { ByteRange } from '../../model/upload.js'
 
 /** What a `Range` header asks of a representation of `size` bytes. */
 export type RangeRequest =

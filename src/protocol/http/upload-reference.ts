@@ -6,7 +6,13 @@ import { resolveTarget } from '../target.js'
  * resolved against the request's path; an absolute one must also be on `origin` (the one the client
  * reached, see `requestOrigin`; not checked when unknown). Returns undefined for anything else.
  */
-export function uploadIdOf(reference: string, exchange: Exchange, origin: string | undefined, basePath: string): string | undefined {
+export function uploadIdOf(
+  reference: string,
+  exchange: Exchange,
+  origin: string | undefined,
+  basePath: string,
+  isValidId: (id: string) => boolean,
+): string | undefined {
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference)
   let url: URL
   try {
@@ -20,6 +26,6 @@ export function uploadIdOf(reference: string, exchange: Exchange, origin: string
     if (origin !== undefined && url.origin !== new URL(origin).origin) return undefined
   }
   if (url.username !== '' || url.password !== '') return undefined
-  const target = resolveTarget(url.pathname, basePath)
+  const target = resolveTarget(url.pathname, basePath, isValidId)
   return target?.kind === 'upload' ? target.id : undefined
 }

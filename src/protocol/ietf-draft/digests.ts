@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { parseDictionary, serializeDictionary, type Dictionary } from 'structured-headers'
-import type { BodyCheck } from '../../core/body-check.js'
+import type { BodyCheck } from '../../core/body/body-check.js'
 import { HeaderError } from '../header-error.js'
 import type { DraftFields } from './fields.js'
 import { DraftRefusal } from './refusal.js'

@@ -1,25 +1,27 @@
 import type { OutgoingHttpHeaders } from 'node:http'
-import { BodyIncomplete, LengthBelowOffset, LengthExceeded, LengthMismatch, UploadExpired, UploadNotFound } from '../../model/errors.js'
+import type { ProgressListener, RequestContext } from '../../core/commands.js'
 import type { UploadService } from '../../core/service.js'
+import { LengthBelowOffset, LengthExceeded, LengthMismatch, UploadExpired, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type Upload } from '../../model/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
+import { withAnswer } from '../answer.js'
+import type { Codec, ErrorAnswer } from '../codec.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { requestBodySize } from '../http/body-size.js'
 import { headerValue } from '../http/header-value.js'
 import { mediaType } from '../http/media-type.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
-import { BodyTap } from './body-tap.js'
 import { completedUploadGone, completedUploadInconsistent, refuseAppendToCompleted } from './completed-upload.js'
-import { ContentDigestCheck, DigestComputer, requestDigests, type DigestAlgorithm } from './digests.js'
+import { ContentDigestCheck, requestDigests } from './digests.js'
 import { knownProblem } from './error-problem.js'
 import { completenessField, displayName, DraftFields, indicatedLength, rejectFields } from './fields.js'
 import { checkAppendSize, maxContent, offersResumption, uploadLimitValue, type UploadLimits } from './limits.js'
 import { metadataFromRequest } from './metadata.js'
 import { problemResponse } from './problem.js'
-import { reportProgress } from './progress.js'
+import { progressInformationals } from './progress.js'
 import { DraftRefusal } from './refusal.js'
-import { checkRepresentation, representationAlgorithms } from './representation.js'
+import { RepresentationCheck } from './representation.js'
 import { dialectOf, INTEROP_VERSION_FIELD, type DraftDialect, type InteropVersion } from './versions.js'
 
 const PARTIAL_UPLOAD = 'application/partial-upload'
@@ -40,7 +42,9 @@ export interface DraftCodecOptions {
  * into that version's answers. Throws HeaderError, RequestRejected, DraftRefusal and core errors;
  * `errorResponse` turns each into a problem (RFC 9457).
  */
-export class DraftCodec {
+export class DraftCodec implements Codec {
+  readonly protocol = 'ietf-draft'
+  readonly commonHeaders: OutgoingHttpHeaders = {}
   readonly #service: UploadService
   readonly #options: DraftCodecOptions
 
@@ -49,16 +53,16 @@ export class DraftCodec {
     this.#options = options
   }
 
-  /** True for a request that speaks the draft (it carries `Upload-Draft-Interop-Version`, App. B). */
-  static isDraftRequest(exchange: Exchange): boolean {
-    return exchange.headers[INTEROP_VERSION_FIELD] !== undefined
+  /** True for a request that speaks the draft (it carries `Upload-Draft-Interop-Version`, App. B); OPTIONS is for everyone. */
+  claims(exchange: Exchange, method: string): boolean {
+    return method !== 'OPTIONS' && isDraftRequest(exchange)
   }
 
   /**
    * What an `OPTIONS` response adds for the draft: `Upload-Limit` (R-23/R-25), `Accept-Patch`
    * (R-28, harmless where not required), and the request's version if it gave a known one.
    */
-  optionsHeaders(exchange: Exchange): OutgoingHttpHeaders {
+  discoveryHeaders(exchange: Exchange): OutgoingHttpHeaders {
     const dialect = this.#dialect(exchange)
     const lifetimeKey = dialect.row.uploadLimit === false ? 'max-age' : dialect.row.uploadLimit.lifetimeKey
     return {
@@ -69,9 +73,9 @@ export class DraftCodec {
   }
 
   /** Serves one draft request; `method` is the effective one (after X-HTTP-Method-Override). */
-  async handle(exchange: Exchange, method: string, target: Target | undefined): Promise<ProtocolResponse> {
+  async handle(exchange: Exchange, method: string, target: Target | undefined, context: RequestContext): Promise<ProtocolResponse> {
     const dialect = this.#dialect(exchange)
-    const response = await this.#dispatch(exchange, method, target, dialect)
+    const response = await this.#dispatch(exchange, method, target, dialect, context)
     return { ...response, headers: { ...response.headers, ...echoOf(dialect) } }
   }
 
@@ -79,7 +83,7 @@ export class DraftCodec {
    * The answer to an error thrown by `handle`, as a problem in the request's version; undefined for
    * an error it does not know (the router answers those with a bare 500). `error` names it for the log.
    */
-  errorResponse(thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): { response: ProtocolResponse; error: string } | undefined {
+  errorResponse(thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer | undefined {
     const known = knownProblem(thrown)
     if (known === undefined) return undefined
     const dialect = this.#dialect(exchange)
@@ -108,36 +112,36 @@ export class DraftCodec {
     return dialectOf(headerValue(exchange.headers, INTEROP_VERSION_FIELD))
   }
 
-  async #dispatch(exchange: Exchange, method: string, target: Target | undefined, dialect: DraftDialect): Promise<ProtocolResponse> {
+  async #dispatch(exchange: Exchange, method: string, target: Target | undefined, dialect: DraftDialect, context: RequestContext): Promise<ProtocolResponse> {
     if (target === undefined) throw new RequestRejected(404, `no upload at ${exchange.path.slice(0, 200)}`)
     if (target.kind === 'collection') {
       if (NOT_CREATION_METHODS.has(method)) {
         throw new RequestRejected(405, `${method} cannot create an upload; send its content with POST`, { allow: 'POST, PUT, PATCH, OPTIONS' })
       }
-      return this.#create(exchange, dialect)
+      return this.#create(exchange, dialect, context)
     }
     const { row } = dialect
     switch (method) {
       case 'HEAD':
-        return this.#retrieveOffset(exchange, target.id, row)
+        return this.#retrieveOffset(exchange, target.id, row, context)
       case 'GET':
-        if (row.getRetrievesOffset) return this.#retrieveOffset(exchange, target.id, row)
+        if (row.getRetrievesOffset) return this.#retrieveOffset(exchange, target.id, row, context)
         break
       case 'PATCH':
         try {
-          return await this.#append(exchange, target.id, dialect)
+          return await this.#append(exchange, target.id, dialect, context)
         } catch (error) {
           throw await this.#withUploadState(error, row, target.id)
         }
       case 'DELETE':
-        return this.#cancel(exchange, target.id, row)
+        return this.#cancel(exchange, target.id, row, context)
     }
     const allow = row.getRetrievesOffset ? 'HEAD, GET, PATCH, DELETE, OPTIONS' : 'HEAD, PATCH, DELETE, OPTIONS'
     throw new RequestRejected(405, `${method} is not allowed on an upload resource`, { allow })
   }
 
   /** §4.2 (-01 §5): a request carrying the completeness field to the collection creates an upload. */
-  async #create(exchange: Exchange, dialect: DraftDialect): Promise<ProtocolResponse> {
+  async #create(exchange: Exchange, dialect: DraftDialect, context: RequestContext): Promise<ProtocolResponse> {
     const { row, echo } = dialect
     const fields = new DraftFields(exchange.headers, row)
     const complete = fields.complete()
@@ -159,60 +163,60 @@ export class DraftCodec {
       })
     }
     const digests = requestDigests(fields, row, true)
-    const tap = new BodyTap(exchange, bodySize === undefined ? maxContent(row, limits, content) : undefined)
-    // The whole representation passes through this request: its digests are computed on the way.
-    const algorithms = [...Object.keys(digests.repr ?? {}), ...digests.wanted] as DigestAlgorithm[]
-    const representation = algorithms.length > 0 ? new DigestComputer(algorithms) : undefined
-    if (representation !== undefined) tap.observe((chunk) => representation.update(chunk))
     const checks = digests.content === undefined ? [] : [new ContentDigestCheck(digests.content)]
+    // The whole representation passes through this request: its digests are computed on the way.
+    const representation = complete ? new RepresentationCheck(digests.wanted, 0) : undefined
+    const announce = resumable && echo !== undefined
     let created: Upload | undefined
     let location = ''
-    let stopProgress = (): void => {}
     try {
-      const upload = await this.#service.create(
+      const { upload, answer } = await this.#service.create(
         {
           length,
           metadata: metadataFromRequest(exchange.headers),
-          body: tap,
+          body: exchange.body,
           bodySize,
+          maxBytes: bodySize === undefined ? maxContent(row, limits, content) : undefined,
           checks,
           complete,
+          completionCheck: representation,
+          onProgress: announce ? this.#progress(exchange, echo, row) : undefined,
+          removeWhenInconsistent: row.lengthExceeded === 'invalidate',
+          // A failed creation that offered no resumption leaves nothing behind.
+          removeOnFailure: !resumable,
           digests: digests.repr === undefined && digests.wanted.length === 0 ? undefined : { expected: digests.repr, wanted: digests.wanted },
           onCreated: (upload) => {
             created = upload
             location = this.#options.uploadUrl(exchange, upload.id)
             // R-30/R-31/R-32: announce the upload resource before reading the content, only to a known version.
-            if (!resumable || echo === undefined) return
-            exchange.sendInformational(104, { location, [INTEROP_VERSION_FIELD]: echo, ...this.#limitHeaders(row, undefined) })
-            if (checks.length === 0) stopProgress = this.#progress(exchange, tap, 0, echo, row, length)
+            if (announce) exchange.sendInformational(104, { location, [INTEROP_VERSION_FIELD]: echo, ...this.#limitHeaders(row, undefined) })
           },
         },
-        { signal: exchange.signal },
+        context,
       )
-      const answer = complete ? await this.#completed(exchange, upload, digests.wanted, representation) : {}
       // R-35/R-38/R-39: the same Location as the 104, the completeness, the offset reached.
-      return {
-        status: 201,
-        headers: {
-          location,
-          ...completenessField(row, complete),
-          'upload-offset': String(upload.offset),
-          ...this.#limitHeaders(row, upload),
-          ...answer,
+      const response = withAnswer(
+        {
+          status: 201,
+          headers: {
+            ...completenessField(row, complete),
+            'upload-offset': String(upload.offset),
+            ...this.#limitHeaders(row, upload),
+            ...reprDigestField(representation),
+          },
         },
-      }
+        answer,
+      )
+      return { ...response, headers: { ...response.headers, location } }
     } catch (error) {
-      const failure = await this.#failed(error, { row, tap, upload: created, discard: !resumable })
-      throw await this.#withUploadState(failure, row, created?.id)
-    } finally {
-      stopProgress()
+      throw await this.#withUploadState(this.#failed(error, false), row, created?.id)
     }
   }
 
   /** §4.3: `HEAD` (and from -12 `GET`) answers the upload's state. */
-  async #retrieveOffset(exchange: Exchange, id: string, row: InteropVersion): Promise<ProtocolResponse> {
+  async #retrieveOffset(exchange: Exchange, id: string, row: InteropVersion, context: RequestContext): Promise<ProtocolResponse> {
     rejectFields(exchange.headers, row.forbiddenOnRetrieval, 'an offset retrieval')
-    const upload = await this.#service.status(id, { signal: exchange.signal })
+    const upload = await this.#service.status(id, context)
     // R-44 to R-48 (and -01 to -05: 204).
     const headers: OutgoingHttpHeaders = {
       'upload-offset': String(upload.offset),
@@ -225,7 +229,7 @@ export class DraftCodec {
   }
 
   /** §4.4: `PATCH` appends its content at `Upload-Offset`. */
-  async #append(exchange: Exchange, id: string, dialect: DraftDialect): Promise<ProtocolResponse> {
+  async #append(exchange: Exchange, id: string, dialect: DraftDialect, context: RequestContext): Promise<ProtocolResponse> {
     const { row, echo } = dialect
     // R-53 (-04 on): the patch document is application/partial-upload; RFC 5789 §2.2: 415 with Accept-Patch.
     if (row.partialUploadMediaType && mediaType(exchange.headers) !== PARTIAL_UPLOAD) {
@@ -243,101 +247,64 @@ export class DraftCodec {
     const content = { size: bodySize, complete, creation: false }
     checkAppendSize(row, limits, content)
     const digests = requestDigests(fields, row, false)
-    const tap = new BodyTap(exchange, bodySize === undefined ? maxContent(row, limits, content) : undefined)
-    let representation: DigestComputer | undefined
     const checks = digests.content === undefined ? [] : [new ContentDigestCheck(digests.content)]
-    let before: Upload | undefined
-    let stopProgress = (): void => {}
+    // An append from offset 0 that completes carries the whole representation: hashed on the way.
+    const representation = complete ? new RepresentationCheck(digests.wanted, offset) : undefined
     const location = this.#options.uploadUrl(exchange, id)
+    let wasComplete = false
     try {
-      const upload = await this.#service.append(
+      const { upload, before, answer } = await this.#service.append(
         id,
         {
           offset,
           length,
-          body: tap,
+          body: exchange.body,
           bodySize,
+          maxBytes: bodySize === undefined ? maxContent(row, limits, content) : undefined,
           checks,
           complete,
+          completionCheck: representation,
+          onProgress: echo === undefined ? undefined : this.#progress(exchange, echo, row),
+          removeWhenInconsistent: row.lengthExceeded === 'invalidate',
           precondition: (current) => {
-            before = current
-            if (isComplete(current)) refuseAppendToCompleted(row, bodySize, complete, location)
-            // An append from offset 0 that completes carries the whole representation: hash it on the way.
-            const algorithms = representationAlgorithms(current, digests.wanted)
-            if (complete && offset === 0 && algorithms.length > 0) {
-              const computer = new DigestComputer(algorithms)
-              tap.observe((chunk) => computer.update(chunk))
-              representation = computer
-            }
-            if (echo !== undefined && checks.length === 0) stopProgress = this.#progress(exchange, tap, offset, echo, row, current.length ?? length)
+            wasComplete = isComplete(current)
+            if (wasComplete) refuseAppendToCompleted(row, bodySize, complete, location)
           },
         },
-        { signal: exchange.signal },
+        context,
       )
       // R-60, -10/-11: the service appended nothing to the completed upload; the content (of unknown size) was empty.
       if (before !== undefined && isComplete(before) && row.appendToCompleted === 'gone-or-inconsistent') throw completedUploadGone(location)
-      const answer = complete ? await this.#completed(exchange, upload, digests.wanted, representation) : {}
       // NOTES §6.2: servers of the URLSession era always named the upload in a completing answer; R-38 allows it.
-      if (complete) answer.location = location
-      return {
-        status: complete ? row.appendStatus.complete : row.appendStatus.incomplete,
-        // tus-js-client needs Upload-Offset in every append response (NOTES §3.3); R-63: the completeness.
-        headers: { 'upload-offset': String(upload.offset), ...completenessField(row, complete), ...this.#limitHeaders(row, upload), ...answer },
-      }
+      const named = complete ? { location } : {}
+      // tus-js-client needs Upload-Offset in every append response (NOTES §3.3); R-63: the completeness.
+      return withAnswer(
+        {
+          status: complete ? row.appendStatus.complete : row.appendStatus.incomplete,
+          headers: { 'upload-offset': String(upload.offset), ...completenessField(row, complete), ...this.#limitHeaders(row, upload), ...reprDigestField(representation), ...named },
+        },
+        answer,
+      )
     } catch (error) {
-      const wasComplete = before !== undefined && isComplete(before)
-      throw await this.#failed(error, { row, tap, upload: before, wasComplete })
-    } finally {
-      stopProgress()
+      throw this.#failed(error, wasComplete)
     }
   }
 
   /** §4.5: `DELETE` cancels the upload. */
-  async #cancel(exchange: Exchange, id: string, row: InteropVersion): Promise<ProtocolResponse> {
+  async #cancel(exchange: Exchange, id: string, row: InteropVersion, context: RequestContext): Promise<ProtocolResponse> {
     rejectFields(exchange.headers, row.forbiddenOnCancel, 'a cancellation')
-    await this.#service.terminate(id, { signal: exchange.signal })
+    const answer = await this.#service.terminate(id, context)
     // R-68: 204 (a MUST up to -08).
-    return { status: 204, headers: {} }
-  }
-
-  /** Headers for a response that completes the upload: its representation digests, checked and answered. */
-  async #completed(
-    exchange: Exchange,
-    upload: Upload,
-    wanted: readonly DigestAlgorithm[],
-    representation: DigestComputer | undefined,
-  ): Promise<OutgoingHttpHeaders> {
-    const field = await checkRepresentation(this.#service, upload, wanted, representation?.digests(), { signal: exchange.signal })
-    return field === undefined ? {} : { 'repr-digest': field }
+    return withAnswer({ status: 204, headers: {} }, answer)
   }
 
   /**
-   * Turns a failure into what the client must hear, after the side effects the draft asks for:
-   * content past the limit of a chunked body is a 413; from -06 an inconsistent length invalidates
-   * the upload (R-61: terminated, so every later request gets 404); a failed creation that offered
-   * no resumption leaves nothing behind.
+   * What the client must hear of a failure: content or a length for an upload that was complete already is
+   * an inconsistent length (R-60; the service changed nothing, and removed nothing).
    */
-  async #failed(
-    error: unknown,
-    context: { row: InteropVersion; tap: BodyTap; upload: Upload | undefined; wasComplete?: boolean; discard?: boolean },
-  ): Promise<unknown> {
-    const { row, tap, upload } = context
-    const id = upload?.id
-    if (id !== undefined && context.discard === true) await this.#invalidate(id)
-    if (error instanceof BodyIncomplete && tap.limitReached) {
-      const { maxAppendSize } = this.#options.limits
-      return new DraftRefusal('APPEND_TOO_LARGE', {
-        status: 413,
-        detail: `the request content exceeds max-append-size (${maxAppendSize} bytes); ${error.offset} bytes are stored`,
-      })
-    }
+  #failed(error: unknown, wasComplete: boolean): unknown {
     const inconsistent = error instanceof LengthExceeded || error instanceof LengthMismatch || error instanceof LengthBelowOffset
-    if (inconsistent && context.wasComplete === true) {
-      // An append to a completed upload never changes it (R-60), so nothing is invalidated.
-      return completedUploadInconsistent()
-    }
-    if (inconsistent && row.lengthExceeded === 'invalidate' && id !== undefined && context.discard !== true) await this.#invalidate(id)
-    return error
+    return inconsistent && wasComplete ? completedUploadInconsistent() : error
   }
 
   /**
@@ -363,15 +330,11 @@ export class DraftCodec {
     )
   }
 
-  async #invalidate(id: string): Promise<void> {
-    // Best effort, and not tied to this request's signal: its client may be gone already.
-    await this.#service.terminate(id, { signal: new AbortController().signal }).catch(() => undefined)
-  }
-
-  #progress(exchange: Exchange, tap: BodyTap, start: number, echo: string, row: InteropVersion, length: number | undefined): () => void {
+  /** Progress 104s for rows that have them, unless they are switched off. */
+  #progress(exchange: Exchange, echo: string, row: InteropVersion): ProgressListener | undefined {
     const intervalMs = this.#options.progressIntervalMs
-    if (!row.progressInformational || intervalMs <= 0) return () => {}
-    return reportProgress({ exchange, tap, start, echo, intervalMs, length })
+    if (!row.progressInformational || intervalMs <= 0) return undefined
+    return progressInformationals(exchange, echo, intervalMs)
   }
 
   /** `Upload-Limit` for rows that have it; `upload` gives the lifetime left, else a new upload's. */
@@ -383,9 +346,19 @@ export class DraftCodec {
   }
 
   #lifetimeOfNewUploads(): number | undefined {
-    const after = this.#service.expiration?.unfinishedAfterMs ?? 0
+    const after = this.#service.features.expiration?.unfinishedAfterMs ?? 0
     return after > 0 ? Math.floor(after / 1000) : undefined
   }
+}
+
+/** True for a request that speaks the draft: it carries `Upload-Draft-Interop-Version` (App. B). */
+export function isDraftRequest(exchange: Exchange): boolean {
+  return exchange.headers[INTEROP_VERSION_FIELD] !== undefined
+}
+
+/** R-77: the `Repr-Digest` answered to `Want-Repr-Digest` once the upload is complete. */
+function reprDigestField(check: RepresentationCheck | undefined): OutgoingHttpHeaders {
+  return check?.field === undefined ? {} : { 'repr-digest': check.field }
 }
 
 function echoOf(dialect: DraftDialect): OutgoingHttpHeaders {

@@ -1,5 +1,6 @@
 import { isCoreError, type CoreError } from '../../model/errors.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
+import type { Answer } from '../../model/answer.js'
 import type { Problem } from './problem.js'
 import { DraftRefusal } from './refusal.js'
 
@@ -57,7 +58,27 @@ export function coreErrorProblem(error: CoreError): Problem {
     case 'FINAL_UPLOAD_IMMUTABLE':
       return { status: 403, detail: error.message }
     case 'PARTIAL_UPLOAD_INVALID':
+    case 'TOO_MANY_PARTIALS':
       return { status: 400, detail: error.message }
+    case 'APPEND_TOO_LARGE':
+      // over max-append-size; the codec adds Upload-Limit.
+      return { status: 413, detail: error.message }
+    case 'HOOK_REJECTED':
+      return answered({ status: error.hook === 'pre-access' ? 403 : 400, detail: error.message }, error.answer)
+    case 'HOOK_FAILED':
+      // Fails closed; a 5xx lets the client retry. The cause is in the log only.
+      return { status: 503, detail: error.message, headers: { 'retry-after': '5' } }
+    case 'UPLOAD_STOPPED':
+      return answered({ status: 400, detail: error.message }, error.answer)
+    case 'LOCK_LOST':
+    case 'LOCK_BUSY':
+    case 'LOCKER_UNAVAILABLE':
+      // Transient: a 5xx lets the client retry the offset retrieval.
+      return { status: 503, detail: error.message, headers: { 'retry-after': '1' } }
+    case 'STORAGE_FULL':
+      return { status: 507, detail: error.message, headers: { 'retry-after': '60', ...offsetOf(error.offset) } }
+    case 'STORE_UNAVAILABLE':
+      return { status: 503, detail: error.message, headers: { 'retry-after': '5', ...offsetOf(error.offset) } }
   }
 }
 
@@ -70,4 +91,22 @@ export function knownProblem(thrown: unknown): { problem: Problem; error: string
     return { problem: { status: thrown.status, detail: thrown.message, headers: thrown.headers }, error: 'REJECTED' }
   }
   return undefined
+}
+
+/** A problem with a hook's answer laid over it (status, headers; its body becomes the detail). */
+function answered(problem: Problem, answer: Answer): Problem {
+  return {
+    ...problem,
+    ...(answer.status !== undefined && answer.status > 0 ? { status: answer.status } : {}),
+    ...(answer.body !== undefined && answer.body !== '' ? { detail: answer.body } : {}),
+    headers: { ...problem.headers, ...lowerCased(answer.headers ?? {}) },
+  }
+}
+
+function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
+}
+
+function offsetOf(offset: number | undefined): Record<string, string> {
+  return offset === undefined ? {} : { 'upload-offset': String(offset) }
 }

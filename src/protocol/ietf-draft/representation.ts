@@ -1,4 +1,4 @@
-import type { RequestContext, UploadService } from '../../core/service.js'
+import type { CompletionCheck } from '../../core/commands.js'
 import type { Upload } from '../../model/upload.js'
 import { DigestComputer, mismatches, serializeDigests, type DigestAlgorithm, type Digests } from './digests.js'
 import { DraftRefusal } from './refusal.js'
@@ -11,49 +11,63 @@ export function representationAlgorithms(upload: Upload, wanted: readonly Digest
 }
 
 /**
- * R-76/R-77 once an upload is complete: checks the `Repr-Digest` the client gave at creation, and
- * returns the `Repr-Digest` field to answer `Want-Repr-Digest` with (undefined if nobody asked).
+ * R-76/R-77 for a request that completes an upload: checks the `Repr-Digest` the client gave at creation,
+ * and makes the `Repr-Digest` field to answer `Want-Repr-Digest` with (`field`, undefined if nobody asked).
  *
- * `computed` holds the digests of the whole representation when the completing request carried all
- * of it; otherwise the stored bytes are streamed through the hashes. A mismatch removes the upload
- * (R-76: "consider the upload failed, not process the representation further") and throws a
- * DraftRefusal whose answer comes from processing the representation (`Upload-Complete: ?1`).
+ * When the request carries the whole representation (from offset 0), its bytes are hashed on their way
+ * to the store; otherwise the stored bytes are read back. It runs under the upload's lock, inside the
+ * append: a mismatch removes the upload (R-76: "consider the upload failed, not process the representation
+ * further"), and the answer comes from processing the representation (`Upload-Complete: ?1`).
  */
-export async function checkRepresentation(
-  service: UploadService,
-  upload: Upload,
-  wanted: readonly DigestAlgorithm[],
-  computed: Digests | undefined,
-  context: RequestContext,
-): Promise<string | undefined> {
-  const algorithms = representationAlgorithms(upload, wanted)
-  if (algorithms.length === 0) return undefined
-  const digests = computed ?? (await digestStored(service, upload.id, algorithms, context))
-  const expected = (upload.digests?.expected ?? {}) as Digests
-  const wrong = mismatches(expected, digests)
-  if (wrong.length > 0) {
-    await service.terminate(upload.id, { signal: new AbortController().signal })
-    throw new DraftRefusal('REPR_DIGEST_MISMATCH', {
-      status: 400,
-      detail: `Repr-Digest ${wrong.join(', ')} does not match the uploaded representation; the upload was discarded`,
-      complete: true,
-    })
+export class RepresentationCheck implements CompletionCheck {
+  readonly #wanted: readonly DigestAlgorithm[]
+  readonly #offset: number
+  #computer: DigestComputer | undefined
+  #field: string | undefined
+
+  /** `wanted`: the request's `Want-Repr-Digest`; `offset`: where its content starts. */
+  constructor(wanted: readonly DigestAlgorithm[], offset: number) {
+    this.#wanted = wanted
+    this.#offset = offset
   }
-  const answer = [...wanted, ...((upload.digests?.wanted ?? []) as DigestAlgorithm[])]
-  if (answer.length === 0) return undefined
-  const fields: Digests = {}
-  for (const algorithm of answer) fields[algorithm] = digests[algorithm]
-  return serializeDigests(fields)
+
+  /** The `Repr-Digest` to answer with, once `verify` passed. */
+  get field(): string | undefined {
+    return this.#field
+  }
+
+  begin(before: Upload): ((chunk: Uint8Array) => void) | undefined {
+    const algorithms = representationAlgorithms(before, this.#wanted)
+    if (this.#offset !== 0 || algorithms.length === 0) return undefined
+    const computer = new DigestComputer(algorithms)
+    this.#computer = computer
+    return (chunk) => computer.update(chunk)
+  }
+
+  /** Throws DraftRefusal when a digest given at creation does not match. */
+  async verify(upload: Upload, read: () => Promise<AsyncIterable<Uint8Array>>): Promise<void> {
+    const algorithms = representationAlgorithms(upload, this.#wanted)
+    if (algorithms.length === 0) return
+    const digests = this.#computer?.digests() ?? (await digestOf(await read(), algorithms))
+    this.#computer = undefined
+    const wrong = mismatches((upload.digests?.expected ?? {}) as Digests, digests)
+    if (wrong.length > 0) {
+      throw new DraftRefusal('REPR_DIGEST_MISMATCH', {
+        status: 400,
+        detail: `Repr-Digest ${wrong.join(', ')} does not match the uploaded representation; the upload was discarded`,
+        complete: true,
+      })
+    }
+    const answer = [...this.#wanted, ...((upload.digests?.wanted ?? []) as DigestAlgorithm[])]
+    if (answer.length === 0) return
+    const fields: Digests = {}
+    for (const algorithm of answer) fields[algorithm] = digests[algorithm]
+    this.#field = serializeDigests(fields)
+  }
 }
 
-async function digestStored(
-  service: UploadService,
-  id: string,
-  algorithms: readonly DigestAlgorithm[],
-  context: RequestContext,
-): Promise<Digests> {
+async function digestOf(bytes: AsyncIterable<Uint8Array>, algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
   const computer = new DigestComputer(algorithms)
-  const { stream } = await service.read(id, () => undefined, context)
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) computer.update(chunk)
+  for await (const chunk of bytes) computer.update(chunk)
   return computer.digests()
 }

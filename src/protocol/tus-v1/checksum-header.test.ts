@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { CHECKSUM_ALGORITHMS, ChecksumCheck, digestBytes } from '../../core/checksum.js'
+import { CHECKSUM_ALGORITHMS, ChecksumCheck, digestBytes } from '../../core/body/checksum.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { HeaderError } from '../header-error.js'
 import { checksumChecks, parseUploadChecksum } from './checksum-header.js'

@@ -1,11 +1,11 @@
-import type { BodyCheck } from '../../core/body-check.js'
+import type { BodyCheck } from '../../core/body/body-check.js'
 import {
   CHECKSUM_ALGORITHMS,
   ChecksumCheck,
   digestBytes,
   isChecksumAlgorithm,
   type ExpectedChecksum,
-} from '../../core/checksum.js'
+} from '../../core/body/checksum.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { excerpt, HeaderError } from '../header-error.js'
 import { headerValue } from '../http/header-value.js'

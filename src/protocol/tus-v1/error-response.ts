@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { CoreError } from '../../model/errors.js'
+import { withAnswer } from '../answer.js'
 import { textResponse, type ProtocolResponse } from '../response.js'
 
 /**
@@ -50,7 +51,45 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
       // T-57: PATCH against a final upload is 403 and changes nothing.
       return textResponse(403, error.message)
     case 'PARTIAL_UPLOAD_INVALID':
+    case 'TOO_MANY_PARTIALS':
       // T-51: Upload-Concat must name partial uploads of this server.
       return textResponse(400, error.message)
+    case 'APPEND_TOO_LARGE':
+      return textResponse(413, error.message)
+    case 'HOOK_REJECTED':
+      // tusd's answers (and its hook servers' expectations), with the hook's HTTPResponse merged in.
+      return withAnswer(rejection(error.hook), error.answer)
+    case 'HOOK_FAILED':
+      // Fails closed: nothing was changed; a 5xx makes clients retry later. The cause is in the log only.
+      return textResponse(503, error.message, { 'retry-after': '5' })
+    case 'UPLOAD_STOPPED':
+      return withAnswer(textResponse(400, `ERR_UPLOAD_STOPPED: ${error.message}`), error.answer)
+    case 'LOCK_LOST':
+    case 'LOCKER_UNAVAILABLE':
+      return textResponse(503, error.message, { 'retry-after': '1' })
+    case 'LOCK_BUSY':
+      // As LOCK_TIMEOUT: 423, which tus-js-client retries.
+      return textResponse(423, error.message, { 'retry-after': '1' })
+    case 'STORAGE_FULL':
+      // RFC 4918 §11.5; the bytes that fit are kept, and the offset says how many.
+      if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
+      return textResponse(507, error.message, { ...headers, 'retry-after': '60' })
+    case 'STORE_UNAVAILABLE':
+      if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
+      return textResponse(503, error.message, { ...headers, 'retry-after': '5' })
+  }
+}
+
+/** tusd's answer to a refusal by a hook (pre-access is ours: 403). */
+function rejection(hook: 'pre-access' | 'pre-create' | 'pre-finish' | 'pre-terminate'): ProtocolResponse {
+  switch (hook) {
+    case 'pre-create':
+      return textResponse(400, 'ERR_UPLOAD_REJECTED: upload creation has been rejected by server')
+    case 'pre-terminate':
+      return textResponse(400, 'ERR_UPLOAD_TERMINATION_REJECTED: upload termination has been rejected by server')
+    case 'pre-finish':
+      return textResponse(400, 'ERR_UPLOAD_REJECTED: upload has been rejected by server')
+    case 'pre-access':
+      return textResponse(403, 'ERR_ACCESS_DENIED: access to this upload has been denied by server')
   }
 }

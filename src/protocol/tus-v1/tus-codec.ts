@@ -1,18 +1,23 @@
 import type { OutgoingHttpHeaders } from 'node:http'
+import { CHECKSUM_ALGORITHMS } from '../../core/body/checksum.js'
+import type { RequestContext } from '../../core/commands.js'
 import type { UploadService } from '../../core/service.js'
-import { CHECKSUM_ALGORITHMS } from '../../core/checksum.js'
+import { isCoreError } from '../../model/errors.js'
 import { isComplete, type Upload } from '../../model/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
+import { withAnswer } from '../answer.js'
+import type { Codec, ErrorAnswer } from '../codec.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
 import { headerValue } from '../http/header-value.js'
 import { mediaType } from '../http/media-type.js'
 import { requestBodySize } from '../http/body-size.js'
 import { parseRange } from '../http/range.js'
-import type { ProtocolResponse } from '../response.js'
+import { textResponse, type ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { checksumChecks } from './checksum-header.js'
 import { finalConcat, parseUploadConcat, serializeUploadConcat } from './concat-header.js'
+import { tusErrorResponse } from './error-response.js'
 import { expiresHeaders } from './expires-header.js'
 import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMetadata } from './headers.js'
 
@@ -24,6 +29,11 @@ export interface TusCodecOptions {
   readonly uploadUrl: (exchange: Exchange, id: string) => string
   /** The id of the upload a URL (absolute or relative) names, if it is one of ours; for `Upload-Concat`. */
   readonly uploadIdOf: (exchange: Exchange, url: string) => string | undefined
+  /**
+   * Why a request without `Tus-Resumable` may have been meant for another protocol the gateway does not
+   * speak now (a draft request without `--experimental-protocol`), to say so in the 412.
+   */
+  readonly missingVersionHint?: (exchange: Exchange) => string | undefined
 }
 
 /**
@@ -32,7 +42,10 @@ export interface TusCodecOptions {
  * store and the expiration policy allow): parses headers into core commands and core results into responses.
  * Throws HeaderError, RequestRejected and core errors; the router turns them into responses.
  */
-export class TusCodec {
+export class TusCodec implements Codec {
+  readonly protocol = 'tus-v1'
+  /** T-05: every response carries Tus-Resumable, OPTIONS responses included. */
+  readonly commonHeaders: OutgoingHttpHeaders = { 'tus-resumable': TUS_VERSION }
   readonly #service: UploadService
   readonly #options: TusCodecOptions
 
@@ -43,40 +56,48 @@ export class TusCodec {
 
   /** T-07/T-24: only what the store supports is announced. */
   get extensions(): string[] {
-    const { capabilities } = this.#service.store
+    const { capabilities, expiration } = this.#service.features
     const extensions = ['creation', 'creation-with-upload']
     if (capabilities.deferLength) extensions.push('creation-defer-length')
     if (capabilities.terminate) extensions.push('termination')
-    // Discarding a chunk whose checksum fails needs a store that can cut it off again (T-42, T-47).
-    if (capabilities.truncate) extensions.push('checksum', 'checksum-trailer')
+    // Discarding a chunk whose checksum fails needs a store that can drop it again (T-42, T-47).
+    if (capabilities.rollBack) extensions.push('checksum', 'checksum-trailer')
     // T-39: announced only when unfinished uploads do expire.
-    if ((this.#service.expiration?.unfinishedAfterMs ?? 0) > 0) extensions.push('expiration')
+    if ((expiration?.unfinishedAfterMs ?? 0) > 0) extensions.push('expiration')
     if (capabilities.concat) extensions.push('concatenation', 'concatenation-unfinished')
     return extensions
   }
 
-  // Whether the store can cut a body off again, which checksums need (T-43: the chunk MUST be discarded).
+  // Whether the store can drop a body again, which checksums need (T-43: the chunk MUST be discarded).
   get #discardable(): boolean {
-    return this.#service.store.capabilities.truncate
+    return this.#service.features.capabilities.rollBack
+  }
+
+  /** tus is the protocol of every request no other codec claims. */
+  claims(): boolean {
+    return true
   }
 
   /** T-04, T-07, T-08, T-22: discovery. */
-  options(): ProtocolResponse {
+  discoveryHeaders(): OutgoingHttpHeaders {
     const headers: OutgoingHttpHeaders = {
       'tus-version': TUS_VERSION,
       'tus-extension': this.extensions.join(','),
     }
-    if (this.#service.maxSize > 0) headers['tus-max-size'] = String(this.#service.maxSize)
+    const { maxSize } = this.#service.features
+    if (maxSize > 0) headers['tus-max-size'] = String(maxSize)
     // T-45: the checksum algorithms, whenever checksum is announced.
-    if (this.#service.store.capabilities.truncate) headers['tus-checksum-algorithm'] = CHECKSUM_ALGORITHMS.join(',')
-    // 200 rather than 204: some browsers reject a 204 answer to a CORS preflight (as tusd).
-    return { status: 200, headers: { ...headers, 'content-length': '0' } }
+    if (this.#discardable) headers['tus-checksum-algorithm'] = CHECKSUM_ALGORITHMS.join(',')
+    return headers
   }
 
   /** Serves one request; `method` is the effective one (after X-HTTP-Method-Override). */
-  async handle(exchange: Exchange, method: string, target: Target): Promise<ProtocolResponse> {
+  async handle(exchange: Exchange, method: string, target: Target | undefined, context: RequestContext): Promise<ProtocolResponse> {
+    if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
+    const refusal = this.#versionRefusal(exchange, method)
+    if (refusal !== undefined) return refusal
     if (target.kind === 'collection') {
-      if (method === 'POST') return this.#create(exchange)
+      if (method === 'POST') return this.#create(exchange, context)
       throw new RequestRejected(405, `${method} is not allowed on the upload collection; use POST to create an upload`, {
         allow: 'POST, OPTIONS',
       })
@@ -84,22 +105,46 @@ export class TusCodec {
     const { id } = target
     switch (method) {
       case 'HEAD':
-        return this.#status(exchange, id)
+        return this.#status(exchange, id, context)
       case 'PATCH':
-        return this.#append(exchange, id)
+        return this.#append(exchange, id, context)
       case 'DELETE':
-        return this.#terminate(exchange, id)
+        return this.#terminate(id, context)
       case 'GET':
-        return this.#download(exchange, id)
+        return this.#download(exchange, id, context)
       default:
         throw new RequestRejected(405, `${method} is not allowed on an upload`, { allow: 'HEAD, PATCH, DELETE, GET, OPTIONS' })
     }
   }
 
-  async #create(exchange: Exchange): Promise<ProtocolResponse> {
+  /** The answer to an error `handle` threw (core facts, malformed headers, refusals); undefined for anything else. */
+  errorResponse(error: unknown): ErrorAnswer | undefined {
+    if (isCoreError(error)) return { response: tusErrorResponse(error), error: error.code }
+    if (error instanceof HeaderError) return { response: textResponse(400, error.message), error: 'HEADER' }
+    if (error instanceof RequestRejected) return { response: textResponse(error.status, error.message, error.headers), error: 'REJECTED' }
+    return undefined
+  }
+
+  internalErrorResponse(): ProtocolResponse {
+    return textResponse(500, 'Internal Server Error')
+  }
+
+  /** T-06: `Tus-Resumable` must name the version we speak; GET and HEAD work without it (as tusd), so browsers and curl can fetch files. */
+  #versionRefusal(exchange: Exchange, method: string): ProtocolResponse | undefined {
+    const tusResumable = headerValue(exchange.headers, 'tus-resumable')
+    if (tusResumable !== undefined) {
+      if (tusResumable.trim() === TUS_VERSION) return undefined
+      return textResponse(412, `Tus-Resumable ${tusResumable.slice(0, 32)} is not supported; this server speaks ${TUS_VERSION}`, { 'tus-version': TUS_VERSION })
+    }
+    if (method === 'GET' || method === 'HEAD') return undefined
+    const hint = this.#options.missingVersionHint?.(exchange)
+    return textResponse(412, `Tus-Resumable: ${TUS_VERSION} is required${hint === undefined ? '' : `; ${hint}`}`, { 'tus-version': TUS_VERSION })
+  }
+
+  async #create(exchange: Exchange, context: RequestContext): Promise<ProtocolResponse> {
     const concatHeader = headerValue(exchange.headers, 'upload-concat')
     const concat = concatHeader === undefined ? undefined : parseUploadConcat(concatHeader)
-    if (concat?.kind === 'final') return this.#createFinal(exchange, concat.urls)
+    if (concat?.kind === 'final') return this.#createFinal(exchange, concat.urls, context)
     const length = headerValue(exchange.headers, 'upload-length')
     const defer = headerValue(exchange.headers, 'upload-defer-length')
     // T-26/T-27: exactly one of Upload-Length and Upload-Defer-Length: 1.
@@ -113,7 +158,7 @@ export class TusCodec {
     const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
     // T-37: only an application/offset+octet-stream body is upload data (as tusd).
     const withBody = isOffsetOctetStream(exchange)
-    const upload = await this.#service.create(
+    const { upload, answer } = await this.#service.create(
       {
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
@@ -123,21 +168,16 @@ export class TusCodec {
         checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
         concat,
       },
-      { signal: exchange.signal },
+      context,
     )
     // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along; T-40: when it expires.
-    return {
-      status: 201,
-      headers: {
-        location: this.#options.uploadUrl(exchange, upload.id),
-        'upload-offset': String(upload.offset),
-        ...expiresHeaders(upload),
-      },
-    }
+    // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
+    const response = withAnswer({ status: 201, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }, answer)
+    return { ...response, headers: { ...response.headers, location: this.#options.uploadUrl(exchange, upload.id) } }
   }
 
   /** T-51, T-53, T-55: a final upload made of the partial uploads `urls` name, with metadata of its own. */
-  async #createFinal(exchange: Exchange, urls: readonly string[]): Promise<ProtocolResponse> {
+  async #createFinal(exchange: Exchange, urls: readonly string[], context: RequestContext): Promise<ProtocolResponse> {
     // T-53: the final length is the sum of the partial uploads' lengths; the client MUST NOT send one.
     for (const header of ['Upload-Length', 'Upload-Defer-Length']) {
       if (headerValue(exchange.headers, header.toLowerCase()) !== undefined) {
@@ -149,26 +189,27 @@ export class TusCodec {
       throw new RequestRejected(403, 'a final upload takes no data: its bytes are those of its partial uploads')
     }
     const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
-    const upload = await this.#service.create(
+    const { upload, answer } = await this.#service.create(
       {
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
         concat: finalConcat(urls, (url) => this.#options.uploadIdOf(exchange, url)),
       },
-      { signal: exchange.signal },
+      context,
     )
     // T-58: the offset is shown once the concatenation is done, and not before.
     const offset = isComplete(upload) ? { 'upload-offset': String(upload.offset) } : {}
-    return { status: 201, headers: { location: this.#options.uploadUrl(exchange, upload.id), ...offset, ...expiresHeaders(upload) } }
+    const response = withAnswer({ status: 201, headers: { ...offset, ...expiresHeaders(upload) } }, answer)
+    return { ...response, headers: { ...response.headers, location: this.#options.uploadUrl(exchange, upload.id) } }
   }
 
-  async #status(exchange: Exchange, id: string): Promise<ProtocolResponse> {
-    const upload = await this.#service.status(id, { signal: exchange.signal })
+  async #status(exchange: Exchange, id: string, context: RequestContext): Promise<ProtocolResponse> {
+    const upload = await this.#service.status(id, context)
     // T-10, T-11, T-14, T-29, T-33; T-40, T-58 to T-61.
     const urlOf = (partial: string): string => this.#options.uploadUrl(exchange, partial)
     return { status: 200, headers: { ...stateHeaders(upload, urlOf), 'cache-control': 'no-store' } }
   }
 
-  async #append(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+  async #append(exchange: Exchange, id: string, context: RequestContext): Promise<ProtocolResponse> {
     // T-16: the media type is checked before anything else.
     if (!isOffsetOctetStream(exchange)) {
       throw new RequestRejected(415, `Content-Type must be ${OFFSET_OCTET_STREAM}`)
@@ -176,7 +217,7 @@ export class TusCodec {
     const offset = headerValue(exchange.headers, 'upload-offset')
     if (offset === undefined) throw new HeaderError('Upload-Offset', 'is required')
     const length = headerValue(exchange.headers, 'upload-length')
-    const upload = await this.#service.append(
+    const { upload, answer } = await this.#service.append(
       id,
       {
         offset: parseNonNegativeInteger('Upload-Offset', offset),
@@ -186,19 +227,19 @@ export class TusCodec {
         // T-43, T-47: an Upload-Checksum header or trailer makes the body count all or nothing.
         checks: checksumChecks(exchange, this.#discardable),
       },
-      { signal: exchange.signal },
+      context,
     )
-    // T-18: 204 with the new offset; T-40: Upload-Expires in every PATCH response of an expiring upload.
-    return { status: 204, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }
+    // T-18: 204 with the new offset; T-40: Upload-Expires in every PATCH response of an expiring upload; pre-finish may shape it.
+    return withAnswer({ status: 204, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }, answer)
   }
 
-  async #terminate(exchange: Exchange, id: string): Promise<ProtocolResponse> {
-    await this.#service.terminate(id, { signal: exchange.signal })
-    // T-49: 204.
-    return { status: 204, headers: {} }
+  async #terminate(id: string, context: RequestContext): Promise<ProtocolResponse> {
+    const answer = await this.#service.terminate(id, context)
+    // T-49: 204 (pre-terminate may shape it).
+    return withAnswer({ status: 204, headers: {} }, answer)
   }
 
-  async #download(exchange: Exchange, id: string): Promise<ProtocolResponse> {
+  async #download(exchange: Exchange, id: string, context: RequestContext): Promise<ProtocolResponse> {
     const rangeHeader = headerValue(exchange.headers, 'range')
     const ifRange = headerValue(exchange.headers, 'if-range')
     const { upload, range, stream } = await this.#service.read(
@@ -214,7 +255,7 @@ export class TusCodec {
         }
         return request.kind === 'partial' ? request.range : undefined
       },
-      { signal: exchange.signal },
+      context,
     )
     const size = upload.offset
     const contentType = downloadContentType(upload.metadata.filetype)

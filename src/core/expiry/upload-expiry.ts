@@ -1,7 +1,7 @@
-import type { Concatenation } from './concatenation.js'
+import { isComplete, isPendingFinal, type Upload } from '../../model/upload.js'
+import type { Concatenation } from '../concatenation.js'
 import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
 import { RecentIds } from './recent-ids.js'
-import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
 
 /**
  * When uploads expire under the gateway's policy, and which expired uploads are still remembered
@@ -21,24 +21,25 @@ export class UploadExpiry {
   }
 
   /** When `upload` expires, in milliseconds since the epoch; undefined when it never does. */
-  async at(upload: Upload): Promise<number | undefined> {
+  async at(upload: Upload, signal: AbortSignal): Promise<number | undefined> {
     const { policy } = this
     if (policy === undefined) return undefined
-    if (isComplete(upload) && this.#concatenation.isAwaited(upload.id)) return undefined
-    const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload) : upload.updatedAt
+    if (isComplete(upload) && (upload.awaitedBy?.length ?? 0) > 0 && (await this.#concatenation.isAwaited(upload, signal))) return undefined
+    const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload, signal) : upload.updatedAt
     return expiresAt(policy, upload, activity)
   }
 
   /** True when `upload` has expired by now. */
-  async hasExpired(upload: Upload): Promise<boolean> {
-    const at = await this.at(upload)
+  async hasExpired(upload: Upload, signal: AbortSignal): Promise<boolean> {
+    const at = await this.at(upload, signal)
     return at !== undefined && at <= Date.now()
   }
 
   /** The upload with `expiresAt` set as the policy says (and left out when it does not expire). */
-  async annotate(upload: Upload): Promise<Upload> {
+  async annotate(upload: Upload, signal: AbortSignal): Promise<Upload> {
     const { expiresAt: _previous, ...rest } = upload
-    const at = await this.at(rest)
+    if (this.policy === undefined) return rest
+    const at = await this.at(rest, signal)
     return at === undefined ? rest : { ...rest, expiresAt: at }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expires, expiresAt } from './expiration.js'
-import type { Upload } from '../model/upload.js'
+import type { Upload } from '../../model/upload.js'
 
 const unfinished: Upload = { id: 'u', offset: 1, length: 2, metadata: {}, updatedAt: 1_000 }
 const finished: Upload = { id: 'f', offset: 2, length: 2, metadata: {}, updatedAt: 1_000 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual, type Hash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import type { BodyCheck } from './body-check.js'
-import { ChecksumMismatch } from '../model/errors.js'
+import { ChecksumMismatch } from '../../model/errors.js'
 
 /**
  * The checksum algorithms the gateway verifies, in order of preference. Names are lowercase ASCII, as

@@ -2,6 +2,8 @@
 export type BodyStop =
   /** The source had more bytes than the limit allows; bytes up to the limit were passed on. */
   | { readonly kind: 'limit' }
+  /** The source had more bytes than one request may carry (`appendLimit`); bytes up to it were passed on. */
+  | { readonly kind: 'append-limit'; readonly limit: number }
   /** The signal aborted (lock release, shutdown, client gone); `reason` is the signal's reason. */
   | { readonly kind: 'aborted'; readonly reason: unknown }
   /** Nothing arrived for `idleMs`. */
@@ -10,8 +12,12 @@ export type BodyStop =
   | { readonly kind: 'failed'; readonly error: unknown }
 
 export interface GuardOptions {
-  /** Most bytes to pass on; undefined for no limit. */
+  /** Most bytes to pass on (the room left in the upload); undefined for no limit. */
   readonly limit?: number
+  /** Most bytes one request may carry; when it is the lower limit, going past it stops with `append-limit`. */
+  readonly appendLimit?: number
+  /** Sees every chunk passed on, in order (checksums, digests): one pass over the bytes for everyone. */
+  readonly observe?: (chunk: Uint8Array) => void
   /** Stops the body at once, even while the source is stalled. */
   readonly signal: AbortSignal
   /** Stops the body when the source sends nothing for this long; 0 turns it off. */
@@ -47,7 +53,8 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const { limit, signal, idleTimeoutMs } = this.#options
+    const { signal, idleTimeoutMs, observe } = this.#options
+    const { limit, stopAtLimit } = limitOf(this.#options)
     const iterator = this.#source[Symbol.asyncIterator]()
     // Each read races its own promise: racing every read against one long-lived "interrupted" promise
     // would hang a reaction on it per read, and with it every chunk, until the body ends.
@@ -94,15 +101,20 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
         if (next.done) return
         const chunk = next.value
         if (limit !== undefined && this.#bytes + chunk.byteLength > limit) {
+          // The bytes up to the limit are passed on even when they arrive in one read with the bytes past
+          // it (HTTP/2 DATA frames are joined), so what is kept never depends on how the network split them.
           const room = limit - this.#bytes
-          this.#stop = { kind: 'limit' }
+          this.#stop = stopAtLimit
           if (room > 0) {
+            const head = chunk.subarray(0, room)
             this.#bytes += room
-            yield chunk.subarray(0, room)
+            observe?.(head)
+            yield head
           }
           return
         }
         this.#bytes += chunk.byteLength
+        observe?.(chunk)
         yield chunk
       }
     } finally {
@@ -110,4 +122,13 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
       signal.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** The lower of the two limits, and how a body stops at it (the append limit wins a tie: the request carried too much). */
+function limitOf(options: GuardOptions): { limit: number | undefined; stopAtLimit: BodyStop } {
+  const { limit, appendLimit } = options
+  if (appendLimit !== undefined && (limit === undefined || appendLimit <= limit)) {
+    return { limit: appendLimit, stopAtLimit: { kind: 'append-limit', limit: appendLimit } }
+  }
+  return { limit, stopAtLimit: { kind: 'limit' } }
 }

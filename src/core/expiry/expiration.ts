@@ -1,4 +1,4 @@
-import { isComplete, type Upload } from '../model/upload.js'
+import { isComplete, type Upload } from '../../model/upload.js'
 
 /**
  * When uploads expire (tus `expiration`). An unfinished upload expires `unfinishedAfterMs` after its last

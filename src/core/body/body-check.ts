@@ -1,6 +1,6 @@
 /**
  * A check over the bytes of one request body, computed while they stream (a checksum, a digest).
- * The service feeds it every byte it appends and asks it for a verdict once the body has ended;
+ * The service feeds it every byte it appends (one pass, through the guarded body) and asks it for a verdict once the body has ended;
  * a failed verdict rolls the upload back to where the request started, so the bytes never count.
  */
 export interface BodyCheck {
@@ -16,12 +16,4 @@ export interface BodyCheck {
    * (for example `ChecksumMismatch`) when the bytes must be discarded. May wait, e.g. for trailers.
    */
   verify(): void | Promise<void>
-}
-
-/** Passes a body through, feeding each chunk to the checks. */
-export async function* checked(body: AsyncIterable<Uint8Array>, checks: readonly BodyCheck[]): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
-    for (const check of checks) check.update(chunk)
-    yield chunk
-  }
 }

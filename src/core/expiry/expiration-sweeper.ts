@@ -1,5 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { UploadService } from './service.js'
+import type { Upload } from '../../model/upload.js'
+
+/** What the sweeper sweeps: the service's uploads, and the store's own crash leftovers. */
+export interface Sweepable {
+  /** Every upload id, read lazily. */
+  uploadIds(signal: AbortSignal): AsyncIterable<string>
+  /** Removes the upload if it has expired (see `UploadService.expire`); resolves with its last state then. */
+  expire(id: string, signal: AbortSignal): Promise<Upload | undefined>
+  /** Removes what crashes of the store left behind; resolves with the bytes freed. */
+  sweepLeftovers(signal: AbortSignal): Promise<number>
+}
 
 /** What one pass of the sweeper did, for logs and metrics. */
 export interface SweepReport {
@@ -11,6 +21,8 @@ export interface SweepReport {
   readonly freedBytes: number
   /** Expired-looking uploads left for the next pass: their lock was not free in time, or removing them failed. */
   readonly skipped: number
+  /** Bytes of temporary files that crashes of the store had left behind. */
+  readonly leftoverBytes: number
   readonly durationMs: number
 }
 
@@ -35,13 +47,13 @@ export interface SweeperOptions {
  * Removals are paced to `maxRemovalsPerSecond`. `stop` ends it between two uploads.
  */
 export class ExpirationSweeper {
-  readonly #service: UploadService
+  readonly #target: Sweepable
   readonly #options: SweeperOptions
   readonly #stop = new AbortController()
   #running: Promise<void> | undefined
 
-  constructor(service: UploadService, options: SweeperOptions) {
-    this.#service = service
+  constructor(target: Sweepable, options: SweeperOptions) {
+    this.#target = target
     this.#options = options
   }
 
@@ -60,33 +72,34 @@ export class ExpirationSweeper {
   /** One pass over every upload of the store; stops early when `signal` aborts. Throws the store's listing errors. */
   async sweep(signal: AbortSignal): Promise<SweepReport> {
     const started = performance.now()
-    const { store } = this.#service
     let scanned = 0
     let removed = 0
     let freedBytes = 0
     let skipped = 0
     const pause = 1000 / this.#options.maxRemovalsPerSecond
-    if (store.list !== undefined) {
-      for await (const id of store.list()) {
+    const leftoverBytes = await this.#target.sweepLeftovers(signal).catch((error: unknown) => {
+      if (!signal.aborted) this.#options.onError?.(error)
+      return 0
+    })
+    for await (const id of this.#target.uploadIds(signal)) {
+      if (signal.aborted) break
+      scanned++
+      let expired
+      try {
+        expired = await this.#target.expire(id, AbortSignal.any([signal, AbortSignal.timeout(this.#options.lockWaitMs)]))
+      } catch (error) {
         if (signal.aborted) break
-        scanned++
-        let expired
-        try {
-          expired = await this.#service.expire(id, AbortSignal.any([signal, AbortSignal.timeout(this.#options.lockWaitMs)]))
-        } catch (error) {
-          if (signal.aborted) break
-          skipped++
-          // A lock that is not free in time only means the upload is in use: no error, next pass.
-          if (!(error instanceof DOMException && error.name === 'TimeoutError')) this.#options.onError?.(error, id)
-          continue
-        }
-        if (expired === undefined) continue
-        removed++
-        freedBytes += expired.offset
-        if (!(await pauseFor(pause, signal))) break
+        skipped++
+        // A lock that is not free in time only means the upload is in use: no error, next pass.
+        if (!(error instanceof DOMException && error.name === 'TimeoutError')) this.#options.onError?.(error, id)
+        continue
       }
+      if (expired === undefined) continue
+      removed++
+      freedBytes += expired.offset
+      if (!(await pauseFor(pause, signal))) break
     }
-    return { scanned, removed, freedBytes, skipped, durationMs: Math.round(performance.now() - started) }
+    return { scanned, removed, freedBytes, skipped, leftoverBytes, durationMs: Math.round(performance.now() - started) }
   }
 
   async #loop(signal: AbortSignal): Promise<void> {
