@@ -4,7 +4,7 @@ import type { Wire } from './wire.js'
 
 // node:http has no public API for arbitrary 1xx responses. `_writeRaw` is what `writeEarlyHints`
 // uses: it writes before the final head and keeps order with pipelined responses, which writing
-// to the socket directly does not (NOTES.md section 7).
+// to the socket directly does not (spec/notes.md §7).
 interface RawWritable {
   _writeRaw(data: string, encoding: 'latin1'): boolean
 }

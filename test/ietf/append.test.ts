@@ -15,7 +15,7 @@ const cases: DraftCase[] = [
     name: '[R-58] [R-09] an append with "complete" completes the upload and records its length',
     given: { data: 'abc' },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: 'defg' }),
-    // The upload's Location too, as servers of the URLSession era sent (NOTES §6.2).
+    // The upload's Location too, as servers of the URLSession era sent (spec/notes.md §6.2).
     expect: (v) => ({ status: completeStatus(v), headers: { 'upload-offset': '7', ...completeness(v, true), location: /\/files\/[0-9a-f]{32}$/ } }),
     after: () => ({ offset: 7, complete: true, length: 7 }),
   },

@@ -275,9 +275,9 @@ export class DraftCodec implements Codec {
       )
       // R-60, -10/-11: the service appended nothing to the completed upload; the content (of unknown size) was empty.
       if (before !== undefined && isComplete(before) && row.appendToCompleted === 'gone-or-inconsistent') throw completedUploadGone(location)
-      // NOTES §6.2: servers of the URLSession era always named the upload in a completing answer; R-38 allows it.
+      // spec/notes.md §6.2: servers of the URLSession era always named the upload in a completing answer; R-38 allows it.
       const named = complete ? { location } : {}
-      // tus-js-client needs Upload-Offset in every append response (NOTES §3.3); R-63: the completeness.
+      // tus-js-client needs Upload-Offset in every append response (spec/notes.md §3.3); R-63: the completeness.
       return withAnswer(
         {
           status: complete ? row.appendStatus.complete : row.appendStatus.incomplete,

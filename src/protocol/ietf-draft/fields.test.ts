@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { HeaderError } from '../header-error.js'
-import { completenessField, DraftFields, parseBoolean, parseNonNegativeInteger } from './fields.js'
+import { completenessField, DraftFields } from './fields.js'
+import { parseBoolean, parseNonNegativeInteger } from './sf-values.js'
 import { INTEROP_VERSIONS } from './versions.js'
 
 const row = (version: number) => {

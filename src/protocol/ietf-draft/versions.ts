@@ -1,4 +1,4 @@
-import { parseNonNegativeInteger } from './fields.js'
+import { parseNonNegativeInteger } from './sf-values.js'
 
 /** The field that marks a draft request and names its interop version (App. B); every 104 and answer echoes it. */
 export const INTEROP_VERSION_FIELD = 'upload-draft-interop-version'
@@ -145,14 +145,14 @@ const V8: InteropVersion = {
 const V9: InteropVersion = {
   ...V8,
   version: 9,
-  drafts: '-12 (change notes in NOTES.md §1.1; text of the editor\u2019s copy of 2026-07-01)',
+  drafts: '-12 (change notes in spec/notes.md §1.1; text of the editor\u2019s copy of 2026-07-01)',
   getRetrievesOffset: true,
   appendLimitsCoverCreation: true,
   appendToCompleted: 'replay',
   problemTypes: ['mismatching-upload-offset', 'inconsistent-upload-length'],
 }
 
-const V10: InteropVersion = { ...V9, version: 10, drafts: '-13 (change notes in NOTES.md §1.1)' }
+const V10: InteropVersion = { ...V9, version: 10, drafts: '-13 (change notes in spec/notes.md §1.1)' }
 
 /** Every interop version the gateway speaks, oldest first. */
 export const INTEROP_VERSIONS: readonly InteropVersion[] = [V3, V4, V5, V6, V7, V8, V9, V10]
