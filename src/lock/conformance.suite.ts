@@ -369,9 +369,11 @@ export function runLockerSuite(name: string, options: LockerSuiteOptions): void 
       })
     }
 
-    test('close() rejects every waiter with ShutdownRequested and aborts the holder with it', async () => {
+    test('close() rejects every waiter with ShutdownRequested and aborts the holder with it, which hands the lock to nobody', async () => {
       const id = newId()
       const holder = await locker.acquire(id, wait())
+      // As the service does: it lets go the moment it is told to.
+      holder.signal.addEventListener('abort', () => void holder.release(), { once: true })
       const waiter = locker.acquire(id, wait({ requestRelease: false }))
       await settle()
       await locker.close()
