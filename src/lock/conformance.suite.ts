@@ -10,7 +10,8 @@ export interface LockerSuiteOptions {
   /**
    * A fresh locker per test, and a way to free what it holds. A locker that spans processes also gives a
    * `peer`: a second instance on the same backend, standing for another process; hand-over, release and
-   * stop requests and fences are then tested across the two as well.
+   * stop requests and fences are then tested across the two as well. `cleanup` runs after every test,
+   * also after the one that closed the locker (so `close()` must be safe to call twice).
    */
   make(): Promise<{ locker: Locker; peer?: Locker; cleanup(): Promise<void> }>
   /** Titles of tests this locker does not pass yet; each must name a test of the suite. */
