@@ -25,7 +25,8 @@ export async function acquireLock(locker: Locker, id: string, request: LockReque
     })
   } catch (error) {
     if (timeout.aborted && !request.signal.aborted) throw new LockTimeout(id, request.timeoutMs)
-    if (request.signal.reason instanceof ShutdownRequested) throw new ShuttingDown()
+    // The request's signal says so at shutdown, or the locker closing rejects its waiters with it.
+    if (request.signal.reason instanceof ShutdownRequested || error instanceof ShutdownRequested) throw new ShuttingDown()
     throw error
   }
 }

@@ -322,6 +322,17 @@ export function runLockerSuite(name: string, options: LockerSuiteOptions): void 
       })
     })
 
+    test('keeps `lost` quiet when the holder is only asked to release', async () => {
+      await acrossLockers(async (holderSide, otherSide, id) => {
+        const holder = await holderSide.acquire(id, wait())
+        const waiter = otherSide.acquire(id, wait())
+        await abortReason(holder.signal)
+        expect(holder.lost.aborted).toBe(false)
+        await holder.release()
+        await (await waiter).release()
+      })
+    })
+
     if (lockLoss !== undefined) {
       test('aborts the holder with LockLoss when the lock is lost; a waiter gets it, and the old release frees nothing', async () => {
         await acrossLockers(async (holderSide, otherSide, id) => {
@@ -332,6 +343,9 @@ export function runLockerSuite(name: string, options: LockerSuiteOptions): void 
           const reason = await abortReason(holder.signal)
           expect(reason).toBeInstanceOf(LockLoss)
           expect((reason as LockLoss).id).toBe(id)
+          // `lost` tells a loss apart from a release request: it aborts for a loss only.
+          expect(holder.lost.aborted).toBe(true)
+          expect(holder.lost.reason).toBeInstanceOf(LockLoss)
           const next = await waiter
           expect(next.fence).toBeGreaterThan(holder.fence)
           const after = track(otherSide.acquire(id, wait({ requestRelease: false })))

@@ -40,6 +40,7 @@ class LosableLocker implements Locker {
     this.losers.set(id, lose)
     return {
       signal: AbortSignal.any([lock.signal, lost.signal]),
+      lost: lost.signal,
       fence: lock.fence,
       release: async () => {
         if (this.losers.get(id) === lose) this.losers.delete(id)

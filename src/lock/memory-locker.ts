@@ -113,6 +113,7 @@ export class MemoryLocker implements Locker {
     let released = false
     return {
       signal: held.holder.signal,
+      lost: NEVER_LOST,
       fence,
       release: async () => {
         // Until its one release, a lock is its id's holder: only that release passes the lock on, and
@@ -142,6 +143,9 @@ export class MemoryLocker implements Locker {
     this.#held.delete(id)
   }
 }
+
+/** A memory lock cannot be lost: its `lost` signal never aborts. */
+const NEVER_LOST = new AbortController().signal
 
 /** Asks a holder to release, once: a holder whose signal aborted already (asked, stopped) is left as it is. */
 function ask(holder: AbortController): void {
