@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { consumeBody } from '../consume-body.js'
+import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
 
 /** One upload as the memory store holds it. `upload` is replaced (never changed) on every write. */
@@ -72,7 +73,7 @@ export class MemoryUpload implements StoredUpload {
     signal.throwIfAborted()
     const entry = this.#current()
     const { length, completionPending, awaitedBy } = changes
-    if (length !== undefined) checkLength(entry.upload, length)
+    if (length !== undefined) checkDeclaredLength(entry.upload, length)
     const { completionPending: _pending, awaitedBy: _awaited, ...rest } = entry.upload
     entry.upload = {
       ...rest,
@@ -220,15 +221,6 @@ export class MemoryUpload implements StoredUpload {
     const entry = this.#current()
     if (entry.finished) throw new Error(`cannot ${action} upload ${entry.upload.id}: it is finished`)
     return entry
-  }
-}
-
-/** A declared length must be a byte count, at least the offset, and the length already known if there is one. */
-function checkLength(upload: Upload, length: number): void {
-  if (!(Number.isSafeInteger(length) && length >= 0)) throw new RangeError(`not an upload length: ${length}`)
-  if (length < upload.offset) throw new RangeError(`length ${length} is below the ${upload.offset} bytes of upload ${upload.id}`)
-  if (upload.length !== undefined && upload.length !== length) {
-    throw new RangeError(`upload ${upload.id} has a length of ${upload.length} already, not ${length}`)
   }
 }
 
