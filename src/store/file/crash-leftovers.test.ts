@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { StoredUpload } from '../store.js'
+import type { FileUpload } from './file-upload.js'
 import { FileStore } from './file-store.js'
 
 // kill -9 in the middle of a concatenation: nothing in the dying process gets to remove its temporary file.
@@ -58,8 +58,8 @@ describe('leftovers of a concatenation killed with kill -9', () => {
   })
 
   /** Three finished partial uploads of distinct bytes and their final upload, and the sha-256 the final upload must get. */
-  async function uploads(): Promise<{ final: StoredUpload; partials: StoredUpload[]; sha256: string }> {
-    const partials: StoredUpload[] = []
+  async function uploads(): Promise<{ final: FileUpload; partials: FileUpload[]; sha256: string }> {
+    const partials: FileUpload[] = []
     const hash = createHash('sha256')
     for (let n = 0; n < 3; n++) {
       const upload = await store.create({ id: `partial${n}`, length: PARTIAL_BYTES, metadata: {}, concat: { kind: 'partial' } }, NEVER)
