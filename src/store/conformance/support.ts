@@ -15,7 +15,7 @@ export interface Suite {
 }
 
 /** A signal that never aborts, for calls that are not about cancellation. */
-export const NEVER = new AbortController().signal
+export const NEVER: AbortSignal = new AbortController().signal
 
 /** A fresh wanted id that every store accepts (the form tusd gives its ids: 32 hex digits). */
 export function newId(): string {
