@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -100,6 +100,16 @@ describe('FileStore.sweepLeftovers', () => {
     for (const name of ['README.md', 'notes.tmp', 'a.b.0123456789abcdef.tmp', `${A}.0123456789abcdef.tmp.bak`]) await file(name, 'mine', 2 * GRACE_MS)
     expect(await store.sweepLeftovers(NEVER)).toBe(0)
     expect(await readdir(directory)).toHaveLength(7)
+  })
+
+  it('leaves directories alone, whatever their names', async () => {
+    for (const name of [A, `${B}.0123456789abcdef.tmp`]) {
+      await mkdir(path(name))
+      const time = (Date.now() - 2 * GRACE_MS) / 1000
+      await utimes(path(name), time, time)
+    }
+    expect(await store.sweepLeftovers(NEVER)).toBe(0)
+    expect(await readdir(directory)).toHaveLength(2)
   })
 
   it('rejects with the reason of an aborted signal', async () => {

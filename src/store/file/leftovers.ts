@@ -35,7 +35,8 @@ export async function sweepLeftovers(directory: string, options: SweepOptions): 
   // for-await closes the directory when the loop ends, also on an abort.
   for await (const entry of await opendir(directory)) {
     options.signal.throwIfAborted()
-    if (entry.isFile()) freed += await sweepEntry(directory, entry.name, cutoff, options)
+    // Not filtered by the entry's type, which some file systems do not report: each rule lstats what it removes.
+    freed += await sweepEntry(directory, entry.name, cutoff, options)
   }
   return freed
 }
