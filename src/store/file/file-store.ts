@@ -1,15 +1,14 @@
-import { createWriteStream, createReadStream } from 'node:fs'
-import { mkdir, open, opendir, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open, opendir, rm, stat, type FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { UploadNotFound } from '../../model/errors.js'
-import { isValidUploadId } from '../../core/upload-id.js'
-import type { Upload, UploadInit } from '../../model/upload.js'
-import type { ByteRange, Store, StoreCapabilities } from '../store.js'
-import { createEmptyFile, writeFileAtomic } from './atomic-write.js'
-import { concatenateFiles } from './concatenate-files.js'
-import { newInfo, parseInfo, uploadFromInfo, withCompletionPending, withLength, type DataFileState } from './info-file.js'
+import { StorageFull, UploadNotFound } from '../../model/errors.js'
+import type { UploadInit } from '../../model/upload.js'
+import type { Store, StoreCapabilities } from '../store.js'
+import { newInfo, parseInfo, uploadFromInfo } from '../tusd-info.js'
+import { FileUpload, type FileUploadContext } from './file-upload.js'
+import { isNoSpace, isNotFound } from './fs-errors.js'
+import { sweepLeftovers } from './leftovers.js'
+import { FILE_MODE, markBeingWritten, syncDirectory } from './temporary-files.js'
 
 /** Options of a `FileStore`. */
 export interface FileStoreOptions {
@@ -20,37 +19,54 @@ export interface FileStoreOptions {
    * (default false: like tusd, bytes handed to the operating system survive a crash of the process).
    */
   readonly fsync?: boolean
+  /**
+   * How old a crash leftover must be before `sweepLeftovers` removes it, in milliseconds (default 10 minutes).
+   * A live temporary file of another process sharing the directory is written to continuously, so it is never
+   * this old; the default leaves room for a stalled disk and for NFS's attribute cache. 0 is right when this
+   * process is the only one using the directory.
+   */
+  readonly leftoverGraceMs?: number
 }
 
-// Lets the write stream gather many small body chunks into one writev call; 16 KiB, the default,
-// caps each call at a few chunks and costs throughput on fast disks.
-const WRITE_HIGH_WATER_MARK = 1024 * 1024
+// The ids a file store takes: URL-safe characters only, so that an id can never be a path (`..`, `/`,
+// `%2F`, NUL) or name an `.info` or temporary file. tusd's filestore ids (32 hex digits) fit.
+const VALID_ID = /^[A-Za-z0-9_-]{1,128}$/
+
+const DEFAULT_LEFTOVER_GRACE_MS = 10 * 60 * 1000
+
+// Created for the first append: O_EXCL refuses a taken id, O_APPEND makes every write go to the end.
+const CREATE_DATA = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND
+const CREATE_INFO = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
 
 /**
  * Stores uploads on a local file system in tusd v2's filestore layout, so a directory written by tusd
  * can be served and resumed, and the other way round.
  *
  * The offset of an upload is always the size of its data file: tusd never updates `Offset` in `.info`,
- * and the data file cannot claim bytes that are not on disk. Ids that are not upload ids (`..`, `a/b`,
- * `x.info`) are reported as `UploadNotFound` without touching the disk.
+ * and the data file cannot claim bytes that are not on disk; `.info` is written at creation and rewritten
+ * (atomically) only when the length, completion or the final uploads awaiting it change. `finish` has
+ * nothing to do: a complete upload is finished. Ids that are not upload ids (`..`, `a/b`, `x.info`) are
+ * reported as `UploadNotFound` without touching the disk.
  */
 export class FileStore implements Store {
   readonly capabilities: StoreCapabilities = {
     terminate: true,
     deferLength: true,
     read: true,
-    truncate: true,
+    rollBack: true,
     concat: true,
     expire: true,
   }
   /** The absolute path of the upload directory. */
   readonly directory: string
-  readonly #fsync: boolean
+  readonly #context: FileUploadContext
+  readonly #leftoverGraceMs: number
 
   /** A store over `options.directory`, which must exist (see `FileStore.open`). */
   constructor(options: FileStoreOptions) {
     this.directory = resolve(options.directory)
-    this.#fsync = options.fsync ?? false
+    this.#context = { fsync: options.fsync ?? false, paths: (id) => this.#paths(id) }
+    this.#leftoverGraceMs = options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS
   }
 
   /** Creates `options.directory` (and its parents) if missing and returns a store over it. Throws file system errors. */
@@ -60,219 +76,130 @@ export class FileStore implements Store {
     return store
   }
 
+  /** Ids of 1 to 128 letters, digits, `-` and `_`: never a path, never the name of an `.info` or temporary file. */
+  isValidId(id: string): boolean {
+    return VALID_ID.test(id)
+  }
+
   /**
-   * Creates the empty data file, then the `.info`, so a visible `.info` always has its data file.
-   * Throws `RangeError` for an invalid id or length, and `EEXIST` if the id is already taken.
+   * Creates the empty data file, then writes `.info` straight to its name (a brand-new `.info` needs no
+   * rename: see `open` for why a reader never takes a half-written one). The data file stays open for the
+   * handle's first append, until the end of this turn of the event loop. Throws `RangeError` for an invalid
+   * id or length, `EEXIST` if the id is taken, `StorageFull` when the disk is (leaving nothing behind),
+   * `signal.reason` if the signal is aborted.
    */
-  async create(init: UploadInit): Promise<Upload> {
-    if (!isValidUploadId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
+  async create(init: UploadInit, signal: AbortSignal): Promise<FileUpload> {
+    signal.throwIfAborted()
+    if (!this.isValidId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
     if (init.length !== undefined && !(Number.isSafeInteger(init.length) && init.length >= 0)) {
       throw new RangeError(`not an upload length: ${init.length}`)
     }
     const paths = this.#paths(init.id)
-    await createEmptyFile(paths.data)
-    const createdAt = Date.now()
-    const info = newInfo(init, { Type: 'filestore', Path: paths.data, InfoPath: paths.info }, createdAt)
+    // Until `.info` is written the files are no upload: `sweepLeftovers` must leave them alone.
+    const created = markBeingWritten(paths.data)
+    let data: FileHandle
     try {
-      // writeFileAtomic syncs the directory after its rename, which also commits the data file's entry.
-      await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
+      data = await open(paths.data, CREATE_DATA, FILE_MODE)
     } catch (error) {
-      // Without its `.info` the data file is no upload; leaving it would only block the id.
-      await rm(paths.data, { force: true })
-      throw error
+      created()
+      throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
     }
-    return uploadFromInfo(init.id, info, { size: 0, modifiedAt: createdAt }, paths.info)
+    const createdAt = Date.now()
+    const info = newInfo(init.id, init, { Type: 'filestore', Path: paths.data, InfoPath: paths.info }, createdAt)
+    try {
+      await writeNewFile(paths.info, JSON.stringify(info), this.#context.fsync)
+      // Commits both new directory entries.
+      if (this.#context.fsync) await syncDirectory(this.directory)
+    } catch (error) {
+      await data.close()
+      // Without its `.info` the data file is no upload; leaving it would only block the id. The `.info`
+      // is ours too unless another creation took the id first (EEXIST).
+      await rm(paths.data, { force: true })
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(paths.info, { force: true })
+      throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
+    } finally {
+      created()
+    }
+    const state = uploadFromInfo(init.id, info as unknown as Record<string, unknown>, { size: 0, modifiedAt: createdAt }, paths.info)
+    return new FileUpload(this.#context, state, info as unknown as Record<string, unknown>, data)
   }
 
   /**
    * Reads `.info` and the data file's size (the offset) and modification time (`updatedAt`: the last
-   * write, with no extra write per append). Throws `UploadNotFound` if either file is missing,
-   * `InvalidInfoFile` if `.info` is malformed.
+   * write, with no extra write per append), once. Throws `UploadNotFound` if either file is missing, or
+   * `.info` is empty: a creation in progress (its `.info` is written in one write after the file is made)
+   * or one that was killed in between; its client has not been told the upload exists either way.
+   * Throws `InvalidInfoFile` if `.info` holds anything else that is not tusd's JSON.
    */
-  async get(id: string): Promise<Upload> {
+  async open(id: string, signal: AbortSignal): Promise<FileUpload> {
+    if (!this.isValidId(id)) throw new UploadNotFound(id)
+    signal.throwIfAborted()
     const paths = this.#paths(id)
-    const [info, data] = await Promise.all([this.#readInfo(id, paths.info), this.#dataState(id, paths.data)])
-    return uploadFromInfo(id, info, data, paths.info)
-  }
-
-  /**
-   * Streams `body` into the data file from `offset` and returns the offset after the last byte written.
-   * With `fsync`, the bytes are flushed before this resolves. If the body throws, every byte it yielded
-   * before is written and flushed, then its error is rethrown. Throws `UploadNotFound` if the data file is missing.
-   */
-  async append(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<number> {
-    const paths = this.#paths(id)
-    // A body error must not reach the pipeline: pipeline would destroy the write stream, which drops the
-    // chunks still queued in it, and the contract keeps every byte the body yielded. So the body's error
-    // is caught here, the source simply ends, the stream flushes everything, and the error is rethrown after.
-    let bodyFailure: { error: unknown } | undefined
-    async function* guarded(): AsyncGenerator<Uint8Array> {
-      try {
-        yield* body
-      } catch (error) {
-        bodyFailure = { error }
-      }
-    }
-    // 'r+' opens without creating or truncating: a terminated upload fails with ENOENT instead of coming back.
-    // `flush` fsyncs before close, also when the stream is destroyed by an error.
-    const file = createWriteStream(paths.data, {
-      flags: 'r+',
-      start: offset,
-      flush: this.#fsync,
-      highWaterMark: WRITE_HIGH_WATER_MARK,
+    const [text, stats] = await Promise.all([readSmallFile(paths.info), stat(paths.data)]).catch((error: unknown) => {
+      throw isNotFound(error) ? new UploadNotFound(id) : error
     })
-    try {
-      // objectMode false: the writable then receives Buffers it can batch with writev.
-      await pipeline(Readable.from(guarded(), { objectMode: false }), file)
-    } catch (error) {
-      if (isNotFound(error)) throw new UploadNotFound(id)
-      throw error
-    }
-    if (bodyFailure) throw bodyFailure.error
-    // bytesWritten counts only completed writes, so this never claims more than is on disk.
-    return offset + file.bytesWritten
+    if (text === '') throw new UploadNotFound(id)
+    const info = parseInfo(text, paths.info)
+    const state = uploadFromInfo(id, info, { size: stats.size, modifiedAt: Math.floor(stats.mtimeMs) }, paths.info)
+    return new FileUpload(this.#context, state, info)
   }
 
-  /**
-   * Rewrites `.info` atomically with `Size` set and `SizeIsDeferred` false, keeping every other field.
-   * Throws `UploadNotFound`, or `RangeError` if `length` is not a byte count.
-   */
-  async declareLength(id: string, length: number): Promise<Upload> {
-    const paths = this.#paths(id)
-    if (!(Number.isSafeInteger(length) && length >= 0)) throw new RangeError(`not an upload length: ${length}`)
-    const info = withLength(await this.#readInfo(id, paths.info), length)
-    await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
-    return uploadFromInfo(id, info, await this.#dataState(id, paths.data), paths.info)
-  }
-
-  /** Rewrites `.info` atomically with `completionPending` set or left out, keeping every other field. Throws `UploadNotFound`. */
-  async setCompletionPending(id: string, pending: boolean): Promise<Upload> {
-    const paths = this.#paths(id)
-    const info = withCompletionPending(await this.#readInfo(id, paths.info), pending)
-    await writeFileAtomic(paths.info, JSON.stringify(info), { fsync: this.#fsync })
-    return uploadFromInfo(id, info, await this.#dataState(id, paths.data), paths.info)
-  }
-
-  /**
-   * Cuts the data file back to `offset` bytes (and flushes, with `fsync`).
-   * Throws `UploadNotFound`, or `RangeError` if `offset` is beyond the stored bytes.
-   */
-  async truncate(id: string, offset: number): Promise<void> {
-    const paths = this.#paths(id)
-    const size = await this.#dataSize(id, paths.data)
-    if (!(Number.isSafeInteger(offset) && offset >= 0 && offset <= size)) {
-      throw new RangeError(`cannot truncate to ${offset}: ${size} bytes are stored`)
-    }
-    const handle = await open(paths.data, 'r+')
-    try {
-      await handle.truncate(offset)
-      if (this.#fsync) await handle.datasync()
-    } finally {
-      await handle.close()
-    }
-  }
-
-  /** Removes `.info`, then the data file. Throws `UploadNotFound` if there is no `.info`. */
-  async terminate(id: string): Promise<void> {
-    const paths = this.#paths(id)
-    // `.info` first, the reverse of create: once it is gone the upload is gone, even if we stop here.
-    try {
-      await unlink(paths.info)
-    } catch (error) {
-      if (isNotFound(error)) throw new UploadNotFound(id)
-      throw error
-    }
-    try {
-      await unlink(paths.data)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-    }
-  }
-
-  /**
-   * Streams the data file, or the bytes of `range` (`start` inclusive, `end` exclusive) of it.
-   * Throws `UploadNotFound`, or `RangeError` if the range is not within the stored bytes.
-   */
-  async read(id: string, range?: ByteRange): Promise<Readable> {
-    const paths = this.#paths(id)
-    // Only the stored size matters here (the caller has read the upload's state): one stat, not `.info` again.
-    const size = await this.#dataSize(id, paths.data)
-    if (range === undefined) return createReadStream(paths.data)
-    const { start, end } = range
-    const valid = Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end
-    if (!valid || end > size) {
-      throw new RangeError(`range ${start}-${end} is not within the ${size} stored bytes`)
-    }
-    // createReadStream's `end` is inclusive and rejects end < start, so an empty range gets its own stream.
-    if (start === end) return Readable.from([], { objectMode: false })
-    return createReadStream(paths.data, { start, end: end - 1 })
-  }
-
-  /**
-   * Replaces the final upload's data file with the partial uploads' data files, in order, without reading
-   * any of them whole into memory; see `concatenateFiles`. Throws `UploadNotFound` naming the final upload
-   * or the first partial upload that is missing.
-   */
-  async concatenate(id: string, partials: readonly string[]): Promise<Upload> {
-    const paths = this.#paths(id)
-    await this.#readInfo(id, paths.info)
-    const sources = partials.map((partial) => ({ id: partial, path: this.#paths(partial).data }))
-    try {
-      await concatenateFiles(
-        sources.map((source) => source.path),
-        paths.data,
-        { fsync: this.#fsync },
-      )
-    } catch (error) {
-      const missing = isNotFound(error) ? sources.find((source) => source.path === (error as NodeJS.ErrnoException).path) : undefined
-      if (missing !== undefined) throw new UploadNotFound(missing.id)
-      if (isNotFound(error)) throw new UploadNotFound(id)
-      throw error
-    }
-    return this.get(id)
-  }
-
-  /** The id of every upload with a `.info` file, read from the directory lazily. */
-  async *list(): AsyncGenerator<string> {
+  /** The id of every upload with a `.info` file, read from the directory lazily. Throws `signal.reason` once it aborts. */
+  async *list(signal: AbortSignal): AsyncGenerator<string> {
     const directory = await opendir(this.directory)
     // for-await closes the directory when the loop ends, also when the caller stops early.
     for await (const entry of directory) {
+      signal.throwIfAborted()
       if (!entry.name.endsWith('.info')) continue
       const id = entry.name.slice(0, -'.info'.length)
-      if (isValidUploadId(id)) yield id
+      if (this.isValidId(id)) yield id
     }
+  }
+
+  /**
+   * Removes what crashes left in the directory, once older than `leftoverGraceMs` (see `sweepLeftovers` in
+   * leftovers.ts): temporary files of `.info` rewrites and concatenations, data files without `.info`, and
+   * empty `.info` files of creations killed before they wrote them. Never a temporary file this process is
+   * writing. Resolves with the bytes freed; throws `signal.reason` once it aborts.
+   */
+  sweepLeftovers(signal: AbortSignal): Promise<number> {
+    return sweepLeftovers(this.directory, { graceMs: this.#leftoverGraceMs, isValidId: (id) => this.isValidId(id), signal })
   }
 
   #paths(id: string): { data: string; info: string } {
     // The id becomes a file name: anything but an upload id (`..`, `a/b`, `x.info`) could name another file.
-    if (!isValidUploadId(id)) throw new UploadNotFound(id)
+    if (!this.isValidId(id)) throw new UploadNotFound(id)
     return { data: join(this.directory, id), info: join(this.directory, `${id}.info`) }
-  }
-
-  async #readInfo(id: string, path: string): Promise<Record<string, unknown>> {
-    try {
-      return parseInfo(await readFile(path, 'utf8'), path)
-    } catch (error) {
-      if (isNotFound(error)) throw new UploadNotFound(id)
-      throw error
-    }
-  }
-
-  async #dataSize(id: string, path: string): Promise<number> {
-    return (await this.#dataState(id, path)).size
-  }
-
-  async #dataState(id: string, path: string): Promise<DataFileState> {
-    try {
-      const stats = await stat(path)
-      return { size: stats.size, modifiedAt: Math.floor(stats.mtimeMs) }
-    } catch (error) {
-      if (isNotFound(error)) throw new UploadNotFound(id)
-      throw error
-    }
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT'
+/** Writes `text` to a new file at `path` (EEXIST if there is one), in one write for a small text, flushed with `fsync`. */
+async function writeNewFile(path: string, text: string, fsync: boolean): Promise<void> {
+  const file = await open(path, CREATE_INFO, FILE_MODE)
+  try {
+    await file.writeFile(text)
+    if (fsync) await file.sync()
+  } finally {
+    await file.close()
+  }
+}
+
+// Larger than any `.info` but one with very large metadata, which then takes a second read.
+const SMALL_FILE_BYTES = 16 * 1024
+
+/** The text of a small file in as few calls as can be: open, one read (more only if needed), close. */
+async function readSmallFile(path: string): Promise<string> {
+  const file = await open(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    for (;;) {
+      const { bytesRead, buffer } = await file.read(Buffer.allocUnsafe(SMALL_FILE_BYTES), 0, SMALL_FILE_BYTES, null)
+      if (bytesRead === 0) break
+      chunks.push(buffer.subarray(0, bytesRead))
+      if (bytesRead < SMALL_FILE_BYTES) break
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  } finally {
+    await file.close()
+  }
 }

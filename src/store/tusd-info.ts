@@ -1,28 +1,31 @@
-import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../../model/upload.js'
-
-/** tusd's `Storage` for its filestore. Informative only: we always look for the data beside the `.info`. */
-export interface TusdFileStorage {
-  readonly Type: 'filestore'
-  readonly Path: string
-  readonly InfoPath: string
-}
+import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../model/upload.js'
+import type { UploadChanges } from './store.js'
 
 /**
- * The JSON of a `.info` file: tusd v2's `FileInfo` with its field names, so tusd and this gateway can
- * serve one directory, plus fields of our own in camelCase (Go's `encoding/json` ignores unknown keys).
+ * tusd's `Storage` map: where the writing store kept the bytes. Each tusd store writes its own keys
+ * (filestore `{Type, Path, InfoPath}`, s3store `{Type, Bucket, Key}`, gcsstore `{Type, Bucket, Key}`,
+ * azurestore `{Type, Container, Key}`); Go marshals the map with its keys sorted. Informative only:
+ * every store of ours finds the bytes from the id, never from here.
+ */
+export type TusdStorage = Readonly<Record<string, string>>
+
+/**
+ * The JSON of a tusd `.info` file or object: tusd v2's `FileInfo` with its field names, so tusd and this
+ * gateway can serve one directory or bucket, plus fields of our own in camelCase (Go's `encoding/json`
+ * ignores unknown keys).
  */
 export type InfoJson = {
   readonly ID: string
   /** 0 while the length is deferred, as tusd writes it. */
   readonly Size: number
   readonly SizeIsDeferred: boolean
-  /** Written once at creation and never updated, as tusd does; the data file's size is the real offset. */
+  /** Written once at creation and never updated, as tusd does; the stored bytes are the real offset. */
   readonly Offset: number
   readonly MetaData: Record<string, string>
   readonly IsPartial: boolean
   readonly IsFinal: boolean
   readonly PartialUploads: string[] | null
-  readonly Storage: TusdFileStorage
+  readonly Storage: TusdStorage | null
   /** Ours: when the upload was created, in milliseconds since the epoch. */
   readonly createdAt?: number
   /** Ours: metadata keys that came without a value; tusd's `MetaData` can only hold "" for them. */
@@ -33,22 +36,25 @@ export type InfoJson = {
   readonly completionPending?: true
   /** Ours: digests of the whole upload given or asked for at creation (`Upload.digests`). */
   readonly digests?: UploadDigests
+  /** Ours: the final uploads that wait for this partial upload (`Upload.awaitedBy`); left out when none. */
+  readonly awaitedBy?: string[]
 }
 
-/** A `.info` file that is not valid JSON or lacks what tusd always writes. */
+/** A `.info` file or object that is not valid JSON or lacks what tusd always writes. */
 export class InvalidInfoFile extends Error {
-  constructor(readonly path: string, reason: string, options?: { cause?: unknown }) {
-    super(`${path} is not a valid tusd .info file: ${reason}`, options)
+  /** `location`: the path or object key of the `.info`, for the message and the log. */
+  constructor(readonly location: string, reason: string, options?: { cause?: unknown }) {
+    super(`${location} is not a valid tusd .info file: ${reason}`, options)
     this.name = 'InvalidInfoFile'
   }
 }
 
-/** The `.info` content for a new upload. */
-export function newInfo(init: UploadInit, storage: TusdFileStorage, createdAt: number): InfoJson {
+/** The `.info` content for a new upload whose id is `id` (the wanted id, or the one the store extended it to). */
+export function newInfo(id: string, init: UploadInit, storage: TusdStorage | null, createdAt: number): InfoJson {
   const entries = Object.entries(init.metadata)
   const withoutValue = entries.filter(([, value]) => value === null).map(([key]) => key)
   return {
-    ID: init.id,
+    ID: id,
     Size: init.length ?? 0,
     SizeIsDeferred: init.length === undefined,
     Offset: 0,
@@ -67,59 +73,67 @@ export function newInfo(init: UploadInit, storage: TusdFileStorage, createdAt: n
 }
 
 /**
- * Parses a `.info` file's text into its JSON object, keeping fields we do not know so that a rewrite
+ * Parses a `.info`'s text into its JSON object, keeping fields we do not know so that a rewrite
  * preserves them. Throws `InvalidInfoFile` when the text is not a JSON object.
  */
-export function parseInfo(text: string, path: string): Record<string, unknown> {
+export function parseInfo(text: string, location: string): Record<string, unknown> {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (error) {
-    throw new InvalidInfoFile(path, 'not JSON', { cause: error })
+    throw new InvalidInfoFile(location, 'not JSON', { cause: error })
   }
-  if (!isPlainObject(value)) throw new InvalidInfoFile(path, 'not a JSON object')
+  if (!isPlainObject(value)) throw new InvalidInfoFile(location, 'not a JSON object')
   return value
 }
 
-/** What the data file says about an upload: its size (the offset) and, when known, its last write. */
-export interface DataFileState {
+/** What the stored bytes say about an upload: how many there are (the offset) and, when known, their last write. */
+export interface StoredBytes {
   readonly size: number
   readonly modifiedAt?: number
 }
 
 /**
- * The upload described by a parsed `.info`, given the data file's size as its offset: tusd never
- * updates `Offset`, and `Storage.Path` names wherever the writing server kept the data, so neither is read.
+ * The upload described by a parsed `.info`, given the stored bytes' size as its offset: tusd never
+ * updates `Offset`, and `Storage` names wherever the writing server kept the data, so neither is read.
  * Throws `InvalidInfoFile` when `Size`, `MetaData` or `PartialUploads` is malformed.
  */
-export function uploadFromInfo(id: string, info: Record<string, unknown>, data: DataFileState, path: string): Upload {
+export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes: StoredBytes, location: string): Upload {
   const deferred = info['SizeIsDeferred'] === true
   const size = info['Size']
-  if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(path, '`Size` is not a byte count')
+  if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(location, '`Size` is not a byte count')
   const createdAt = info['createdAt']
-  const concat = concatFromInfo(info, path)
+  const concat = concatFromInfo(info, location)
+  const awaitedBy = info['awaitedBy']
   return {
     id,
-    offset: data.size,
+    offset: bytes.size,
     ...(deferred ? {} : { length: size as number }),
-    metadata: metadataFromInfo(info, path),
+    metadata: metadataFromInfo(info, location),
     ...(typeof createdAt === 'number' && Number.isFinite(createdAt) ? { createdAt } : {}),
-    ...(data.modifiedAt === undefined ? {} : { updatedAt: data.modifiedAt }),
+    ...(bytes.modifiedAt === undefined ? {} : { updatedAt: bytes.modifiedAt }),
     ...(concat === undefined ? {} : { concat }),
     ...(info['completionPending'] === true ? { completionPending: true } : {}),
     ...digestsFromInfo(info),
+    ...(isStringArray(awaitedBy) && awaitedBy.length > 0 ? { awaitedBy } : {}),
   }
 }
 
-/** A copy of a parsed `.info` with its length declared; every other field is kept as it was. */
-export function withLength(info: Record<string, unknown>, length: number): Record<string, unknown> {
-  return { ...info, Size: length, SizeIsDeferred: false }
-}
-
-/** A copy of a parsed `.info` recording whether completion is pending (the key is left out when not). */
-export function withCompletionPending(info: Record<string, unknown>, pending: boolean): Record<string, unknown> {
-  const { completionPending: _previous, ...rest } = info
-  return pending ? { ...rest, completionPending: true } : rest
+/**
+ * A copy of a parsed `.info` with `changes` applied (a declared length, completion pending or not, the
+ * final uploads that await it); every other field is kept as it was, unknown ones included. Keys of ours
+ * that no longer say anything are left out, so the file looks like tusd's where it can.
+ */
+export function withChanges(info: Record<string, unknown>, changes: UploadChanges): Record<string, unknown> {
+  const { completionPending, awaitedBy, ...rest } = info
+  const pending = changes.completionPending ?? completionPending === true
+  const waiting = changes.awaitedBy ?? (isStringArray(awaitedBy) ? awaitedBy : [])
+  return {
+    ...rest,
+    ...(changes.length === undefined ? {} : { Size: changes.length, SizeIsDeferred: false }),
+    ...(pending ? { completionPending: true } : {}),
+    ...(waiting.length > 0 ? { awaitedBy: [...waiting] } : {}),
+  }
 }
 
 /** Our `digests`, when well-formed; anything else (an edited file) is ignored rather than trusted. */
@@ -137,11 +151,11 @@ function digestsFromInfo(info: Record<string, unknown>): { digests?: UploadDiges
 }
 
 /** tusd's `IsPartial` / `IsFinal` / `PartialUploads`, plus our `partialUrls`, as an upload's role in a concatenation. */
-function concatFromInfo(info: Record<string, unknown>, path: string): UploadConcat | undefined {
+function concatFromInfo(info: Record<string, unknown>, location: string): UploadConcat | undefined {
   if (info['IsPartial'] === true) return { kind: 'partial' }
   if (info['IsFinal'] !== true) return undefined
   const partials = info['PartialUploads']
-  if (!isStringArray(partials)) throw new InvalidInfoFile(path, '`PartialUploads` of a final upload is not a list of ids')
+  if (!isStringArray(partials)) throw new InvalidInfoFile(location, '`PartialUploads` of a final upload is not a list of ids')
   const urls = info['partialUrls']
   // Only a list that matches the ids can stand for them; anything else is ignored (the ids are the truth).
   const partialUrls = isStringArray(urls) && urls.length === partials.length ? urls : undefined
@@ -152,15 +166,15 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string')
 }
 
-function metadataFromInfo(info: Record<string, unknown>, path: string): Record<string, string | null> {
+function metadataFromInfo(info: Record<string, unknown>, location: string): Record<string, string | null> {
   const metaData = info['MetaData']
   // Go marshals a nil map as null; tusd never leaves one, but an empty map is the only sensible reading.
   if (metaData === null || metaData === undefined) return {}
-  if (!isPlainObject(metaData)) throw new InvalidInfoFile(path, '`MetaData` is not an object')
+  if (!isPlainObject(metaData)) throw new InvalidInfoFile(location, '`MetaData` is not an object')
   const listed = info['metadataKeysWithoutValue']
   const withoutValue = new Set(Array.isArray(listed) ? listed.filter((key) => typeof key === 'string') : [])
   const entries = Object.entries(metaData).map(([key, value]): [string, string | null] => {
-    if (typeof value !== 'string') throw new InvalidInfoFile(path, `\`MetaData.${key}\` is not a string`)
+    if (typeof value !== 'string') throw new InvalidInfoFile(location, `\`MetaData.${key}\` is not a string`)
     // Only "" can stand for a missing value: a file edited since may have given the key one.
     return [key, value === '' && withoutValue.has(key) ? null : value]
   })
