@@ -6,3 +6,4 @@
 export { runStoreSuite, type StoreSuiteOptions } from './store/conformance.suite.js'
 export { MemoryStore, type MemoryStoreOptions } from './store/memory/memory-store.js'
 export type { MemoryUpload } from './store/memory/memory-upload.js'
+export { runLockerSuite, type LockerSuiteOptions } from './lock/conformance.suite.js'

@@ -9,6 +9,8 @@ export interface LockRequest {
   readonly timeoutMs: number
   /** Whether to ask the holder to let go (default true); the expiration sweeper waits politely. */
   readonly requestRelease?: boolean
+  /** Whether to wait for a held lock (default true); false: LockBusy at once. */
+  readonly wait?: boolean
 }
 
 /**
@@ -22,6 +24,7 @@ export async function acquireLock(locker: Locker, id: string, request: LockReque
     return await locker.acquire(id, {
       signal: AbortSignal.any([request.signal, timeout]),
       requestRelease: request.requestRelease ?? true,
+      wait: request.wait ?? true,
     })
   } catch (error) {
     if (timeout.aborted && !request.signal.aborted) throw new LockTimeout(id, request.timeoutMs)

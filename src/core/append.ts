@@ -68,7 +68,7 @@ export class Appender {
   async #append(handle: StoredUpload, command: AppendCommand, context: RequestContext, lock: Lock): Promise<WriteResult> {
     const { machine, maxSize } = this.#options
     const before = handle.state
-    command.precondition?.(before)
+    await command.precondition?.(before)
     // tus concatenation: a final upload is made of its partial uploads; nothing is appended to it.
     if (before.concat?.kind === 'final') throw new FinalUploadImmutable(before.id)
     // tus 1.0.0 PATCH: on a mismatch the upload MUST NOT be modified, so the offset is checked first.
@@ -140,7 +140,8 @@ export class Appender {
     upload = await this.#settleCompletion(handle, wasComplete ? undefined : command.complete, lock)
     machine.received(upload, upload.offset - before.offset, context)
     let answer
-    if (isComplete(upload) && !handle.finished) answer = await machine.finish(handle, context, lock.lost, command.completionCheck)
+    // Complete just now, or complete before but never finished (a crash came between): finished now.
+    if (isComplete(upload) && (!wasComplete || !handle.finished)) answer = await machine.finish(handle, context, lock.lost, command.completionCheck)
     // A request completing an upload complete before it (the draft's replay) hears the completion's answer again.
     else if (wasComplete && command.complete === true && command.completionCheck !== undefined) await machine.recheck(handle, command.completionCheck, lock.lost)
     return { before, upload: handle.state, answer }

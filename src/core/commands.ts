@@ -91,7 +91,7 @@ export interface AppendCommand extends BodyCommand {
    * Called with the upload's state under its lock, before anything is checked or written; throwing
    * refuses the request and leaves the upload untouched (e.g. an append to a completed upload).
    */
-  readonly precondition?: (upload: Upload) => void
+  readonly precondition?: (upload: Upload) => void | Promise<void>
 }
 
 /** What a request that may complete an upload gets back. */

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
-import { FileStore } from '../store/file/file-store.js'
 import { LengthExceeded, OffsetMismatch } from '../model/errors.js'
-import type { LifecycleEvent } from './lifecycle.js'
-import { UploadService } from './service.js'
 import { isComplete, type Upload } from '../model/upload.js'
+import { FileStore } from '../store/file/file-store.js'
+import { UploadEvents, type LifecycleEvent } from './events.js'
+import { UploadService } from './service.js'
+import { uploadsOf, type Uploads } from './uploads.test-support.js'
 
 // Explicit completion (the IETF draft's R-14: only "Upload-Complete: ?1" completes an upload) and the
 // hooks a codec uses around a request (onCreated, precondition), with a real FileStore.
@@ -21,21 +22,17 @@ const context = { signal: new AbortController().signal }
 describe('explicit completion', () => {
   let directory: string
   let store: FileStore
-  let service: UploadService
+  let service: Uploads & { peek: UploadService['peek'] }
   let events: LifecycleEvent[]
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'rg-completion-'))
     store = await FileStore.open({ directory, fsync: false })
     events = []
-    service = new UploadService({
-      store,
-      locker: new MemoryLocker(),
-      maxSize: 0,
-      acquireLockTimeoutMs: 1000,
-      networkTimeoutMs: 0,
-      onEvent: (event) => events.push(event),
-    })
+    const bus = new UploadEvents()
+    bus.subscribe((event) => void events.push(event))
+    const uploads = new UploadService({ store, locker: new MemoryLocker(), events: bus, maxSize: 0, acquireLockTimeoutMs: 1000, networkTimeoutMs: 0 })
+    service = { ...uploadsOf(uploads), peek: (id) => uploads.peek(id) }
   })
   afterEach(() => rm(directory, { recursive: true, force: true }))
 
@@ -48,7 +45,7 @@ describe('explicit completion', () => {
     expect(isComplete(appended)).toBe(false)
     expect(finished()).toBe(0)
     // A fresh store over the same directory (a restart) still knows.
-    const reread = await new FileStore({ directory }).get(created.id)
+    const reread = (await new FileStore({ directory }).open(created.id, context.signal)).state
     expect(isComplete(reread)).toBe(false)
     const info = JSON.parse(await readFile(join(directory, `${created.id}.info`), 'utf8')) as Record<string, unknown>
     expect(info.completionPending).toBe(true)
@@ -158,6 +155,6 @@ describe('explicit completion', () => {
     )
     expect(readBeforeAnnounce).toBe(false)
     expect(created.length).toBe(2)
-    expect((await store.get(created.id)).digests).toEqual({ expected: { 'sha-256': 'abc=' }, wanted: ['sha-512'] })
+    expect((await store.open(created.id, context.signal)).state.digests).toEqual({ expected: { 'sha-256': 'abc=' }, wanted: ['sha-512'] })
   })
 })

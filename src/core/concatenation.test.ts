@@ -1,14 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
-import { FileStore } from '../store/file/file-store.js'
 import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadInvalid } from '../model/errors.js'
-import type { LifecycleEvent } from './lifecycle.js'
+import type { Upload } from '../model/upload.js'
+import { MemoryStore } from '../store/memory/memory-store.js'
+import { UploadEvents, type LifecycleEvent } from './events.js'
 import { UploadService, type RequestContext, type ServiceOptions } from './service.js'
 import { newUploadId } from './upload-id.js'
-import type { Upload } from '../model/upload.js'
+import { uploadsOf, type Uploads } from './uploads.test-support.js'
 
 const context = (): RequestContext => ({ signal: new AbortController().signal })
 
@@ -16,7 +14,7 @@ async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part)
 }
 
-async function content(service: UploadService, id: string): Promise<string> {
+async function content(service: Uploads, id: string): Promise<string> {
   const { stream } = await service.read(id, () => undefined, context())
   const parts: Buffer[] = []
   for await (const part of stream) parts.push(part as Buffer)
@@ -24,25 +22,18 @@ async function content(service: UploadService, id: string): Promise<string> {
 }
 
 describe('concatenation in the upload service', () => {
-  let directory: string
-  let store: FileStore
+  let store: MemoryStore
   let events: LifecycleEvent[]
   let waiters: { match: (event: LifecycleEvent) => boolean; resolve: () => void }[]
-  const services: UploadService[] = []
+  const services: Uploads[] = []
 
-  function service(options: Partial<ServiceOptions> = {}): UploadService {
-    const made = new UploadService({
-      store,
-      locker: new MemoryLocker(),
-      maxSize: 0,
-      acquireLockTimeoutMs: 10_000,
-      networkTimeoutMs: 0,
-      onEvent: (event) => {
-        events.push(event)
-        for (const waiter of waiters.filter((w) => w.match(event))) waiter.resolve()
-      },
-      ...options,
+  function service(options: Partial<ServiceOptions> = {}): Uploads {
+    const bus = new UploadEvents()
+    bus.subscribe((event) => {
+      events.push(event)
+      for (const waiter of waiters.filter((w) => w.match(event))) waiter.resolve()
     })
+    const made = uploadsOf(new UploadService({ store, locker: new MemoryLocker(), events: bus, maxSize: 0, acquireLockTimeoutMs: 10_000, networkTimeoutMs: 0, ...options }))
     services.push(made)
     return made
   }
@@ -54,25 +45,23 @@ describe('concatenation in the upload service', () => {
 
   const finishedEvent = (id: string) => (event: LifecycleEvent) => event.type === 'finished' && event.upload.id === id
 
-  async function partial(uploads: UploadService, length: number | undefined, data?: string, metadata = {}): Promise<Upload> {
+  async function partial(uploads: Uploads, length: number | undefined, data?: string, metadata = {}): Promise<Upload> {
     const created = await uploads.create({ length, metadata, concat: { kind: 'partial' } }, context())
     if (data === undefined) return created
     return uploads.append(created.id, { offset: 0, body: chunks(data) }, context())
   }
 
-  function final(uploads: UploadService, partials: string[], metadata = {}): Promise<Upload> {
+  function final(uploads: Uploads, partials: string[], metadata = {}): Promise<Upload> {
     return uploads.create({ metadata, concat: { kind: 'final', partials } }, context())
   }
 
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'concatenation-'))
-    store = await FileStore.open({ directory })
+  beforeEach(() => {
+    store = new MemoryStore()
     events = []
     waiters = []
   })
   afterEach(async () => {
     for (const made of services.splice(0)) await made.close()
-    await rm(directory, { recursive: true, force: true })
   })
 
   it('[T-53] [T-55] makes a final upload of complete partial uploads at once: their bytes in order, the sum of their lengths, its own metadata', async () => {
@@ -121,7 +110,7 @@ describe('concatenation in the upload service', () => {
     await expect(final(uploads, [plain.id])).rejects.toEqual(new PartialUploadInvalid(plain.id, 'not-partial'))
     // Nothing was created for them.
     let count = 0
-    for await (const _id of store.list()) count++
+    for await (const _id of store.list(context().signal)) count++
     expect(count).toBe(2)
   })
 
@@ -138,7 +127,7 @@ describe('concatenation in the upload service', () => {
     // The partial upload completes: 3 bytes, within the limit; the final upload would be 6.
     await uploads.append(a.id, { offset: 3, length: 3, body: chunks('') }, context())
     await expect(uploads.status(made.id, context())).rejects.toBeInstanceOf(MaxSizeExceeded)
-    const stored = await store.get(made.id)
+    const stored = (await store.open(made.id, context().signal)).state
     expect(stored.offset).toBe(0)
     expect(stored.length).toBeUndefined()
   })
@@ -207,7 +196,7 @@ describe('concatenation in the upload service', () => {
     const checking = uploads.append(a.id, { offset: 0, body: chunks('hellX'), checks: [check] }, context())
     // While they are on disk but not yet judged, the final upload does not take them.
     await written
-    expect((await store.get(a.id)).offset).toBe(5)
+    expect((await store.open(a.id, context().signal)).state.offset).toBe(5)
     expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0 })
     verdict(new Error('checksum mismatch'))
     await expect(checking).rejects.toThrow('checksum mismatch')
@@ -236,7 +225,7 @@ describe('concatenation in the upload service', () => {
     const a = await partial(uploads, 2, 'xy')
     // As a crash leaves it: the final upload recorded, its bytes not yet copied.
     const id = newUploadId()
-    await store.create({ id, length: 4, metadata: {}, concat: { kind: 'final', partials: [a.id, a.id] } })
+    await store.create({ id, length: 4, metadata: {}, concat: { kind: 'final', partials: [a.id, a.id] } }, context().signal)
     const completed = eventually(finishedEvent(id))
     const restarted = service()
     await restarted.start()

@@ -1,16 +1,23 @@
 import type { Lock } from '../lock/locker.js'
 import type { Answer } from '../model/answer.js'
-import { PartialUploadInvalid, TooManyPartials, UploadNotFound } from '../model/errors.js'
+import { LockBusy, PartialUploadInvalid, TooManyPartials, UploadNotFound } from '../model/errors.js'
 import { isComplete, isPendingFinal, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
 import { checkMaxSize } from './append.js'
 import type { RequestContext } from './commands.js'
 import type { UploadMachine } from './machine.js'
 
+/**
+ * How a final upload takes its partial uploads' locks, never asking a holder to let go (a partial upload
+ * may be receiving its bytes): `now` only if free (LockBusy otherwise), for a request that must not wait;
+ * `politely`, waiting as long as it takes, for work in the background.
+ */
+export type PartialLocking = 'now' | 'politely'
+
 export interface ConcatenationOptions {
   readonly machine: UploadMachine
-  /** Takes an upload's lock for the request (asking its holder to release). */
-  readonly lock: (id: string, context: RequestContext) => Promise<Lock>
+  /** Takes a partial upload's lock. */
+  readonly lock: (id: string, context: RequestContext, locking: PartialLocking) => Promise<Lock>
   /** The largest final upload, in bytes; 0: no limit. */
   readonly maxSize: number
   /** The most partial uploads a final upload may name (a name repeated counts each time). */
@@ -50,23 +57,34 @@ export class Concatenation {
     return length
   }
 
-  /** Records, in each partial upload (under its lock), that the final upload `final` waits for it. */
-  async markAwaited(final: Upload, context: RequestContext): Promise<void> {
-    if (final.concat?.kind !== 'final') return
-    await this.#withPartials(final.concat.partials, context, async (partials) => {
-      for (const partial of partials.values()) await this.#options.machine.markAwaited(partial, final.id, context.signal)
-    })
+  /**
+   * Records, in each partial upload `ids` names (under its lock, one at a time), that the final upload
+   * `final` waits for it. `now` skips a partial upload in use (one receiving its bytes) and resolves with
+   * those skipped; `politely` waits for each.
+   */
+  async markAwaited(final: Upload, ids: readonly string[], context: RequestContext, locking: PartialLocking): Promise<string[]> {
+    const skipped: string[] = []
+    for (const id of [...new Set(ids)].sort()) {
+      const marked = await this.#withPartials([id], context, locking, async (partials) => {
+        const partial = partials.get(id)
+        if (partial !== undefined) await this.#options.machine.markAwaited(partial, final.id, context.signal)
+        return true
+      })
+      if (marked === undefined) skipped.push(id)
+    }
+    return skipped
   }
 
   /**
    * Brings a pending final upload, whose lock the caller holds, as far as its partial uploads allow: declares
    * its length once every partial upload's is known, and concatenates once every one is finished, under their
-   * locks. Returns pre-finish's answer when it completed it. A partial upload that has gone leaves it pending
+   * locks (taken as `locking` says: a request does not wait for a partial upload in use, it simply finds the
+   * final upload still pending). Returns pre-finish's answer when it completed it. A partial upload that has gone leaves it pending
    * for good (it then expires like any unfinished upload). Throws MaxSizeExceeded, and leaves the final upload
    * pending, when its length, known at last, is over the maximum size (T-34: a final upload may name one
    * partial upload many times; such a one is never copied together).
    */
-  async settle(final: StoredUpload, context: RequestContext): Promise<Answer | undefined> {
+  async settle(final: StoredUpload, context: RequestContext, locking: PartialLocking): Promise<Answer | undefined> {
     const { state } = final
     if (state.concat?.kind !== 'final' || !isPendingFinal(state)) return undefined
     const ids = state.concat.partials
@@ -79,10 +97,12 @@ export class Concatenation {
     // concatenation-unfinished: a length deferred by a partial upload becomes the final's once known (T-60).
     if (state.length === undefined) await machine.declareLength(final, length, context.signal)
     if (![...looked.values()].every(isComplete)) return undefined
-    return this.#withPartials(ids, context, async (partials) => {
+    return this.#withPartials(ids, context, locking, async (partials) => {
       if (partials.size < looked.size) return undefined
       for (const partial of partials.values()) {
         if (!isComplete(partial.state)) return undefined
+        // A partial upload learns of the final upload here if the background work marking it has not run yet.
+        await machine.markAwaited(partial, state.id, context.signal)
         // A partial upload complete but not finished (a crash in between) is finished first.
         if (!partial.finished) await machine.finish(partial, context, context.signal)
       }
@@ -111,14 +131,25 @@ export class Concatenation {
 
   /**
    * Runs `work` with the partial uploads that still exist opened under their locks, taken in id order so
-   * that two final uploads sharing partial uploads never wait for each other.
+   * that two final uploads sharing partial uploads never wait for each other. Resolves with undefined,
+   * doing nothing, when a lock is busy and `locking` is `now`.
    */
-  async #withPartials<T>(ids: readonly string[], context: RequestContext, work: (partials: Map<string, StoredUpload>) => Promise<T>): Promise<T> {
+  async #withPartials<T>(
+    ids: readonly string[],
+    context: RequestContext,
+    locking: PartialLocking,
+    work: (partials: Map<string, StoredUpload>) => Promise<T>,
+  ): Promise<T | undefined> {
     const locks: Lock[] = []
     try {
       const partials = new Map<string, StoredUpload>()
       for (const id of [...new Set(ids)].sort()) {
-        locks.push(await this.#options.lock(id, context))
+        try {
+          locks.push(await this.#options.lock(id, context, locking))
+        } catch (error) {
+          if (error instanceof LockBusy && locking === 'now') return undefined
+          throw error
+        }
         const handle = await this.#open(id, context.signal)
         if (handle !== undefined) partials.set(id, handle)
       }

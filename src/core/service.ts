@@ -7,7 +7,7 @@ import type { Store, StoreCapabilities, StoredUpload } from '../store/store.js'
 import { acquireLock } from './acquire-lock.js'
 import { Appender, checkMaxSize } from './append.js'
 import type { AppendCommand, CreateCommand, ReadResult, RequestContext, WriteResult } from './commands.js'
-import { Concatenation } from './concatenation.js'
+import { Concatenation, type PartialLocking } from './concatenation.js'
 import { UploadEvents } from './events.js'
 import { expires, type ExpirationPolicy } from './expiry/expiration.js'
 import { UploadExpiry } from './expiry/upload-expiry.js'
@@ -41,6 +41,12 @@ export interface ServiceOptions {
   /** Receives the errors of work done in the background (completing final uploads); must not throw. */
   readonly onBackgroundError?: (error: unknown, task: string) => void
 }
+
+/** For store calls made without a lock (a new upload nobody knows yet): nothing can be lost. */
+const NEVER = new AbortController().signal
+
+/** How a request takes an upload's lock; see `AcquireOptions`. */
+type LockOptions = { readonly requestRelease?: boolean; readonly wait?: boolean }
 
 /** What the service offers, for each protocol's discovery (one source of truth). */
 export interface ServiceFeatures {
@@ -84,7 +90,7 @@ export class UploadService {
       hooks: this.#hooks,
       events: this.events,
       onAwaitedPartialFinished: (finals) => {
-        for (const id of finals) this.#inBackground(`complete final upload ${id}`, () => this.status(id, { signal: this.#closed.signal }))
+        for (const id of finals) void this.#settleInBackground(id)
       },
     })
     this.#appender = new Appender({
@@ -94,7 +100,11 @@ export class UploadService {
       networkTimeoutMs: options.networkTimeoutMs,
       progressIntervalMs: options.progressIntervalMs ?? 1000,
     })
-    const lock = (id: string, context: RequestContext): Promise<Lock> => this.#lock(id, context)
+    const lock = (id: string, context: RequestContext, locking: PartialLocking): Promise<Lock> =>
+      locking === 'now'
+        ? this.#lock(id, context, { requestRelease: false, wait: false })
+        : // Waits as long as the partial upload is in use (a PATCH may take hours), until shutdown.
+          acquireLock(options.locker, id, { signal: context.signal, timeoutMs: 2 ** 31 - 1, requestRelease: false })
     this.#concatenation = new Concatenation({ machine: this.#machine, lock, maxSize: this.features.maxSize, maxPartials: options.maxPartials ?? 128 })
     this.#expiry = new UploadExpiry(expiration, this.#concatenation, options.expiredUploadsRemembered ?? 10_000)
   }
@@ -119,16 +129,19 @@ export class UploadService {
     if (command.bodySize !== undefined && length !== undefined && command.bodySize > length) throw new LengthExceeded(length)
     const init = { id: newUploadId(), length, metadata: command.metadata, concat: command.concat, digests: command.digests }
     const { handle, answer } = await this.#machine.create(init, context)
-    // Nobody knows the new upload's id yet, so its lock is free: taken before the id is announced (a draft
-    // 104 announces it while the body still streams), the body goes straight into the state just created.
-    const result = await this.#withLock(handle.state.id, context, async (lock) => {
+    const fill = async (lock: Lock | undefined): Promise<WriteResult> => {
       try {
         return await this.#fill(handle, command, context, lock)
       } catch (error) {
-        if (command.removeOnFailure === true) await this.#machine.terminate(handle, context, lock.lost, { hook: false }).catch(() => undefined)
+        if (command.removeOnFailure === true) await this.#machine.terminate(handle, context, lock?.lost ?? NEVER, { hook: false }).catch(() => undefined)
         throw error
       }
-    })
+    }
+    // Nobody knows the new upload's id yet, so its lock is free: taken before the id is announced (a draft
+    // 104 announces it while the body still streams), the body goes straight into the state just created. A
+    // final upload is locked against its own completion in the background; an empty upload needs no lock.
+    const locked = command.body !== undefined || final !== undefined
+    const result = locked ? await this.#withLock(handle.state.id, context, fill) : await fill(undefined)
     return { ...result, answer: mergeAnswers(answer, result.answer) }
   }
 
@@ -149,7 +162,7 @@ export class UploadService {
    */
   async status(id: string, context: RequestContext): Promise<Upload> {
     await this.#preAccess('status', id, context)
-    return this.#withLock(id, context, async (lock) => this.#annotate((await this.#settled(id, context, lock)).state, context))
+    return this.#withLock(id, context, async (lock) => this.#annotate((await this.#settled(id, context, lock, 'now')).state, context))
   }
 
   /**
@@ -176,7 +189,7 @@ export class UploadService {
   async read(id: string, selectRange: (size: number) => ByteRange | undefined, context: RequestContext): Promise<ReadResult> {
     if (!this.features.capabilities.read) throw new NotSupported('downloads')
     await this.#preAccess('read', id, context)
-    const handle = await this.#withLock(id, context, (lock) => this.#settled(id, context, lock))
+    const handle = await this.#withLock(id, context, (lock) => this.#settled(id, context, lock, 'now'))
     const upload = handle.state
     if (!isComplete(upload)) throw new UploadIncomplete(upload.offset, upload.length)
     const range = selectRange(upload.offset)
@@ -221,9 +234,7 @@ export class UploadService {
     for await (const id of this.uploadIds(this.#closed.signal)) {
       if (this.#closed.signal.aborted) return
       const upload = await this.peek(id)
-      if (upload !== undefined && isPendingFinal(upload)) {
-        this.#inBackground(`complete final upload ${id}`, () => this.status(id, { signal: this.#closed.signal }))
-      }
+      if (upload !== undefined && isPendingFinal(upload)) void this.#settleInBackground(id)
     }
   }
 
@@ -234,27 +245,38 @@ export class UploadService {
   }
 
   /** A new upload's first state: completion pending or finished, and its body appended. */
-  async #fill(handle: StoredUpload, command: CreateCommand, context: RequestContext, lock: Lock): Promise<WriteResult> {
+  async #fill(handle: StoredUpload, command: CreateCommand, context: RequestContext, lock: Lock | undefined): Promise<WriteResult> {
+    const lost = lock?.lost ?? NEVER
     // An empty upload whose client says more follows is not complete (draft R-14): it waits for a request saying so.
-    if (handle.state.length === 0 && command.complete === false) await this.#machine.setCompletionPending(handle, true, lock.lost)
+    if (handle.state.length === 0 && command.complete === false) await this.#machine.setCompletionPending(handle, true, lost)
     command.onCreated?.(handle.state)
     if (command.body === undefined) {
       if (handle.state.concat?.kind === 'final') {
-        await this.#concatenation.markAwaited(handle.state, context)
-        const answer = await this.#concatenation.settle(handle, context)
-        return { upload: await this.#annotate(handle.state, context), answer }
+        // Its partial uploads learn of it now; one in use (receiving its bytes) is left to the background.
+        const { partials } = handle.state.concat
+        const busy = await this.#concatenation.markAwaited(handle.state, partials, context, 'now')
+        const answer = await this.#concatenation.settle(handle, context, 'now')
+        const final = handle.state
+        if (busy.length > 0) {
+          void this.#inBackground(`mark the partial uploads of final upload ${final.id}`, async () => {
+            await this.#concatenation.markAwaited(final, busy, { signal: this.#closed.signal }, 'politely')
+            await this.#settleInBackground(final.id)
+          })
+        }
+        return { upload: await this.#annotate(final, context), answer }
       }
-      const answer = isComplete(handle.state) ? await this.#machine.finish(handle, context, lock.lost, command.completionCheck) : undefined
+      const answer = isComplete(handle.state) ? await this.#machine.finish(handle, context, lost, command.completionCheck) : undefined
       return { upload: await this.#annotate(handle.state, context), answer }
     }
+    if (lock === undefined) throw new TypeError('a body is appended under the upload lock')
     const result = await this.#appender.append(handle, { ...command, offset: 0, length: undefined, body: command.body }, context, lock)
     return { upload: await this.#annotate(result.upload, context), answer: result.answer }
   }
 
   /** Opens an upload under its lock, settles a pending final upload, and finishes one a crash left unfinished. */
-  async #settled(id: string, context: RequestContext, lock: Lock): Promise<StoredUpload> {
+  async #settled(id: string, context: RequestContext, lock: Lock, locking: PartialLocking): Promise<StoredUpload> {
     const handle = await this.#open(id, context)
-    if (isPendingFinal(handle.state)) await this.#concatenation.settle(handle, context)
+    if (isPendingFinal(handle.state)) await this.#concatenation.settle(handle, context, locking)
     else if (isComplete(handle.state) && !handle.finished) await this.#machine.finish(handle, context, lock.lost)
     return handle
   }
@@ -288,12 +310,18 @@ export class UploadService {
     await preAccess({ action, upload, request: context.request, signal: context.signal })
   }
 
+  /** Brings a pending final upload as far as its partial uploads allow, waiting for them politely, in the background. */
+  #settleInBackground(id: string): Promise<void> {
+    const context = { signal: this.#closed.signal }
+    return this.#inBackground(`complete final upload ${id}`, () => this.#withLock(id, context, (lock) => this.#settled(id, context, lock, 'politely')))
+  }
+
   #annotate(upload: Upload, context: RequestContext): Promise<Upload> {
     return this.#expiry.annotate(upload, context.signal)
   }
 
-  async #withLock<T>(id: string, context: RequestContext, work: (lock: Lock) => Promise<T>, options: { requestRelease?: boolean } = {}): Promise<T> {
-    const lock = await this.#lock(id, context, options.requestRelease)
+  async #withLock<T>(id: string, context: RequestContext, work: (lock: Lock) => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const lock = await this.#lock(id, context, options)
     try {
       return await work(lock)
     } finally {
@@ -301,12 +329,13 @@ export class UploadService {
     }
   }
 
-  #lock(id: string, context: RequestContext, requestRelease = true): Promise<Lock> {
+  #lock(id: string, context: RequestContext, options: LockOptions = {}): Promise<Lock> {
     const { locker, acquireLockTimeoutMs } = this.#options
-    return acquireLock(locker, id, { signal: context.signal, timeoutMs: acquireLockTimeoutMs, requestRelease })
+    return acquireLock(locker, id, { signal: context.signal, timeoutMs: acquireLockTimeoutMs, ...options })
   }
 
-  #inBackground(task: string, work: () => Promise<unknown>): void {
+  /** Runs `work` in the background, tracked until `close`; resolves when it is done (never rejects: errors are reported). */
+  #inBackground(task: string, work: () => Promise<unknown>): Promise<void> {
     const running: Promise<void> = work()
       .then(
         () => undefined,
@@ -316,5 +345,6 @@ export class UploadService {
       )
       .finally(() => this.#background.delete(running))
     this.#background.add(running)
+    return running
   }
 }

@@ -322,6 +322,18 @@ export function runLockerSuite(name: string, options: LockerSuiteOptions): void 
       })
     })
 
+    test('with wait: false takes a free lock, and refuses a held one at once with LockBusy without disturbing its holder', async () => {
+      await acrossLockers(async (holderSide, otherSide, id) => {
+        const first = await otherSide.acquire(id, wait({ wait: false }))
+        await first.release()
+        const holder = await holderSide.acquire(id, wait())
+        await expect(otherSide.acquire(id, wait({ wait: false }))).rejects.toBeInstanceOf(LockBusy)
+        await settle()
+        expect(holder.signal.aborted).toBe(false)
+        await holder.release()
+      })
+    })
+
     test('keeps `lost` quiet when the holder is only asked to release', async () => {
       await acrossLockers(async (holderSide, otherSide, id) => {
         const holder = await holderSide.acquire(id, wait())

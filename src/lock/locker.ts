@@ -28,6 +28,11 @@ export interface AcquireOptions {
    * sweeper, which only wants uploads nobody uses).
    */
   readonly requestRelease?: boolean
+  /**
+   * Whether to wait for a held lock (default true). False takes the lock only if it is free now and
+   * otherwise rejects at once with `LockBusy`, disturbing nobody (a final upload looking at its partials).
+   */
+  readonly wait?: boolean
 }
 
 /**

@@ -55,7 +55,8 @@ export class MemoryLocker implements Locker {
   /**
    * Resolves with the lock of `id` once it is free. Rejects with `signal.reason` when the signal aborts
    * first (at once when it is aborted already, without disturbing the holder), with `LockBusy` when
-   * `maxWaiters` wait already, and with `ShutdownRequested` once the locker is closed.
+   * `maxWaiters` wait already (or at once, with `wait: false`, when it is held), and with `ShutdownRequested`
+   * once the locker is closed.
    */
   async acquire(id: string, options: AcquireOptions): Promise<Lock> {
     if (this.#closed) throw new ShutdownRequested()
@@ -67,7 +68,7 @@ export class MemoryLocker implements Locker {
       this.#held.set(id, fresh)
       return this.#lock(id, fresh)
     }
-    if (held.waiters.size >= this.#maxWaiters) throw new LockBusy(id, held.waiters.size)
+    if (options.wait === false || held.waiters.size >= this.#maxWaiters) throw new LockBusy(id, held.waiters.size)
     const requestRelease = options.requestRelease ?? true
     const granted = new Promise<Lock>((grant, reject) => {
       // The listener is the waiter's only tie to the signal, and the queue its only tie to the locker:

@@ -50,11 +50,12 @@ export class Router {
 
   async route(exchange: Exchange, requestId?: string): Promise<RouteOutcome> {
     const method = effectiveMethod(exchange)
-    const target = resolveTarget(exchange.path, this.#options.basePath, this.#options.isValidId)
     const codec = this.#codecFor(exchange, method)
+    let target: Target | undefined
     let response: ProtocolResponse
     let error: string | undefined
     try {
+      target = resolveTarget(exchange.path, this.#options.basePath, this.#options.isValidId)
       rejectUnknownTransferCodings(exchange)
       if (method === 'OPTIONS') response = this.#discovery(exchange, target)
       else {
@@ -65,7 +66,7 @@ export class Router {
       ;({ response, error } = this.#errorAnswer(codec, thrown, exchange, method, target))
     }
     await this.#send(exchange, response)
-    const uploadId = target?.kind === 'upload' ? target.id : createdUploadId(response, this.#options.basePath, this.#options.isValidId)
+    const uploadId = target?.kind === 'upload' ? target.id : createdUploadId(response, this.#options.basePath)
     return { status: response.status, method, protocol: codec.protocol, uploadId, error }
   }
 
@@ -111,12 +112,12 @@ export class Router {
 }
 
 /** The id of an upload a response just created (from its Location), for the request log. */
-function createdUploadId(response: ProtocolResponse, basePath: string, isValidId: (id: string) => boolean): string | undefined {
+function createdUploadId(response: ProtocolResponse, basePath: string): string | undefined {
   const location = response.headers.location
   if (typeof location !== 'string') return undefined
   const path = location.replace(/^[a-z]+:\/\/[^/]*/i, '')
-  const target = resolveTarget(path, basePath, isValidId)
-  return target?.kind === 'upload' ? target.id : undefined
+  // The gateway made this Location itself: whatever follows the base path is the id.
+  return path.startsWith(basePath) && path.length > basePath.length ? path.slice(basePath.length) : undefined
 }
 
 /**

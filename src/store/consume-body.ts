@@ -16,21 +16,24 @@ export async function consumeBody(
 ): Promise<BodyEnd> {
   if (signal.aborted) return 'aborted'
   const iterator = body[Symbol.asyncIterator]()
-  let release: (() => void) | undefined
-  const aborted = new Promise<'aborted'>((resolve) => {
-    release = () => resolve('aborted')
-    signal.addEventListener('abort', release, { once: true })
-  })
+  // Each read races its own promise: racing every read against one long-lived "aborted" promise would
+  // hang a reaction on it per read, and with it every chunk, until the body ends (the whole body in memory).
+  let settleRead: (value: 'aborted') => void = () => {}
+  const release = (): void => settleRead('aborted')
+  signal.addEventListener('abort', release, { once: true })
   // Set once the body itself has finished (ended or thrown): only then is there nothing to release.
   let settled = false
   try {
     for (;;) {
-      // race() subscribes to the read, so one still pending when the signal wins never rejects unhandled.
-      const next = iterator.next().catch((error: unknown) => {
-        settled = true
-        throw error
+      if (signal.aborted) return 'aborted'
+      const result = await new Promise<IteratorResult<Uint8Array> | 'aborted'>((resolve, reject) => {
+        settleRead = resolve
+        iterator.next().then(resolve, (error: unknown) => {
+          settled = true
+          reject(error)
+        })
       })
-      const result = await Promise.race([next, aborted])
+      settleRead = () => {}
       if (result === 'aborted') return 'aborted'
       if (result.done === true) {
         settled = true
@@ -40,7 +43,7 @@ export async function consumeBody(
       if (signal.aborted) return 'aborted'
     }
   } finally {
-    if (release !== undefined) signal.removeEventListener('abort', release)
+    signal.removeEventListener('abort', release)
     // Not awaited: `return()` of an async generator waits for a pending `next()`, which may never come.
     if (!settled) iterator.return?.().catch(() => undefined)
   }

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import type { AcquireOptions, Lock, Locker } from '../../src/lock/locker.js'
+import type { StopRequested } from '../../src/model/stop-reasons.js'
 import { MemoryLocker } from '../../src/lock/memory-locker.js'
 import { pathOf } from '../support/tus.js'
 import { appendHeaders, completeness, createDraftUpload, eachDraftTransport, retrieveOffset, VERSIONS } from './draft-cases.js'
@@ -14,6 +15,14 @@ class WatchedLocker implements Locker {
     this.#watchers.get(id)?.()
     this.#watchers.delete(id)
     return lock
+  }
+
+  requestStop(id: string, reason: StopRequested): Promise<void> {
+    return this.#locker.requestStop(id, reason)
+  }
+
+  close(): Promise<void> {
+    return this.#locker.close()
   }
 
   /** Resolves when the lock of `id` is next granted. */

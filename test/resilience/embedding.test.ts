@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createGateway, FileStore, MemoryLocker, type AcquireOptions, type Gateway, type Lock, type Locker } from '../../src/index.js'
+import {
+  createGateway,
+  FileStore,
+  MemoryLocker,
+  type AcquireOptions,
+  type Gateway,
+  type Lock,
+  type Locker,
+  type StopRequested,
+  type Upload,
+} from '../../src/index.js'
 import { connect } from './tcp-connect.js'
 import { createUpload, head, idOf, offsetOf, openPatch, patch, waitForStoredBytes } from './tus-http.js'
 
@@ -16,10 +26,16 @@ const silent = pino({ level: 'silent' })
 class CountingStore extends FileStore {
   appended = 0
 
-  override async append(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<number> {
-    const reached = await super.append(id, offset, body)
-    this.appended += reached - offset
-    return reached
+  override async open(id: string, signal: AbortSignal): ReturnType<FileStore['open']> {
+    const upload = await super.open(id, signal)
+    const append = upload.append.bind(upload)
+    upload.append = async (body: AsyncIterable<Uint8Array>, appendSignal: AbortSignal): Promise<Upload> => {
+      const before = upload.state.offset
+      const after = await append(body, appendSignal)
+      this.appended += after.offset - before
+      return after
+    }
+    return upload
   }
 }
 
@@ -31,6 +47,14 @@ class RecordingLocker implements Locker {
   acquire(id: string, options: AcquireOptions): Promise<Lock> {
     this.locked.push(id)
     return this.#inner.acquire(id, options)
+  }
+
+  requestStop(id: string, reason: StopRequested): Promise<void> {
+    return this.#inner.requestStop(id, reason)
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close()
   }
 }
 
@@ -75,6 +99,8 @@ describe('embedding the gateway', () => {
     const stuck: Locker = {
       acquire: (_id, options) =>
         new Promise((_, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason))),
+      requestStop: async () => {},
+      close: async () => {},
     }
     gateway = await createGateway({
       host: '127.0.0.1',

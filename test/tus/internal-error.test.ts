@@ -8,10 +8,10 @@ const SECRET = 'EACCES: permission denied, open /srv/secret/uploads/abc.info'
 
 /** A store whose every read fails with an error no codec knows. */
 const brokenStore: Store = {
-  capabilities: { terminate: false, deferLength: false, read: false, truncate: false, concat: false, expire: false },
+  capabilities: { terminate: false, deferLength: false, read: false, rollBack: false, concat: false, expire: false },
+  isValidId: () => true,
   create: () => Promise.reject(new Error(SECRET)),
-  get: () => Promise.reject(new Error(SECRET)),
-  append: () => Promise.reject(new Error(SECRET)),
+  open: () => Promise.reject(new Error(SECRET)),
 }
 
 describe('an error the gateway does not know', () => {

@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MemoryLocker } from '../lock/memory-locker.js'
-import { FileStore } from '../store/file/file-store.js'
+import { MemoryLocker } from '../../lock/memory-locker.js'
+import { BodyIncomplete, ChecksumMismatch } from '../../model/errors.js'
+import { FileStore } from '../../store/file/file-store.js'
+import { UploadService, type RequestContext } from '../service.js'
+import { uploadsOf, type Uploads } from '../uploads.test-support.js'
 import { ChecksumCheck, createDigest } from './checksum.js'
-import { BodyIncomplete, ChecksumMismatch } from '../model/errors.js'
-import { UploadService, type RequestContext } from './service.js'
 
 const context = (): RequestContext => ({ signal: new AbortController().signal })
 
@@ -28,12 +29,12 @@ function sha1Check(text: string): ChecksumCheck {
 // A body with checks (tus checksum) counts all or nothing: the service cuts the upload back otherwise.
 describe('checked bodies in the upload service', () => {
   let directory: string
-  let uploads: UploadService
+  let uploads: Uploads
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'body-check-'))
     const store = await FileStore.open({ directory })
-    uploads = new UploadService({ store, locker: new MemoryLocker(), maxSize: 0, acquireLockTimeoutMs: 5_000, networkTimeoutMs: 0 })
+    uploads = uploadsOf(new UploadService({ store, locker: new MemoryLocker(), maxSize: 0, acquireLockTimeoutMs: 5_000, networkTimeoutMs: 0 }))
   })
   afterEach(async () => {
     await uploads.close()

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CHECKSUM_ALGORITHMS, ChecksumCheck, createDigest, digestBytes, isChecksumAlgorithm } from './checksum.js'
-import { ChecksumMismatch } from '../model/errors.js'
+import { ChecksumMismatch } from '../../model/errors.js'
 
 const HELLO = Buffer.from('hello world')
 // Digests of "hello world", computed by other tools (sha1 is the tus specification's own example).

@@ -2,13 +2,13 @@ import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MemoryLocker } from '../lock/memory-locker.js'
-import { FileStore } from '../store/file/file-store.js'
+import { MemoryLocker } from '../../lock/memory-locker.js'
 import { UploadExpired, UploadNotFound } from '../../model/errors.js'
+import { FileStore } from '../../store/file/file-store.js'
+import { UploadEvents, type LifecycleEvent } from '../events.js'
+import { UploadService, type RequestContext } from '../service.js'
 import { ExpirationSweeper, type SweepReport, type SweeperOptions } from './expiration-sweeper.js'
 import type { ExpirationPolicy } from './expiration.js'
-import type { LifecycleEvent } from './lifecycle.js'
-import { UploadService, type RequestContext } from './service.js'
 
 const HOUR = 3_600_000
 const context = (): RequestContext => ({ signal: new AbortController().signal })
@@ -26,15 +26,17 @@ describe('ExpirationSweeper', () => {
   const sweepers: ExpirationSweeper[] = []
 
   function service(expiration: ExpirationPolicy, remembered?: number): UploadService {
+    const bus = new UploadEvents()
+    bus.subscribe((event) => void events.push(event))
     const made = new UploadService({
       store,
       locker,
+      events: bus,
       maxSize: 0,
       acquireLockTimeoutMs: 10_000,
       networkTimeoutMs: 0,
       expiration,
       expiredUploadsRemembered: remembered,
-      onEvent: (event) => events.push(event),
     })
     services.push(made)
     return made
@@ -53,7 +55,7 @@ describe('ExpirationSweeper', () => {
   }
 
   async function upload(uploads: UploadService, length: number | undefined, data?: string, concat?: 'partial'): Promise<string> {
-    const created = await uploads.create({ length, metadata: {}, concat: concat && { kind: concat } }, context())
+    const { upload: created } = await uploads.create({ length, metadata: {}, concat: concat && { kind: concat } }, context())
     if (data !== undefined) await uploads.append(created.id, { offset: 0, body: chunks(data) }, context())
     return created.id
   }
@@ -117,7 +119,7 @@ describe('ExpirationSweeper', () => {
     const id = await upload(uploads, 10, 'abc')
     await lastWritten(id, 2 * HOUR)
     // Another request holds the upload and does not let go.
-    const held = await locker.acquire(id, { signal: new AbortController().signal, onReleaseRequested: () => {} })
+    const held = await locker.acquire(id, { signal: new AbortController().signal })
     const report = await sweeper(uploads, { lockWaitMs: 50 }).sweep(new AbortController().signal)
     expect(report).toMatchObject({ removed: 0, skipped: 1 })
     await held.release()
@@ -128,7 +130,7 @@ describe('ExpirationSweeper', () => {
     const uploads = service({ unfinishedAfterMs: HOUR, finishedAfterMs: HOUR })
     const done = await upload(uploads, 2, 'ab', 'partial')
     const receiving = await upload(uploads, 4, 'c', 'partial')
-    const final = await uploads.create({ metadata: {}, concat: { kind: 'final', partials: [done, receiving] } }, context())
+    const { upload: final } = await uploads.create({ metadata: {}, concat: { kind: 'final', partials: [done, receiving] } }, context())
     await lastWritten(final.id, 2 * HOUR)
     await lastWritten(done, 2 * HOUR)
     expect(await sweeper(uploads).sweep(new AbortController().signal)).toMatchObject({ scanned: 3, removed: 0 })
@@ -155,6 +157,6 @@ describe('ExpirationSweeper', () => {
     const later = await upload(uploads, 10, 'x')
     await lastWritten(later, 2 * HOUR)
     // Stopped: nothing sweeps it any more (a request would still find it expired).
-    await expect(store.get(later)).resolves.toMatchObject({ offset: 1 })
+    await expect(store.open(later, context().signal).then((handle) => handle.state)).resolves.toMatchObject({ offset: 1 })
   })
 })

@@ -103,6 +103,13 @@ export class MemoryStore implements Store {
     }
   }
 
+  /** The bytes stored for `id` so far, finished or not: for tests that look inside the store. Throws `UploadNotFound`. */
+  bytesOf(id: string): Buffer {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) throw new UploadNotFound(id)
+    return Buffer.concat([...entry.parts, ...entry.tail])
+  }
+
   #handle(entry: Entry): MemoryUpload {
     return new MemoryUpload(entry, {
       minPartSize: this.#minPartSize,
