@@ -15,8 +15,8 @@ describe('resumable-gateway/testing', () => {
     expect(MemoryStore).not.toBe(source.MemoryStore)
   })
 
-  it('exports the store suite and the reference store, and nothing else', async () => {
-    expect(Object.keys(await import('resumable-gateway/testing')).sort()).toEqual(['MemoryStore', 'runStoreSuite'])
+  it('exports the store and locker suites and the reference store, and nothing else', async () => {
+    expect(Object.keys(await import('resumable-gateway/testing')).sort()).toEqual(['MemoryStore', 'runLockerSuite', 'runStoreSuite'])
   })
 })
 

@@ -153,4 +153,34 @@ describe('GuardedBody', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
     expect(bodies.map((body) => body.stop?.kind)).toEqual(['failed', 'aborted', 'idle', 'limit'])
   })
+
+  it('[R-18] passes on the bytes up to the append limit even when they arrive in one read with the bytes past it, and shows them to its observer', async () => {
+    const seen: number[] = []
+    const body = new GuardedBody(chunks('x'.repeat(120)), { appendLimit: 60, signal: never, idleTimeoutMs: 0, observe: (chunk) => seen.push(chunk.byteLength) })
+    expect(await drain(body)).toBe('x'.repeat(60))
+    expect(seen).toEqual([60])
+    expect(body.stop).toEqual({ kind: 'append-limit', limit: 60 })
+    expect(body.bytes).toBe(60)
+  })
+
+  it('[R-18] stops at the append limit the same way when the bytes come in separate reads', async () => {
+    const body = new GuardedBody(chunks('x'.repeat(60), 'y'.repeat(60)), { appendLimit: 60, signal: never, idleTimeoutMs: 0 })
+    expect(await drain(body)).toBe('x'.repeat(60))
+    expect(body.stop).toEqual({ kind: 'append-limit', limit: 60 })
+  })
+
+  it('stops at the lower of the two limits, the append limit winning a tie', async () => {
+    const room = new GuardedBody(chunks('abcdef'), { limit: 3, appendLimit: 4, signal: never, idleTimeoutMs: 0 })
+    expect(await drain(room)).toBe('abc')
+    expect(room.stop).toEqual({ kind: 'limit' })
+    const tie = new GuardedBody(chunks('abcdef'), { limit: 4, appendLimit: 4, signal: never, idleTimeoutMs: 0 })
+    expect(await drain(tie)).toBe('abcd')
+    expect(tie.stop).toEqual({ kind: 'append-limit', limit: 4 })
+  })
+
+  it('passes a body within the limits through untouched', async () => {
+    const body = new GuardedBody(chunks('x'.repeat(30), 'x'.repeat(30)), { appendLimit: 60, signal: never, idleTimeoutMs: 0 })
+    expect(await drain(body)).toHaveLength(60)
+    expect(body.stop).toBeUndefined()
+  })
 })
