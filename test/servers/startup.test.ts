@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { acceptsTcp, freePort, waitUntil } from './readiness.js'
 import { ServerStartError, startWithRetry, Startup } from './startup.js'
 
@@ -59,11 +59,17 @@ describe('test server harness', () => {
     await expect(attempt).rejects.toThrow('timed out waiting for something; last error: not yet')
   })
 
-  it('retries a failed start once and reports both failures', async () => {
+  it('retries a failed start once, says so, and reports both failures', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     let calls = 0
     expect(await startWithRetry('flaky', async () => (++calls === 1 ? Promise.reject(new Error('port taken')) : 'started'))).toBe('started')
     const twice = startWithRetry('broken', () => Promise.reject(new Error(`failure ${++calls}`)))
     await expect(twice).rejects.toThrow('broken failed to start twice.\nFirst attempt: failure 3\nSecond attempt: failure 4')
+    expect(warn.mock.calls).toEqual([
+      ['flaky: the first start failed, trying once more: port taken'],
+      ['broken: the first start failed, trying once more: failure 3'],
+    ])
+    warn.mockRestore()
   })
 
   it('hands out loopback ports that are free', async () => {
