@@ -167,7 +167,7 @@ export class Gateway {
       ? new DraftCodec(service, {
           uploadUrl,
           limits: {
-            maxSize: options.maxSize,
+            maxSize: service.features.maxSize,
             minSize: options.minSize,
             maxAppendSize: options.maxAppendSize,
             minAppendSize: options.minAppendSize,

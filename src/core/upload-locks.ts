@@ -1,0 +1,57 @@
+import type { Lock, Locker } from '../lock/locker.js'
+import { LockTimeout, ShuttingDown } from '../model/errors.js'
+import { ShutdownRequested } from '../model/stop-reasons.js'
+import type { RequestContext } from './commands.js'
+
+/** How a request takes an upload's lock; see `AcquireOptions`. */
+export interface LockOptions {
+  /** Whether to ask the holder to let go (default true); the expiration sweeper and final uploads wait politely. */
+  readonly requestRelease?: boolean
+  /** Whether to wait for a held lock (default true); false: LockBusy at once. */
+  readonly wait?: boolean
+  /** How long to wait (default: the acquire-lock timeout). */
+  readonly timeoutMs?: number
+}
+
+/**
+ * The service's way to its locker: waits bounded by the acquire-lock timeout, and the locker's refusals
+ * turned into facts. Throws LockTimeout when the holder does not let go in time, ShuttingDown when the
+ * gateway stops meanwhile, the request signal's reason when the client goes away, and what the locker
+ * throws (LockBusy, LockerUnavailable).
+ */
+export class UploadLocks {
+  readonly #locker: Locker
+  readonly #timeoutMs: number
+
+  constructor(locker: Locker, acquireLockTimeoutMs: number) {
+    this.#locker = locker
+    this.#timeoutMs = acquireLockTimeoutMs
+  }
+
+  async lock(id: string, context: RequestContext, options: LockOptions = {}): Promise<Lock> {
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs
+    const timeout = AbortSignal.timeout(timeoutMs)
+    try {
+      return await this.#locker.acquire(id, {
+        signal: AbortSignal.any([context.signal, timeout]),
+        requestRelease: options.requestRelease ?? true,
+        wait: options.wait ?? true,
+      })
+    } catch (error) {
+      if (timeout.aborted && !context.signal.aborted) throw new LockTimeout(id, timeoutMs)
+      // The request's signal says so at shutdown, or the locker closing rejects its waiters with it.
+      if (context.signal.reason instanceof ShutdownRequested || error instanceof ShutdownRequested) throw new ShuttingDown()
+      throw error
+    }
+  }
+
+  /** Runs `work` holding the lock of `id`, and releases it after. */
+  async withLock<T>(id: string, context: RequestContext, work: (lock: Lock) => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const lock = await this.lock(id, context, options)
+    try {
+      return await work(lock)
+    } finally {
+      await lock.release()
+    }
+  }
+}
