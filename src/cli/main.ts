@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs'
 import { createGateway } from '../gateway.js'
 import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
+import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, type CliOptions } from './options.js'
+import { storeFromFlags } from './store-from-flags.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
     basePath: options.basePath,
     uploadDir: options.uploadDir,
     fsync: options.fsync,
+    store: await storeFromFlags(options),
+    locker: await lockerFromFlags(options),
     maxSize: options.maxSize,
     behindProxy: options.behindProxy,
     networkTimeoutMs: options.networkTimeout,
