@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { UploadEvents } from './core/events.js'
 import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
+import { LeftoverSweeper } from './core/leftover-sweeper.js'
 import type { UploadHooks } from './core/hooks.js'
 import { UploadService } from './core/service.js'
 import type { Locker } from './lock/locker.js'
@@ -122,7 +123,7 @@ export class Gateway {
   readonly #listener: Listener
   readonly #locker: Locker
   readonly #service: UploadService
-  readonly #sweeper: ExpirationSweeper | undefined
+  readonly #sweeper: ExpirationSweeper | LeftoverSweeper
   /** Start-up work in the background (pending final uploads, then the sweeper); awaited on close. */
   #starting: Promise<void> | undefined
   readonly #inFlight = new Map<NodeExchange, Promise<void>>()
@@ -149,7 +150,8 @@ export class Gateway {
       onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
     this.#service = service
-    this.#sweeper = service.features.expiration === undefined ? undefined : this.#expirationSweeper(service)
+    // The expiration sweeper removes the store's crash leftovers on each pass; without expiration, a sweeper of its own does.
+    this.#sweeper = service.features.expiration === undefined ? this.#leftoverSweeper(service) : this.#expirationSweeper(service)
     const basePath = options.basePath
     const originOf = (exchange: Exchange): string | undefined => requestOrigin(exchange, options.behindProxy === true)
     // Both protocols name an upload by the same URL.
@@ -217,7 +219,7 @@ export class Gateway {
     this.#starting = this.#service
       .start()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for pending final uploads'))
-      .finally(() => this.#sweeper?.start())
+      .finally(() => this.#sweeper.start())
     const host = ['0.0.0.0', '::'].includes(address.address) ? 'localhost' : address.address
     const scheme = this.#options.tls === undefined ? 'http' : 'https'
     const hostPart = host.includes(':') ? `[${host}]` : host
@@ -244,11 +246,21 @@ export class Gateway {
     clearTimeout(timer)
     this.#listener.closeIdle()
     this.#listener.destroyAll()
-    await this.#sweeper?.stop()
+    await this.#sweeper.stop()
     await this.#service.close()
     await this.#starting
     await this.#locker.close()
     this.logger.flush()
+  }
+
+  #leftoverSweeper(service: UploadService): LeftoverSweeper {
+    return new LeftoverSweeper(service, {
+      intervalMs: 10 * 60_000,
+      onSwept: (freedBytes) => {
+        if (freedBytes > 0) this.logger.info({ event: 'leftovers-swept', freedBytes }, 'crash leftovers of the store removed')
+      },
+      onError: (error) => this.logger.warn({ err: error }, 'sweeping the store\'s crash leftovers failed'),
+    })
   }
 
   #expirationSweeper(service: UploadService): ExpirationSweeper {
@@ -260,7 +272,7 @@ export class Gateway {
       lockWaitMs: 1_000,
       onReport: (report) => {
         // Metrics-friendly: one line per pass that removed something, with what it freed.
-        const level = report.removed > 0 || report.skipped > 0 ? 'info' : 'debug'
+        const level = report.removed > 0 || report.skipped > 0 || report.leftoverBytes > 0 ? 'info' : 'debug'
         this.logger[level]({ event: 'expiration-sweep', ...report }, 'expired uploads swept')
       },
       onError: (error, id) => this.logger.warn({ err: error, uploadId: id }, 'expiration sweep failed'),
