@@ -43,6 +43,10 @@ export interface GatewayOptions {
   readonly hooks?: UploadHooks
   /** Largest upload in bytes; 0 means no limit (default 0). */
   readonly maxSize?: number
+  /** The most partial uploads a final upload (tus concatenation) may name, repeats counted (default 128). */
+  readonly maxPartialUploads?: number
+  /** The largest final upload of a concatenation when `maxSize` is 0 (default 64 GiB). */
+  readonly maxFinalSize?: number
   /** Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for `Location` (default false). */
   readonly behindProxy?: boolean
   /** A body that sends nothing this long is stopped, its bytes kept (default 60 s). */
@@ -82,6 +86,8 @@ const DEFAULTS = {
   uploadDir: './data',
   fsync: false,
   maxSize: 0,
+  maxPartialUploads: 128,
+  maxFinalSize: 64 * 1024 ** 3,
   networkTimeoutMs: 60_000,
   acquireLockTimeoutMs: 20_000,
   shutdownTimeoutMs: 10_000,
@@ -142,6 +148,8 @@ export class Gateway {
       hooks: options.hooks,
       events: this.events,
       maxSize: options.maxSize,
+      maxPartials: options.maxPartialUploads,
+      maxFinalSize: options.maxFinalSize,
       acquireLockTimeoutMs: options.acquireLockTimeoutMs,
       networkTimeoutMs: options.networkTimeoutMs,
       // Progress events feed more than the draft's 104s (which keep their own interval): they never stop.

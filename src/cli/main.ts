@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     store: await storeFromFlags(options),
     locker: await lockerFromFlags(options),
     maxSize: options.maxSize,
+    maxPartialUploads: options.maxPartialUploads,
+    maxFinalSize: options.maxFinalSize,
     behindProxy: options.behindProxy,
     networkTimeoutMs: options.networkTimeout,
     acquireLockTimeoutMs: options.acquireLockTimeout,

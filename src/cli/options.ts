@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseCount, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -10,6 +10,8 @@ export interface CliOptions {
   uploadDir: string
   fsync: boolean
   maxSize: number
+  maxPartialUploads: number
+  maxFinalSize: number
   behindProxy: boolean
   networkTimeout: number
   acquireLockTimeout: number
@@ -50,6 +52,16 @@ export function buildCommand(version: string): Command {
         .argParser(parseBoolean),
     )
     .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
+    .addOption(
+      option('--max-partial-uploads <count>', 'most partial uploads one final upload (tus concatenation) may name, repeats counted', 'MAX_PARTIAL_UPLOADS')
+        .default(128)
+        .argParser(parseCount),
+    )
+    .addOption(
+      option('--max-final-size <bytes>', 'largest final upload of a concatenation when --max-size is 0 (it never exceeds --max-size)', 'MAX_FINAL_SIZE')
+        .default(64 * 1024 ** 3, '64GiB')
+        .argParser(parseSize),
+    )
     .addOption(
       // An optional value, so that the environment variable can say false too (`RESUMABLE_GATEWAY_BEHIND_PROXY=false`).
       option('--behind-proxy [boolean]', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY')

@@ -86,3 +86,9 @@ export function parseHeaderNames(value: string): string[] {
   }
   return names
 }
+
+/** A count of at least 1, e.g. `128`. */
+export function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1')
+  return Number(value)
+}

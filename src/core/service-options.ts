@@ -23,8 +23,13 @@ export interface ServiceOptions {
   readonly expiration?: ExpirationPolicy
   /** How many expired uploads are remembered, to answer "expired" rather than "not found" (default 10,000). */
   readonly expiredUploadsRemembered?: number
-  /** The most partial uploads one final upload may name (default 128). */
+  /** The most partial uploads one final upload may name, a repeated one counted each time (default 128). */
   readonly maxPartials?: number
+  /**
+   * The largest final upload of a concatenation, in bytes, when `maxSize` sets no limit (default 64 GiB): a
+   * final upload may name one small partial upload many times, and joining it writes all those copies.
+   */
+  readonly maxFinalSize?: number
   /** Receives the errors of work done in the background (completing final uploads); must not throw. */
   readonly onBackgroundError?: (error: unknown, task: string) => void
 }

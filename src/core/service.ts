@@ -20,6 +20,8 @@ import { UploadLocks } from './upload-locks.js'
 export type { AppendCommand, CreateCommand, ReadResult, RequestContext, WriteResult } from './commands.js'
 export type { ServiceFeatures, ServiceOptions } from './service-options.js'
 
+const DEFAULT_MAX_FINAL_SIZE = 64 * 1024 ** 3
+
 /**
  * The upload operations every protocol maps onto: a thin facade that checks access, takes the upload's
  * lock, opens it in the store once, and hands it to the creation, the append algorithm or the state
@@ -64,13 +66,15 @@ export class UploadService {
       networkTimeoutMs: options.networkTimeoutMs,
       progressIntervalMs: options.progressIntervalMs ?? 1000,
     })
+    // With no maximum size, a final upload is still bounded: naming a partial upload many times costs a client nothing.
+    const maxFinalSize = this.features.maxSize > 0 ? this.features.maxSize : (options.maxFinalSize ?? DEFAULT_MAX_FINAL_SIZE)
     this.#concatenation = new Concatenation({
       machine: this.#machine,
       // A partial upload may be receiving its bytes: never ask it to stop. A request does not wait for it;
       // the background waits as long as it takes (a PATCH may last hours), until shutdown.
       lock: (id, context, locking) =>
         this.#locks.lock(id, context, locking === 'now' ? { requestRelease: false, wait: false } : { requestRelease: false, timeoutMs: 2 ** 31 - 1 }),
-      maxSize: this.features.maxSize,
+      maxSize: maxFinalSize,
       maxPartials: options.maxPartials ?? 128,
     })
     this.#expiry = new UploadExpiry(expiration, this.#concatenation, options.expiredUploadsRemembered ?? 10_000)
