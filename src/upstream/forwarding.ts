@@ -26,14 +26,15 @@ export function forwardingHeaders(incoming: IncomingHttpHeaders | Readonly<Recor
     const before = prior(name)
     return before === undefined || before === '' ? value : `${before}, ${value}`
   }
+  const address = origin.remoteAddress === undefined ? undefined : plainAddress(origin.remoteAddress)
   const element = [
-    ...(origin.remoteAddress === undefined ? [] : [`for=${forwardedNode(origin.remoteAddress)}`]),
+    ...(address === undefined ? [] : [`for=${forwardedNode(address)}`]),
     ...(origin.host === undefined ? [] : [`host=${quoted(origin.host)}`]),
     `proto=${origin.scheme}`,
   ].join(';')
   return {
     forwarded: chain('forwarded', element),
-    ...(origin.remoteAddress === undefined ? {} : { 'x-forwarded-for': chain('x-forwarded-for', origin.remoteAddress) }),
+    ...(address === undefined ? {} : { 'x-forwarded-for': chain('x-forwarded-for', address) }),
     'x-forwarded-host': prior('x-forwarded-host') ?? origin.host ?? '',
     'x-forwarded-proto': prior('x-forwarded-proto') ?? origin.scheme,
   }
@@ -46,10 +47,14 @@ export function withoutForwarding<T extends Record<string, unknown>>(headers: T)
   return result as T
 }
 
-// RFC 7239 §6: an IPv6 address is bracketed and quoted; an IPv4-mapped one is shown as IPv4.
+// A dual-stack socket reports IPv4 clients as IPv4-mapped IPv6 (`::ffff:192.0.2.7`): shown as IPv4.
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+// RFC 7239 §6: an IPv6 address is bracketed and quoted.
 function forwardedNode(address: string): string {
-  const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
-  return plain.includes(':') ? `"[${plain}]"` : plain
+  return address.includes(':') ? `"[${address}]"` : address
 }
 
 function quoted(value: string): string {

@@ -73,10 +73,7 @@ describe('the demo page in headless Chromium', () => {
     await page.locator('#uppy input[type=file]').first().setInputFiles(join(files, 'holiday.bin'))
     await page.locator('.uppy-StatusBar-actionBtn--upload').click()
     // Pause once some bytes are in, then resume.
-    await page.waitForFunction(() => {
-      const bar = document.querySelector('.uppy-StatusBar-progress') as HTMLElement | null
-      return bar !== null && parseFloat(bar.style.width) > 5
-    })
+    await page.waitForFunction("parseFloat(document.querySelector('.uppy-StatusBar-progress')?.style.width ?? '0') > 5")
     await page.locator('button[title="Pause"], button[aria-label="Pause"]').first().click()
     await page.locator('button[title="Resume"], button[aria-label="Resume"]').first().waitFor()
     await page.locator('button[title="Resume"], button[aria-label="Resume"]').first().click()
@@ -88,10 +85,10 @@ describe('the demo page in headless Chromium', () => {
     await page.locator('input[name=protocol][value=draft]').check()
     await page.locator('#draft-files').setInputFiles(join(files, 'report.bin'))
     const row = page.locator('#draft-uploads li').first()
-    await page.waitForFunction(() => Number(document.querySelector('#draft-uploads progress')?.getAttribute('value') ?? 0) > 0)
+    await page.waitForFunction("Number(document.querySelector('#draft-uploads progress')?.value ?? 0) > 0")
     await row.locator('button').click()
     expect(await row.getAttribute('data-state')).toBe('paused')
-    const pausedAt = Number(await row.locator('progress').evaluate((bar) => (bar as HTMLProgressElement).value))
+    const pausedAt = Number(await row.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value))
     expect(pausedAt).toBeLessThan(draftFile.length)
     await row.locator('button').click()
     await page.locator('#uploads tr[data-protocol="ietf-draft"]').waitFor({ timeout: 30_000 })

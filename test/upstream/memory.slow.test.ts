@@ -14,6 +14,7 @@ import { startApp, type TestApp } from './app.js'
 
 const MiB = 1024 * 1024
 const SIZE = 768 * MiB
+const PEAK_RSS_LIMIT = 160 * MiB
 
 async function peakRss(pid: number): Promise<number> {
   const match = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
@@ -66,5 +67,6 @@ describe('upstream mode: a huge upload with bounded gateway memory', () => {
     expect(JSON.parse(reply.body)).toMatchObject({ bytes: SIZE, sha256 })
     expect(app.received).toMatchObject([{ bytes: SIZE, sha256 }])
     const peak = await peakRss(gateway.pid)
+    expect(peak, `peak RSS ${Math.round(peak / MiB)} MiB`).toBeLessThan(PEAK_RSS_LIMIT)
   }, 180_000)
 })
