@@ -366,7 +366,7 @@ export class DraftCodec implements Codec {
     return new DraftRefusal(
       known.error,
       // A 409 already names the offset the upload was checked against, under its lock.
-      { ...problem, headers: { 'upload-offset': String(upload.offset), ...problem.headers }, complete: problem.complete ?? isComplete(upload) },
+      { ...problem, headers: { 'upload-offset': String(upload.offset), ...problem.headers }, complete: problem.complete ?? (isComplete(upload) && !awaitsDelivery(upload)) },
       { cause: error },
     )
   }
