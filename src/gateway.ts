@@ -13,7 +13,9 @@ import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-he
 import { requestOrigin } from './protocol/http/origin.js'
 import { uploadIdOf } from './protocol/http/upload-reference.js'
 import { DraftCodec, isDraftRequest } from './protocol/ietf-draft/draft-codec.js'
-import { Router } from './protocol/router.js'
+import { Router, type RouteOutcome } from './protocol/router.js'
+import { DemoPage } from './demo/demo-page.js'
+import { Upstream } from './upstream/upstream.js'
 import type { Codec } from './protocol/codec.js'
 import { ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
@@ -77,6 +79,23 @@ export interface GatewayOptions {
   readonly progressIntervalMs?: number
   readonly tls?: TlsOptions
   readonly logger?: Logger
+  /**
+   * Upstream mode: the URL of the application behind the gateway (e.g. `http://127.0.0.1:3000`). Creations of
+   * resumable uploads to any path outside `basePath` (the draft's, or tus `POST`s) make uploads delivered to the
+   * application as the creation request once complete; every other request to such a path is passed on
+   * unchanged. Turns the draft on (`experimentalProtocol`). Off by default.
+   */
+  readonly upstream?: string | URL
+  /** Upstream mode: how long the application may stay silent before a delivery or a passed-on request fails with 504 (default 60 s). */
+  readonly upstreamTimeoutMs?: number
+  /** Upstream mode: tries after the first when the application is unreachable or answers a delivery with a 5xx (default 2). */
+  readonly upstreamRetries?: number
+  /** Upstream mode: pause before the first retry of a delivery, doubling after (default 500 ms). */
+  readonly upstreamRetryDelayMs?: number
+  /** Upstream mode: deliveries under way at once; more wait up to the timeout, then fail with 503 (default 8). */
+  readonly upstreamMaxDeliveries?: number
+  /** Serve the demo page (Uppy and tus-js-client) at this path, e.g. `/demo/`; off by default. */
+  readonly demoPath?: string
 }
 
 const DEFAULTS = {
@@ -98,6 +117,10 @@ const DEFAULTS = {
   maxAppendSize: 0,
   minAppendSize: 0,
   progressIntervalMs: 1000,
+  upstreamTimeoutMs: 60_000,
+  upstreamRetries: 2,
+  upstreamRetryDelayMs: 500,
+  upstreamMaxDeliveries: 8,
 }
 
 /** The connection limits the gateway serves with, whatever its options. */
@@ -130,6 +153,8 @@ export class Gateway {
   readonly #locker: Locker
   readonly #service: UploadService
   readonly #sweeper: ExpirationSweeper | LeftoverSweeper
+  readonly #upstream: Upstream | undefined
+  readonly #demo: DemoPage | undefined
   /** Start-up work in the background (pending final uploads, then the sweeper); awaited on close. */
   #starting: Promise<void> | undefined
   readonly #inFlight = new Map<NodeExchange, Promise<void>>()
@@ -142,11 +167,37 @@ export class Gateway {
     this.#locker = options.locker ?? new MemoryLocker()
     this.events = new UploadEvents((error, event) => this.logger.warn({ err: error, event: event.type }, 'an upload event subscriber failed'))
     this.events.subscribe(logLifecycle(this.logger))
+    const basePath = options.basePath
+    this.#demo = options.demoPath === undefined ? undefined : new DemoPage(options.demoPath, basePath)
+    const demo = this.#demo
+    let draftCodec: DraftCodec | undefined
+    this.#upstream =
+      options.upstream === undefined
+        ? undefined
+        : new Upstream(
+            {
+              url: new URL(options.upstream),
+              timeoutMs: options.upstreamTimeoutMs,
+              retries: options.upstreamRetries,
+              retryDelayMs: options.upstreamRetryDelayMs,
+              maxDeliveries: options.upstreamMaxDeliveries,
+              trustForwarded: options.behindProxy === true,
+              logger: this.logger,
+            },
+            basePath,
+            (path) => demo?.owns(path) === true,
+            // The draft's limits, advertised on the application's resources too ("per upstream").
+            (exchange) => draftCodec?.discoveryHeaders(exchange) ?? {},
+          )
+    const upstream = this.#upstream
+    const upstreamPath = upstream === undefined ? undefined : (exchange: Exchange): boolean => upstream.isApplicationPath(exchange)
+    const speaksDraft = options.experimentalProtocol || upstream !== undefined
     const service = new UploadService({
       store,
       locker: this.#locker,
       hooks: options.hooks,
       events: this.events,
+      delivery: upstream?.delivery,
       maxSize: options.maxSize,
       maxPartials: options.maxPartialUploads,
       maxFinalSize: options.maxFinalSize,
@@ -160,7 +211,6 @@ export class Gateway {
     this.#service = service
     // The expiration sweeper removes the store's crash leftovers on each pass; without expiration, a sweeper of its own does.
     this.#sweeper = service.features.expiration === undefined ? this.#leftoverSweeper(service) : this.#expirationSweeper(service)
-    const basePath = options.basePath
     const originOf = (exchange: Exchange): string | undefined => requestOrigin(exchange, options.behindProxy === true)
     // Both protocols name an upload by the same URL.
     const uploadUrl = (exchange: Exchange, id: string): string => `${originOf(exchange) ?? ''}${basePath}${id}`
@@ -169,12 +219,14 @@ export class Gateway {
       uploadUrl,
       uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, originOf(exchange), basePath, isValidId),
       // Without the draft, its requests meet tus rules (412) as with tusd, but are told why.
-      missingVersionHint: options.experimentalProtocol
+      upstreamPath,
+      missingVersionHint: speaksDraft
         ? undefined
         : (exchange) => (isDraftRequest(exchange) ? 'IETF draft requests (Upload-Draft-Interop-Version) need the gateway started with --experimental-protocol' : undefined),
     })
-    const draft = options.experimentalProtocol
+    const draft = speaksDraft
       ? new DraftCodec(service, {
+          upstreamPath,
           uploadUrl,
           limits: {
             maxSize: service.features.maxSize,
@@ -185,6 +237,7 @@ export class Gateway {
           progressIntervalMs: options.progressIntervalMs,
         })
       : undefined
+    draftCodec = draft
     const codecs: Codec[] = draft === undefined ? [tus] : [draft, tus]
     this.#router = new Router(codecs, {
       basePath,
@@ -252,6 +305,8 @@ export class Gateway {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.shutdownTimeoutMs)))
     await Promise.race([Promise.allSettled(this.#inFlight.values()), timeout])
     clearTimeout(timer)
+    // Deliveries still under way past the shutdown timeout stop; their uploads wait for the next request.
+    await this.#upstream?.close()
     this.#listener.closeIdle()
     this.#listener.destroyAll()
     await this.#sweeper.stop()
@@ -287,6 +342,14 @@ export class Gateway {
     })
   }
 
+  /** The demo page and the application's requests (upstream mode) come first; the upload protocols get the rest. */
+  async #dispatch(exchange: NodeExchange, requestId: string): Promise<RouteOutcome> {
+    if (this.#closing !== undefined) return this.#router.refuse(exchange)
+    if (this.#demo?.owns(exchange.path) === true) return { ...(await this.#demo.serve(exchange)), method: exchange.method, protocol: 'demo' }
+    if (this.#upstream?.claims(exchange) === true) return { ...(await this.#upstream.serve(exchange)), method: exchange.method, protocol: 'proxy' }
+    return this.#router.route(exchange, requestId)
+  }
+
   #handle(exchange: NodeExchange): Promise<void> {
     const handled = this.#serve(exchange).finally(() => this.#inFlight.delete(exchange))
     this.#inFlight.set(exchange, handled)
@@ -297,7 +360,7 @@ export class Gateway {
     const started = performance.now()
     const requestId = requestIdOf(exchange)
     try {
-      const outcome = this.#closing === undefined ? await this.#router.route(exchange, requestId) : await this.#router.refuse(exchange)
+      const outcome = await this.#dispatch(exchange, requestId)
       this.logger.info(
         {
           requestId,
@@ -324,6 +387,7 @@ export class Gateway {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const merged = { ...DEFAULTS, ...withoutUndefined(options) }
   merged.basePath = normalizeBasePath(merged.basePath)
+  if (merged.demoPath !== undefined) merged.demoPath = normalizeBasePath(merged.demoPath)
   const store = options.store ?? (await FileStore.open({ directory: merged.uploadDir, fsync: merged.fsync }))
   return new Gateway(merged, store)
 }

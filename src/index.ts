@@ -7,7 +7,19 @@ export * from './model/errors.js'
 export * from './model/stop-reasons.js'
 export type { Answer } from './model/answer.js'
 export type { RequestInfo } from './model/request-info.js'
-export { isComplete, type Upload, type UploadInit, type UploadConcat, type UploadDigests, type ByteRange, type Metadata } from './model/upload.js'
+export {
+  awaitsDelivery,
+  isComplete,
+  type Upload,
+  type UploadInit,
+  type UploadConcat,
+  type UploadDigests,
+  type UploadTarget,
+  type ByteRange,
+  type Metadata,
+} from './model/upload.js'
+export type { UploadDelivery, DeliveryResponse, DeliverySummary } from './core/delivery.js'
+export { type StatusOptions } from './core/service.js'
 export type { Store, StoredUpload, StoreCapabilities, UploadChanges } from './store/store.js'
 export { FileStore } from './store/file/file-store.js'
 export type { Locker, Lock, AcquireOptions } from './lock/locker.js'

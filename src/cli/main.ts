@@ -43,6 +43,11 @@ async function main(): Promise<void> {
     progressIntervalMs: options.progressInterval,
     logger,
     tls: readTls(options),
+    upstream: options.upstream,
+    upstreamTimeoutMs: options.upstreamTimeout,
+    upstreamRetries: options.upstreamRetries,
+    upstreamMaxDeliveries: options.upstreamMaxDeliveries,
+    demoPath: options.demo === false ? undefined : options.demo,
   })
   const url = await gateway.listen()
   process.stdout.write(`resumable-gateway listening on ${url}\n`)

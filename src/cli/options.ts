@@ -1,6 +1,17 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseCount, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import {
+  parseBasePath,
+  parseBoolean,
+  parseCount,
+  parseDemo,
+  parseDuration,
+  parseHeaderNames,
+  parseOrigins,
+  parsePort,
+  parseSize,
+  parseUpstreamUrl,
+} from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -30,6 +41,12 @@ export interface CliOptions {
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  upstream?: string
+  upstreamTimeout: number
+  upstreamRetries: number
+  upstreamMaxDeliveries: number
+  /** The demo page's path, or false when it is off. */
+  demo: string | false
 }
 
 function option(flags: string, description: string, env: string): Option {
@@ -55,7 +72,7 @@ export function buildCommand(version: string): Command {
     .addOption(
       option('--max-partial-uploads <count>', 'most partial uploads one final upload (tus concatenation) may name, repeats counted', 'MAX_PARTIAL_UPLOADS')
         .default(128)
-        .argParser(parseCount),
+        .argParser(parseCount(1, 1_000_000)),
     )
     .addOption(
       option('--max-final-size <bytes>', 'largest final upload of a concatenation when --max-size is 0 (it never exceeds --max-size)', 'MAX_FINAL_SIZE')
@@ -134,6 +151,32 @@ export function buildCommand(version: string): Command {
     .addOption(option('--tls-key <file>', 'PEM private key for --tls-cert', 'TLS_KEY'))
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
+    )
+    .addOption(
+      option('--upstream <url>', 'upstream mode: the application behind the gateway; resumable uploads to any other path are delivered to it', 'UPSTREAM').argParser(
+        parseUpstreamUrl,
+      ),
+    )
+    .addOption(
+      option('--upstream-timeout <duration>', 'upstream mode: how long the application may stay silent (then 504)', 'UPSTREAM_TIMEOUT')
+        .default(60_000, '60s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--upstream-retries <count>', 'upstream mode: retries of a delivery the application refused with a 5xx or could not take', 'UPSTREAM_RETRIES')
+        .default(2)
+        .argParser(parseCount(0, 10)),
+    )
+    .addOption(
+      option('--upstream-max-deliveries <count>', 'upstream mode: deliveries to the application under way at once', 'UPSTREAM_MAX_DELIVERIES')
+        .default(8)
+        .argParser(parseCount(1, 10_000)),
+    )
+    .addOption(
+      option('--demo [path]', 'serve the demo page (Uppy and tus-js-client) at /demo/ or at the path given', 'DEMO')
+        .default(false, 'off')
+        .preset(true)
+        .argParser(parseDemo),
     )
     .showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

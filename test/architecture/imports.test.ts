@@ -15,6 +15,8 @@ const LAYERS: Record<string, readonly string[]> = {
   observe: ['model', 'core', 'transport'],
   hooks: ['model', 'core', 'transport'],
   upstream: ['model', 'core', 'protocol', 'transport'],
+  // The demo page: static files served on the transport's exchange.
+  demo: ['model', 'transport'],
   // The composition roots: they put the layers together.
   'gateway.ts': ['*'],
   'index.ts': ['*'],
