@@ -41,6 +41,12 @@ export interface Upload {
    * upload, so that no process removes a partial upload that a final upload on any host still needs.
    */
   readonly awaitedBy?: readonly string[]
+  /**
+   * Where the store keeps the upload, as tusd's `Storage` map (filestore `{Type, Path, InfoPath}`, s3store
+   * `{Type, Bucket, Key}`, ...): informative, for hook payloads (tusd's `FileInfo.Storage`). Set by the
+   * store; undefined when it has nothing to tell (hooks then send `null`, as tusd does before creation).
+   */
+  readonly storage?: Readonly<Record<string, string>>
 }
 
 /**
