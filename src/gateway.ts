@@ -223,6 +223,9 @@ export class Gateway {
     })
     const listener = this.#listener
     metrics?.watchListener(() => listener.stats())
+    if (metrics !== undefined && options.metricsListen === undefined && `${options.metricsPath}/`.startsWith(basePath)) {
+      this.logger.warn({ metricsPath: options.metricsPath, basePath }, 'the metrics path is inside the base path: GET and HEAD of it are the metrics, never an upload')
+    }
     this.#metricsServer =
       metrics === undefined || options.metricsListen === undefined
         ? undefined
