@@ -73,7 +73,9 @@ export class FileHookBackend implements HookBackend {
       }
       const timer = setTimeout(() => kill(new HookCallFailed(`hook ${path} did not finish within ${this.#timeoutMs} ms`)), this.#timeoutMs)
       const onAbort = (): void => kill(call.signal.reason as Error)
-      call.signal.addEventListener('abort', onAbort, { once: true })
+      // The caller may have given up while the file was looked up.
+      if (call.signal.aborted) onAbort()
+      else call.signal.addEventListener('abort', onAbort, { once: true })
       child.stdout.on('data', (chunk: Buffer) => {
         size += chunk.byteLength
         if (size > MAX_OUTPUT) kill(new HookCallFailed(`hook ${path} wrote more than ${MAX_OUTPUT} bytes`))

@@ -10,11 +10,6 @@ export type HookType = (typeof HOOK_TYPES)[number]
 /** tusd's default `-hooks-enabled-events`: pre-finish and pre-terminate are off unless named. */
 export const DEFAULT_ENABLED_HOOKS: readonly HookType[] = ['pre-create', 'post-create', 'post-receive', 'post-terminate', 'post-finish']
 
-/** Whether the event blocks the request (pre-*) or is delivered after it (post-*). */
-export function isPreHook(type: HookType): boolean {
-  return type.startsWith('pre-')
-}
-
 /**
  * The events a `--hooks-enabled-events` value names: a comma-separated list, each entry trimmed (tusd
  * trims but then validates the untrimmed entry, so `pre-create, post-finish` fails there; not here). An

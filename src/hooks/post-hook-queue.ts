@@ -12,6 +12,7 @@ export interface PostHookJob {
 /** Why a post-hook was not delivered. */
 export type DropReason = 'queue-full' | 'failed' | 'shutdown' | 'superseded'
 
+/** How a queue delivers, what it tells, and its bounds. */
 export interface PostHookQueueOptions<J extends PostHookJob> {
   /** Delivers one job; rejects when the hook failed (it is then tried again later). */
   readonly deliver: (job: J, signal: AbortSignal) => Promise<void>

@@ -35,6 +35,7 @@ export interface TusdHooksConfig {
   readonly postHookRetryDelaysMs?: readonly number[]
 }
 
+/** A `TusdHooksConfig` with what the gateway adds: where to log, metrics, and how to stop an upload. */
 export interface TusdHooksOptions extends TusdHooksConfig {
   readonly logger: Logger
   readonly observer?: HookObserver
