@@ -238,6 +238,7 @@ export class Gateway {
       ...config,
       logger: this.logger,
       ...(this.metrics === undefined ? {} : { observer: this.metrics.hooks }),
+      isValidId: (id) => this.#service.isValidId(id),
       // tusd terminates a stopped upload when its store can (and answers ERR_UPLOAD_STOPPED either way).
       stopUpload: (id, answer) =>
         this.#service.requestStop(id, { terminate: this.#service.features.capabilities.terminate, ...(answer === undefined ? {} : { answer }) }),

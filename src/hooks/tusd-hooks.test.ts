@@ -58,6 +58,11 @@ describe('TusdHooks, blocking hooks', () => {
     }
   })
 
+  it('pre-create: an id the store cannot take fails the hook (logged), before the store is asked', async () => {
+    const hooks = hooksWith({ backend: backend({ 'pre-create': { ChangeFileInfo: { ID: 'a.b', MetaData: null, Storage: null } } }), isValidId: (id) => !id.includes('.') }).hooks
+    await expect(hooks.preCreate?.({ upload, request, signal })).rejects.toBeInstanceOf(HookFailed)
+  })
+
   it('pre-terminate: RejectTermination refuses; otherwise the answer shapes the 204', async () => {
     const refusing = hooksWith({ backend: backend({ 'pre-terminate': { RejectTermination: true } }) }).hooks
     await expect(refusing.preTerminate?.({ upload, request, signal })).rejects.toMatchObject({ hook: 'pre-terminate', answer: {} })

@@ -39,6 +39,8 @@ export interface TusdHooksConfig {
 export interface TusdHooksOptions extends TusdHooksConfig {
   readonly logger: Logger
   readonly observer?: HookObserver
+  /** Whether the store can take an id a pre-create hook chose (`Store.isValidId`); tusd's rule alone when absent. */
+  readonly isValidId?: (id: string) => boolean
   /** tusd's `StopUpload` from a post-receive hook: stop the upload wherever its request runs (and remove it), answering `answer`. */
   readonly stopUpload?: (id: string, answer: Answer | undefined) => Promise<void>
 }
@@ -121,6 +123,9 @@ export class TusdHooks {
     const { ID: id, MetaData: metadata } = response.ChangeFileInfo
     if (id !== '' && (!TUSD_ID.test(id) || id.startsWith('/') || id.endsWith('/'))) {
       throw this.#failed('pre-create', new RangeError(`the hook chose an upload id that is not URL-safe: ${JSON.stringify(id.slice(0, 200))}`))
+    }
+    if (id !== '' && this.#options.isValidId?.(id) === false) {
+      throw this.#failed('pre-create', new RangeError(`the hook chose an upload id the store cannot take: ${JSON.stringify(id.slice(0, 200))}`))
     }
     // ChangeFileInfo.Storage is not taken: each store keeps an upload where its id says (tusd's cloud stores ignore it too).
     return { ...(id === '' ? {} : { id }), ...(metadata === null ? {} : { metadata }), ...(answer === undefined ? {} : { answer }) }
