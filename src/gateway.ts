@@ -5,13 +5,18 @@ import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
 import { LeftoverSweeper } from './core/leftover-sweeper.js'
 import type { UploadHooks } from './core/hooks.js'
 import { UploadService } from './core/service.js'
+import { composeHooks } from './hooks/compose-hooks.js'
+import { TusdHooks, type TusdHooksConfig } from './hooks/tusd-hooks.js'
 import type { Locker } from './lock/locker.js'
 import { MemoryLocker } from './lock/memory-locker.js'
 import { logLifecycle } from './observe/lifecycle-log.js'
 import { createLogger } from './observe/logger.js'
+import { GatewayMetrics } from './observe/metrics.js'
+import { isScrape, metricsAnswer, MetricsServer } from './observe/metrics-server.js'
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-headers.js'
 import { requestOrigin } from './protocol/http/origin.js'
 import { uploadIdOf } from './protocol/http/upload-reference.js'
+import { effectiveMethod } from './protocol/method-override.js'
 import { DraftCodec, isDraftRequest } from './protocol/ietf-draft/draft-codec.js'
 import { Router, type RouteOutcome } from './protocol/router.js'
 import { DemoPage } from './demo/demo-page.js'
@@ -43,6 +48,17 @@ export interface GatewayOptions {
   readonly locker?: Locker
   /** Blocking hooks (pre-access, pre-create, pre-finish, pre-terminate) as async callbacks; see `UploadHooks`. */
   readonly hooks?: UploadHooks
+  /**
+   * tusd's hooks, speaking tusd v2's JSON through a backend (`HttpHookBackend`, `FileHookBackend`, or your
+   * own): the CLI's `--hooks-*` flags. They run after `hooks`; see `TusdHooksConfig`.
+   */
+  readonly tusdHooks?: TusdHooksConfig
+  /** Collect Prometheus metrics and serve them (default true, as tusd's `-expose-metrics`). */
+  readonly exposeMetrics?: boolean
+  /** Where the gateway's port serves the metrics (default `/metrics`): GET and HEAD of exactly this path. */
+  readonly metricsPath?: string
+  /** Serve the metrics on a port of their own instead of the gateway's (port 0 picks a free one: `gateway.metricsUrl`). */
+  readonly metricsListen?: { readonly host: string; readonly port: number }
   /** Largest upload in bytes; 0 means no limit (default 0). */
   readonly maxSize?: number
   /** The most partial uploads a final upload (tus concatenation) may name, repeats counted (default 128). */
@@ -121,6 +137,8 @@ const DEFAULTS = {
   upstreamRetries: 2,
   upstreamRetryDelayMs: 500,
   upstreamMaxDeliveries: 8,
+  exposeMetrics: true,
+  metricsPath: '/metrics',
 }
 
 /** The connection limits the gateway serves with, whatever its options. */
@@ -147,6 +165,8 @@ export class Gateway {
   readonly logger: Logger
   /** Lifecycle events of every upload (created, progress, received, finished, interrupted, terminated, expired); `subscribe` to them. */
   readonly events: UploadEvents
+  /** The gateway's Prometheus metrics (`registry` to add them to an application's), unless `exposeMetrics` is false. */
+  readonly metrics: GatewayMetrics | undefined
   readonly #options: GatewayOptions & typeof DEFAULTS
   readonly #router: Router
   readonly #listener: Listener
@@ -155,6 +175,9 @@ export class Gateway {
   readonly #sweeper: ExpirationSweeper | LeftoverSweeper
   readonly #upstream: Upstream | undefined
   readonly #demo: DemoPage | undefined
+  readonly #tusdHooks: TusdHooks | undefined
+  readonly #metricsServer: MetricsServer | undefined
+  #metricsUrl: string | undefined
   /** Start-up work in the background (pending final uploads, then the sweeper); awaited on close. */
   #starting: Promise<void> | undefined
   readonly #inFlight = new Map<NodeExchange, Promise<void>>()
@@ -164,9 +187,15 @@ export class Gateway {
   constructor(options: GatewayOptions & typeof DEFAULTS, store: Store) {
     this.#options = options
     this.logger = options.logger ?? createLogger({ level: 'info', format: 'json' })
-    this.#locker = options.locker ?? new MemoryLocker()
     this.events = new UploadEvents((error, event) => this.logger.warn({ err: error, event: event.type }, 'an upload event subscriber failed'))
     this.events.subscribe(logLifecycle(this.logger))
+    this.metrics = options.exposeMetrics ? new GatewayMetrics() : undefined
+    const metrics = this.metrics
+    if (metrics !== undefined) this.events.subscribe(metrics.lifecycle)
+    const locker = options.locker ?? new MemoryLocker()
+    this.#locker = metrics?.measureLocker(locker) ?? locker
+    this.#tusdHooks = options.tusdHooks === undefined ? undefined : this.#tusdHooksOf(options.tusdHooks)
+    if (this.#tusdHooks !== undefined) this.events.subscribe(this.#tusdHooks.listener)
     const basePath = options.basePath
     this.#demo = options.demoPath === undefined ? undefined : new DemoPage(options.demoPath, basePath)
     const demo = this.#demo
@@ -193,9 +222,9 @@ export class Gateway {
     const upstreamPath = upstream === undefined ? undefined : (exchange: Exchange): boolean => upstream.isApplicationPath(exchange)
     const speaksDraft = options.experimentalProtocol || upstream !== undefined
     const service = new UploadService({
-      store,
+      store: metrics?.measureStore(store) ?? store,
       locker: this.#locker,
-      hooks: options.hooks,
+      hooks: composeHooks(options.hooks, this.#tusdHooks?.hooks),
       events: this.events,
       delivery: upstream?.delivery,
       maxSize: options.maxSize,
@@ -203,8 +232,9 @@ export class Gateway {
       maxFinalSize: options.maxFinalSize,
       acquireLockTimeoutMs: options.acquireLockTimeoutMs,
       networkTimeoutMs: options.networkTimeoutMs,
-      // Progress events feed more than the draft's 104s (which keep their own interval): they never stop.
-      progressIntervalMs: options.progressIntervalMs > 0 ? options.progressIntervalMs : 1000,
+      // Progress events feed more than the draft's 104s (which keep their own interval): they never stop,
+      // and come as often as post-receive hooks want them.
+      progressIntervalMs: progressIntervalOf(options),
       expiration: { unfinishedAfterMs: options.expireAfterMs, finishedAfterMs: options.expireFinishedAfterMs },
       onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
@@ -254,6 +284,30 @@ export class Gateway {
       headersTimeoutMs: options.networkTimeoutMs > 0 ? options.networkTimeoutMs : 60_000,
       ...LISTENER_LIMITS,
     })
+    const listener = this.#listener
+    metrics?.watchListener(() => listener.stats())
+    if (metrics !== undefined && options.metricsListen === undefined && `${options.metricsPath}/`.startsWith(basePath)) {
+      this.logger.warn({ metricsPath: options.metricsPath, basePath }, 'the metrics path is inside the base path: GET and HEAD of it are the metrics, never an upload')
+    }
+    this.#metricsServer =
+      metrics === undefined || options.metricsListen === undefined
+        ? undefined
+        : new MetricsServer(metrics, options.metricsPath, (error) => this.logger.warn({ err: error }, 'metrics could not be collected'))
+  }
+
+  /** tusd's hooks on this gateway: StopUpload goes through the locker, so it reaches the upload on any gateway sharing it. */
+  #tusdHooksOf(config: TusdHooksConfig): TusdHooks {
+    const hooks = new TusdHooks({
+      ...config,
+      logger: this.logger,
+      ...(this.metrics === undefined ? {} : { observer: this.metrics.hooks }),
+      isValidId: (id) => this.#service.isValidId(id),
+      // tusd terminates a stopped upload when its store can (and answers ERR_UPLOAD_STOPPED either way).
+      stopUpload: (id, answer) =>
+        this.#service.requestStop(id, { terminate: this.#service.features.capabilities.terminate, ...(answer === undefined ? {} : { answer }) }),
+    })
+    this.logger.info({ hooks: config.backend.description, enabled: config.enabled }, 'hooks enabled')
+    return hooks
   }
 
   /**
@@ -271,20 +325,29 @@ export class Gateway {
     return this.#url
   }
 
+  /** The URL of the metrics once listening: on the metrics port with `metricsListen`, else on the gateway's. */
+  get metricsUrl(): string | undefined {
+    if (this.metrics === undefined) return undefined
+    return this.#metricsUrl ?? new URL(this.#options.metricsPath, this.url).href
+  }
+
   /**
    * Starts listening; resolves with the upload collection's URL. In the background, final uploads left
    * pending by an earlier run are picked up, then the expiration sweeper starts (with a pass at once).
    */
   async listen(): Promise<string> {
     const address = await this.#listener.listen()
+    const { metricsListen } = this.#options
+    if (this.#metricsServer !== undefined && metricsListen !== undefined) {
+      const bound = await this.#metricsServer.listen(metricsListen.host, metricsListen.port)
+      this.#metricsUrl = `http://${urlHost(bound.address)}:${bound.port}${this.#options.metricsPath}`
+    }
     this.#starting = this.#service
       .start()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for pending final uploads'))
       .finally(() => this.#sweeper.start())
-    const host = ['0.0.0.0', '::'].includes(address.address) ? 'localhost' : address.address
     const scheme = this.#options.tls === undefined ? 'http' : 'https'
-    const hostPart = host.includes(':') ? `[${host}]` : host
-    this.#url = `${scheme}://${hostPart}:${address.port}${this.#options.basePath}`
+    this.#url = `${scheme}://${urlHost(address.address)}:${address.port}${this.#options.basePath}`
     return this.#url
   }
 
@@ -298,6 +361,8 @@ export class Gateway {
   }
 
   async #shutdown(): Promise<void> {
+    // One deadline for all: in-flight requests first, then the post-hooks still queued.
+    const deadline = performance.now() + this.#options.shutdownTimeoutMs
     this.#listener.stopAccepting()
     for (const exchange of this.#inFlight.keys()) exchange.abort(new ShutdownRequested())
     this.#listener.closeIdle()
@@ -312,7 +377,9 @@ export class Gateway {
     await this.#sweeper.stop()
     await this.#service.close()
     await this.#starting
+    await this.#tusdHooks?.close(deadline)
     await this.#locker.close()
+    await this.#metricsServer?.close()
     this.logger.flush()
   }
 
@@ -358,9 +425,15 @@ export class Gateway {
 
   async #serve(exchange: NodeExchange): Promise<void> {
     const started = performance.now()
+    const { metrics } = this
+    if (metrics !== undefined && this.#metricsServer === undefined && isScrape(exchange.method, exchange.path, this.#options.metricsPath)) {
+      return this.#scrape(exchange, metrics)
+    }
     const requestId = requestIdOf(exchange)
+    metrics?.requestStarted(effectiveMethod(exchange))
     try {
       const outcome = await this.#dispatch(exchange, requestId)
+      metrics?.requestServed({ ...outcome, durationMs: performance.now() - started })
       this.logger.info(
         {
           requestId,
@@ -379,8 +452,33 @@ export class Gateway {
     } catch (error) {
       // The router answers every error itself; reaching here means the response could not be sent.
       this.logger.warn({ requestId, err: error, path: exchange.path }, 'response failed')
+      metrics?.requestServed({ method: effectiveMethod(exchange), status: 500, protocol: 'unknown', error: 'INTERNAL', durationMs: performance.now() - started })
     }
   }
+
+  /** A scrape of the metrics on the gateway's port: answered before any protocol sees the request. */
+  async #scrape(exchange: NodeExchange, metrics: GatewayMetrics): Promise<void> {
+    try {
+      const answer = await metricsAnswer(metrics, exchange.method)
+      await exchange.respond(answer.status, answer.headers, answer.body)
+    } catch (error) {
+      this.logger.warn({ err: error, path: exchange.path }, 'metrics could not be served')
+      if (!exchange.responded) await exchange.respond(500, { 'content-length': '0' }).catch(() => undefined)
+    }
+  }
+}
+
+/** The smallest progress interval anyone wants: the draft's 104s and post-receive hooks (1 s when nobody says). */
+function progressIntervalOf(options: GatewayOptions & typeof DEFAULTS): number {
+  const hooks = options.tusdHooks
+  const wanted = [options.progressIntervalMs, hooks === undefined ? 0 : (hooks.progressIntervalMs ?? 1000)].filter((ms) => ms > 0)
+  return wanted.length === 0 ? 1000 : Math.min(...wanted)
+}
+
+/** A bound address as the host of a URL: `localhost` for a wildcard, IPv6 in brackets. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return 'localhost'
+  return address.includes(':') ? `[${address}]` : address
 }
 
 /** Builds a gateway with the defaults filled in and the store opened. */

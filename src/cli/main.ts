@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createGateway } from '../gateway.js'
 import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
+import { hooksFromFlags } from './hooks-from-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
     maxAppendSize: options.maxAppendSize,
     minAppendSize: options.minAppendSize,
     progressIntervalMs: options.progressInterval,
+    tusdHooks: hooksFromFlags(options, logger),
+    exposeMetrics: options.exposeMetrics,
+    metricsPath: options.metricsPath,
+    metricsListen: options.metricsListen,
     logger,
     tls: readTls(options),
     upstream: options.upstream,

@@ -12,9 +12,10 @@ import {
   parseSize,
   parseUpstreamUrl,
 } from './parse-values.js'
+import { hookOptions, type HookCliOptions } from './hook-options.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions {
+export interface CliOptions extends HookCliOptions {
   host: string
   port: number
   basePath: string
@@ -55,7 +56,7 @@ function option(flags: string, description: string, env: string): Option {
 
 /** The command line definition; `parse` exits non-zero with a message naming a bad flag. */
 export function buildCommand(version: string): Command {
-  return new Command('resumable-gateway')
+  const command = new Command('resumable-gateway')
     .description('A resumable-upload server speaking tus 1.0.0 on one endpoint, over HTTP/1.1 and HTTP/2.')
     .version(version)
     .addOption(option('--host <address>', 'address to listen on', 'HOST').default('0.0.0.0'))
@@ -178,5 +179,6 @@ export function buildCommand(version: string): Command {
         .preset(true)
         .argParser(parseDemo),
     )
-    .showHelpAfterError('(run resumable-gateway --help for every flag)')
+  for (const hookOption of hookOptions()) command.addOption(hookOption)
+  return command.showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

@@ -48,6 +48,12 @@ export interface Upload {
   readonly target?: UploadTarget
   /** The target's application has answered the delivery of this upload (see `awaitsDelivery`). Persisted. */
   readonly delivered?: boolean
+  /**
+   * Where the store keeps the upload, as tusd's `Storage` map (filestore `{Type, Path, InfoPath}`, s3store
+   * `{Type, Bucket, Key}`, ...): informative, for hook payloads (tusd's `FileInfo.Storage`). Set by the
+   * store; undefined when it has nothing to tell (hooks then send `null`, as tusd does before creation).
+   */
+  readonly storage?: Readonly<Record<string, string>>
 }
 
 /**

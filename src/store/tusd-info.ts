@@ -100,10 +100,12 @@ export interface StoredBytes {
 
 /**
  * The upload described by a parsed `.info`, given the stored bytes' size as its offset: tusd never
- * updates `Offset`, and `Storage` names wherever the writing server kept the data, so neither is read.
+ * updates `Offset`, so it is not read. `Storage` names wherever the writing server kept the data: it is
+ * reported (`Upload.storage`, for hooks, as tusd reports it), never used to find the bytes; a store that
+ * knows better where the bytes are now (a directory moved since) gives `storage` instead.
  * Throws `InvalidInfoFile` when `Size`, `MetaData` or `PartialUploads` is malformed.
  */
-export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes: StoredBytes, location: string): Upload {
+export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes: StoredBytes, location: string, storage?: TusdStorage): Upload {
   const deferred = info['SizeIsDeferred'] === true
   const size = info['Size']
   if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(location, '`Size` is not a byte count')
@@ -122,7 +124,15 @@ export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes:
     ...digestsFromInfo(info),
     ...(isStringArray(awaitedBy) && awaitedBy.length > 0 ? { awaitedBy } : {}),
     ...targetFromInfo(info),
+    ...(storage === undefined ? storageFromInfo(info) : { storage }),
   }
+}
+
+/** tusd's `Storage` when it is a map of strings; anything else (null, an edited file) tells nothing. */
+function storageFromInfo(info: Record<string, unknown>): { storage?: TusdStorage } {
+  const storage = info['Storage']
+  if (!isPlainObject(storage) || !Object.values(storage).every((value) => typeof value === 'string')) return {}
+  return { storage: storage as TusdStorage }
 }
 
 /**

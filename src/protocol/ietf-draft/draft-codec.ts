@@ -84,6 +84,11 @@ export class DraftCodec implements Codec {
     return method !== 'OPTIONS' && isDraftRequest(exchange)
   }
 
+  /** The request's interop version (`unknown` for a missing or unknown one, served as the newest). */
+  versionOf(exchange: Exchange): string {
+    return this.#dialect(exchange).echo ?? 'unknown'
+  }
+
   /**
    * What an `OPTIONS` response adds for the draft: `Upload-Limit` (R-23/R-25), `Accept-Patch`
    * (R-28, harmless where not required), and the request's version if it gave a known one.
