@@ -102,6 +102,11 @@ export const LISTENER_LIMITS = {
   connectionWindowSize: 32 * 1024 * 1024,
   maxFrameSize: 16 * 1024,
   maxSessionMemoryMiB: 64,
+  // An HTTP/1.1 answer sent before its body was read (lingering close): nginx's lingering_time (30 s)
+  // and lingering_timeout (5 s). 64 MiB is more than a proxy or client that reads while it sends can
+  // push before it sees the answer, and bounds the bandwidth one early answer can make the gateway
+  // spend; the bytes are discarded as they come. A rest of at most 64 KiB is read and the connection kept.
+  unreadBody: { lingerTimeMs: 30_000, lingerIdleMs: 5_000, lingerMaxBytes: 64 * 1024 * 1024, drainMaxBytes: 64 * 1024 },
 } as const satisfies Partial<ListenerOptions>
 
 /**

@@ -1,6 +1,6 @@
 import { constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2'
 import { boundedReads } from './bounded-reads.js'
-import type { Wire } from './wire.js'
+import type { UnreadBodyProgress, Wire } from './wire.js'
 
 const READ_SIZE = 64 * 1024
 
@@ -51,7 +51,7 @@ export class Http2Wire implements Wire {
     stream.additionalHeaders({ ':status': status, ...headers })
   }
 
-  prepareForUnreadBody(_headers: OutgoingHttpHeaders): void {
+  prepareForUnreadBody(_headers: OutgoingHttpHeaders, _progress: UnreadBodyProgress): void {
     // RFC 9113 §8.1: a server that answered before the request ended may ask the client to stop
     // sending with RST_STREAM(NO_ERROR); the response already sent stays valid. It ends the one
     // stream, never the connection. It waits for the response's last frame ('finish' of the stream's

@@ -5,6 +5,7 @@ import type { SecureVersion } from 'node:tls'
 import { answerClientError } from './client-error.js'
 import type { ExchangeHandler } from './exchange.js'
 import { inConnectionOrder } from './http1-pipeline.js'
+import type { UnreadBodyLimits } from './http1-unread-body.js'
 import { Http1Wire } from './http1-wire.js'
 import { applyHttp1Timeouts } from './http1-timeouts.js'
 import { Http2Sessions } from './http2-sessions.js'
@@ -43,6 +44,8 @@ export interface ListenerOptions {
   readonly maxFrameSize: number
   /** Memory one HTTP/2 session may hold in nghttp2's buffers, in MiB; beyond it new streams are refused. */
   readonly maxSessionMemoryMiB: number
+  /** What an HTTP/1.1 connection reads of a request body its answer left unread (lingering close). */
+  readonly unreadBody: UnreadBodyLimits
 }
 
 /** Called for each exchange, with the concrete object so the gateway can abort it on shutdown. */
@@ -64,7 +67,7 @@ export class Listener {
   constructor(handler: ListenerHandler, options: ListenerOptions) {
     this.#options = options
     const onHttp1 = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
-      const exchange = new NodeExchange(request, response, new Http1Wire(request, response), { expectsContinue })
+      const exchange = new NodeExchange(request, response, new Http1Wire(request, response, options.unreadBody), { expectsContinue })
       inConnectionOrder(request.socket, () => handler(exchange))
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {

@@ -118,8 +118,10 @@ export class NodeExchange implements Exchange {
       response.once('finish', resolve)
     })
     // A client that asked for 100-continue and was answered without it must not send its body; one
-    // that sends it anyway is stopped after the answer rather than read to the end.
-    if (!this.#wire.requestEnded()) this.#wire.prepareForUnreadBody(headers)
+    // that sends it anyway is stopped after the answer rather than read to the end (see the wires).
+    if (!this.#wire.requestEnded()) {
+      this.#wire.prepareForUnreadBody(headers, { bytesRead: this.#bytesReceived, continueWithheld: this.#continueRequested })
+    }
     if (body instanceof Readable) {
       this.#wire.writeHead(status, headers)
       await pipeline(body, response).catch(() => response.destroy())
