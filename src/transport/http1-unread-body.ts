@@ -4,7 +4,10 @@ import type { UnreadBodyProgress } from './wire.js'
 
 /** How long, and how much, an HTTP/1.1 connection keeps reading a request body nobody wants. */
 export interface UnreadBodyLimits {
-  /** Longest the connection stays open after the answer, reading and discarding (nginx's lingering_time). */
+  /**
+   * Longest the connection stays open after the answer, reading and discarding (nginx's lingering_time).
+   * HTTP/2 waits at most this long for an early answer's last frame to leave before resetting its stream.
+   */
   readonly lingerTimeMs: number
   /** The connection is closed once nothing arrives for this long (nginx's lingering_timeout). */
   readonly lingerIdleMs: number

@@ -72,7 +72,7 @@ export class Listener {
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {
       if (!this.#sessions.admit(request.stream)) return
-      void handler(new NodeExchange(request, response, new Http2Wire(request, response), { expectsContinue }))
+      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody.lingerTimeMs), { expectsContinue }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
     const onEither =
