@@ -15,6 +15,7 @@ import { Router } from './protocol/router.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
+import { resolveConnectionLimits } from './transport/connection-limits.js'
 import type { Exchange } from './transport/exchange.js'
 import { Listener, type ListenerOptions, type TlsOptions } from './transport/listener.js'
 import type { NodeExchange } from './transport/node-exchange.js'
@@ -65,6 +66,25 @@ export interface GatewayOptions {
   readonly minAppendSize?: number
   /** How often a draft request streaming content gets a progress 104; 0 sends none (default 1 s). */
   readonly progressIntervalMs?: number
+  /**
+   * Most connections open at once; 0 means no limit. More are answered at once and closed: HTTP/1.1
+   * `503` with `Retry-After`, h2c `GOAWAY`, TLS a plain close. Default: half the process's open-file
+   * limit less a reserve of 32, at least 16 and at most 10,000 (496 with 1024 descriptors).
+   */
+  readonly maxConnections?: number
+  /**
+   * Most connections open at once from one client address; 0 means no limit. Default: half of
+   * `maxConnections` (no single client can take them all), or no limit with `behindProxy`.
+   */
+  readonly maxConnectionsPerIp?: number
+  /**
+   * A request body averaging less than this many bytes per second over `minBodyRateWindowMs` (only
+   * the time spent waiting for the client counts) is stopped like one that stalls, its bytes kept;
+   * 0 means no minimum (default 0).
+   */
+  readonly minBodyRate?: number
+  /** The window `minBodyRate` is averaged over, and the grace period before a body is judged (default 20 s). */
+  readonly minBodyRateWindowMs?: number
   readonly tls?: TlsOptions
   readonly logger?: Logger
 }
@@ -86,6 +106,8 @@ const DEFAULTS = {
   maxAppendSize: 0,
   minAppendSize: 0,
   progressIntervalMs: 1000,
+  minBodyRate: 0,
+  minBodyRateWindowMs: 20_000,
 }
 
 /** The connection limits the gateway serves with, whatever its options. */
@@ -177,6 +199,8 @@ export class Gateway {
       // with the body's timeout off, a head still gets 60 s.
       headersTimeoutMs: options.networkTimeoutMs > 0 ? options.networkTimeoutMs : 60_000,
       ...LISTENER_LIMITS,
+      ...resolveConnectionLimits(options),
+      minBodyRate: { bytesPerSecond: options.minBodyRate, windowMs: options.minBodyRateWindowMs },
     })
   }
 

@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     maxAppendSize: options.maxAppendSize,
     minAppendSize: options.minAppendSize,
     progressIntervalMs: options.progressInterval,
+    maxConnections: options.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    minBodyRate: options.minBodyRate,
     logger,
     tls: readTls(options),
   })

@@ -6,6 +6,12 @@ export function parsePort(value: string): number {
   return Number(value)
 }
 
+/** A count such as a number of connections: a non-negative integer (0 usually turns a limit off). */
+export function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number, 0 or more')
+  return Number(value.trim())
+}
+
 const SIZE = /^(\d{1,15})\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i
 const SIZE_FACTORS: Record<string, number> = {
   b: 1,
