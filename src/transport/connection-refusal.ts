@@ -8,7 +8,7 @@ const ANSWER_MS = 2_000
 /** What a refused connection may send after its answer before it is closed anyway. */
 const DISCARD_BYTES = 64 * 1024
 /** The `Retry-After` of the 503: as for a shutdown, a few seconds. */
-export const RETRY_AFTER_SECONDS = 5
+const RETRY_AFTER_SECONDS = 5
 
 const MESSAGES: Record<Refusal, string> = {
   'max-connections': 'the server has too many connections open; retry later',
@@ -54,8 +54,9 @@ export class ConnectionRefusal {
       clearTimeout(timer)
     })
     socket.on('error', () => socket.destroy())
-    // A client that closes its side has read what it wanted.
-    socket.once('end', () => socket.destroy())
+    // A client that closes its side has read what it wanted (or never will): close once the answer,
+    // if any, has left.
+    socket.once('end', () => socket.destroySoon())
     let head: Buffer | undefined = Buffer.alloc(0)
     let discarded = 0
     socket.on('data', (chunk: Buffer) => {

@@ -20,12 +20,6 @@ export interface UnreadBodyLimits {
   readonly drainMaxBytes: number
 }
 
-// node:http ends a connection whose answer carries `Connection: close` through this method once the
-// answer is written (it destroys the socket as soon as the answer has left).
-interface ClosingSocket extends Socket {
-  destroySoon(): void
-}
-
 /**
  * Takes charge of the rest of a request body that the answer leaves unread, so that the answer reaches
  * the client. Returns whether the connection is kept alive (`'drain'`) or closed after the answer
@@ -53,7 +47,7 @@ export function takeUnreadBody(
 ): 'drain' | 'linger' {
   const rest = announcedRest(request, progress.bytesRead)
   const drain = rest !== undefined && rest <= limits.drainMaxBytes && !progress.continueWithheld
-  const socket = request.socket as ClosingSocket
+  const socket = request.socket
   let discarded = 0
   /** The answer is written and node wants the connection closed. */
   let closing = false
@@ -97,8 +91,9 @@ export function takeUnreadBody(
     if (wasClosing) socket.destroySoon()
   }
 
-  // node calls this once an answer that ends the connection is written (always so in 'linger'; in
-  // 'drain' only when the client asked to close): half-close instead of destroying, and linger.
+  // node:http calls `destroySoon` once an answer that ends the connection is written (always so in
+  // 'linger'; in 'drain' only when the client asked to close), to destroy the socket as soon as the
+  // answer has left. This own property shadows it: half-close instead, and linger.
   socket.destroySoon = () => {
     closing = true
     socket.end()
@@ -114,9 +109,9 @@ export function takeUnreadBody(
   return drain ? 'drain' : 'linger'
 }
 
-function restoreDestroySoon(socket: ClosingSocket): void {
+function restoreDestroySoon(socket: Socket): void {
   // The own property set above shadowed the prototype's method; removing it restores node's.
-  delete (socket as Partial<ClosingSocket>).destroySoon
+  delete (socket as Partial<Pick<Socket, 'destroySoon'>>).destroySoon
 }
 
 /** Bytes of the body still to come according to its Content-Length, or undefined when unknown (chunked). */
