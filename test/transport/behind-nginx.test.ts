@@ -126,7 +126,7 @@ describe.skipIf(unavailable !== undefined)(`early answers behind nginx${unavaila
     const outcomes = [...(await storm(collection)), ...(await storm(collection))]
     expect(describeOutcomes(outcomes.filter((o) => o.status === 0 || madeByNginx(o)))).toEqual({})
     // Early answers there were (how many depends on the machine's pace): interrupted holders (400) and stale offsets (409).
-    expect(outcomes.filter((o) => o.status === 409 || o.status === 400).length).toBeGreaterThanOrEqual(10)
+    expect(outcomes.filter((o) => o.status === 409 || o.status === 400).length, JSON.stringify(describeOutcomes(outcomes))).toBeGreaterThanOrEqual(10)
     expect((await nginx!.errorLog()).split('\n').filter((line) => UPSTREAM_FAILURES.test(line))).toEqual([])
   }, 90_000)
 

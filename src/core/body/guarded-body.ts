@@ -34,6 +34,7 @@ export interface GuardOptions {
 export class GuardedBody implements AsyncIterable<Uint8Array> {
   #bytes = 0
   #stop: BodyStop | undefined
+  #ended = false
   readonly #source: AsyncIterable<Uint8Array>
   readonly #options: GuardOptions
 
@@ -47,9 +48,15 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
     return this.#bytes
   }
 
-  /** Why the body stopped early, or undefined if it ran to the source's end (or has not ended yet). */
+  /**
+   * Why the body stopped early; undefined only once it ran to the source's end. Asked once its reader is
+   * done: a reader that let go of the body before its end (a store that saw the abort first) leaves a body
+   * that did not end, which never counts as whole.
+   */
   get stop(): BodyStop | undefined {
-    return this.#stop
+    if (this.#stop !== undefined || this.#ended) return this.#stop
+    const { signal } = this.#options
+    return signal.aborted ? { kind: 'aborted', reason: signal.reason } : { kind: 'failed', error: new Error('the body was not read to its end') }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -98,7 +105,10 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
           this.#stop = next as BodyStop
           return
         }
-        if (next.done) return
+        if (next.done) {
+          this.#ended = true
+          return
+        }
         const chunk = next.value
         if (limit !== undefined && this.#bytes + chunk.byteLength > limit) {
           // The bytes up to the limit are passed on even when they arrive in one read with the bytes past
