@@ -1,0 +1,559 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { LockBusy, LockerUnavailable } from '../../model/errors.js'
+import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested, type StopDetails } from '../../model/stop-reasons.js'
+import type { AcquireOptions, Lock, Locker } from '../locker.js'
+import { DirectoryEvents } from './directory-events.js'
+import { createExclusive, readIfThere, removeIfThere, replaceAtomically } from './file-ops.js'
+import { formatLock, LockFiles, parseLock, type LockRecord } from './lock-files.js'
+import { fenceNow, liveness, self, type ProcessIdentity } from './process-identity.js'
+import { removeStaleLock } from './stale-lock.js'
+import { WaitLine, type Ticket } from './wait-line.js'
+
+export interface FileLockerOptions {
+  /** The directory of the lock files: the upload directory, so that they lie next to the uploads as tusd's do. Created if missing. */
+  readonly directory: string
+  /** Most requests, of every process, that may wait for one upload (default 64); the next is refused with `LockBusy`. */
+  readonly maxWaiters?: number
+  /**
+   * How often a waiting request checks the lock again on its own (default 1 s), for what no file event
+   * tells: a holder that died (kill -9 leaves its lock file), or events the kernel dropped.
+   */
+  readonly recheckMs?: number
+  /** Receives what an operator should know (a lock held from another PID namespace, a watcher that failed); must not throw. */
+  readonly onWarning?: (message: string, details: Record<string, unknown>) => void
+}
+
+interface Holding {
+  readonly id: string
+  readonly record: LockRecord
+  readonly controller: AbortController
+  readonly lost: AbortController
+  /** Resolves once the holder's ticket has left the line (it waited) or at once (it did not). */
+  readonly ticketGone: Promise<void>
+  released: boolean
+}
+
+interface Waiting {
+  readonly id: string
+  readonly token: string
+  readonly requestRelease: boolean
+  readonly signal: AbortSignal
+  readonly resolve: (lock: Lock) => void
+  readonly reject: (reason: unknown) => void
+  readonly onAbort: () => void
+  ticket: Ticket | undefined
+  /** The holder this waiter has asked to release already. */
+  askedToken: string | undefined
+  done: boolean
+  checking: boolean
+  checkAgain: boolean
+}
+
+/** A waiter that gave up while `holderToken` held the lock: that holder may still hand the lock to it. */
+interface Orphan {
+  readonly token: string
+  readonly holderToken: string
+}
+
+/**
+ * Locks shared by the processes of one host through files in the upload directory (`--locker file`),
+ * laid out as `lock-files.ts` describes: `<id>.lock` is tusd's lock file, so tusd and the gateway can
+ * share a directory.
+ *
+ * Events, not polling: every process watches the directory (inotify). A waiter joins the id's waiting
+ * line and, unless polite, writes `<id>.stop` naming the holder; the holder's process sees it and aborts
+ * the holder's signal. A holder that lets go hands the lock straight to the first live ticket of the line
+ * by renaming a new lock file over its own (the lock is never free in between, so nobody jumps the
+ * line), with a fence one higher and `asked` set when others behind it want the lock: the waiter's
+ * process sees the change and grants. With nobody in line the lock file is removed. Waiters also check
+ * every `recheckMs` on their own, for holders that died and events the kernel dropped.
+ *
+ * A lock file whose holder died (same host and PID namespace; pid gone, zombie, or reused by a process
+ * started later) is removed safely (`stale-lock.ts`) and the lock taken over at once. A lock held from
+ * another PID namespace cannot be checked and is respected. A lock file removed or replaced behind its
+ * holder's back (an operator, a rogue process) aborts the holder with `LockLoss`.
+ *
+ * FIFO: in arrival order on the host's monotonic clock; a request that arrives at the very moment a lock
+ * falls free with nobody in line may go first. File system errors become `LockerUnavailable`.
+ */
+export class FileLocker implements Locker {
+  readonly #files: LockFiles
+  readonly #line: WaitLine
+  readonly #events: DirectoryEvents
+  readonly #maxWaiters: number
+  readonly #recheckMs: number
+  readonly #onWarning: (message: string, details: Record<string, unknown>) => void
+  readonly #instance = randomBytes(6).toString('hex')
+  #counter = 0
+  readonly #held = new Map<string, Holding>()
+  readonly #waiters = new Map<string, Waiting>()
+  readonly #orphans = new Map<string, Orphan[]>()
+  readonly #pending = new Set<Promise<unknown>>()
+  readonly #warned = new Set<string>()
+  #timer: NodeJS.Timeout | undefined
+  #closing: Promise<void> | undefined
+
+  /** Use `FileLocker.open`, which creates the directory first. Throws RangeError for a bad option. */
+  constructor(options: FileLockerOptions) {
+    const maxWaiters = options.maxWaiters ?? 64
+    if (!(maxWaiters >= 0 && (Number.isInteger(maxWaiters) || maxWaiters === Infinity))) {
+      throw new RangeError(`maxWaiters must be a whole number >= 0, got ${maxWaiters}`)
+    }
+    const recheckMs = options.recheckMs ?? 1000
+    if (!(Number.isFinite(recheckMs) && recheckMs > 0)) throw new RangeError(`recheckMs must be > 0, got ${recheckMs}`)
+    this.#maxWaiters = maxWaiters
+    this.#recheckMs = recheckMs
+    this.#onWarning = options.onWarning ?? (() => {})
+    this.#files = new LockFiles(resolve(options.directory))
+    this.#line = new WaitLine(this.#files)
+    this.#events = new DirectoryEvents(this.#files.directory, (name) => this.#onChange(name), (error) =>
+      this.#onWarning('watching the lock directory failed; set up again', { err: error, directory: this.#files.directory }),
+    )
+  }
+
+  /** Creates the directory if missing and starts watching it. Throws file system errors. */
+  static async open(options: FileLockerOptions): Promise<FileLocker> {
+    const locker = new FileLocker(options)
+    await mkdir(locker.#files.directory, { recursive: true })
+    locker.#events.ensure()
+    return locker
+  }
+
+  /**
+   * Resolves with the lock of `id` once it is free or handed over. Rejects with `signal.reason` when the
+   * signal aborts first, `LockBusy` (with `wait: false` when held, or past `maxWaiters`), `ShutdownRequested`
+   * once closed, `LockerUnavailable` when the lock files cannot be read or written.
+   */
+  async acquire(id: string, options: AcquireOptions): Promise<Lock> {
+    if (this.#closing !== undefined) throw new ShutdownRequested()
+    const { signal } = options
+    signal.throwIfAborted()
+    const token = `${this.#instance}-${(++this.#counter).toString(36)}`
+    try {
+      this.#events.ensure()
+      for (;;) {
+        const record: LockRecord = { token, fence: fenceNow(), holder: self, asked: false }
+        if (await createExclusive(this.#files.lock(id), formatLock(record))) {
+          const lock = this.#grant(id, record, Promise.resolve())
+          if (signal.aborted || this.#closing !== undefined) {
+            await lock.release()
+            throw signal.aborted ? signal.reason : new ShutdownRequested()
+          }
+          return lock
+        }
+        const current = await this.#readLock(id)
+        if (current === undefined) continue
+        const state = await this.#holderState(id, current)
+        if (state === 'alive' || state === 'busy') break
+      }
+      if (options.wait === false) throw new LockBusy(id, (await this.#waiting(id)).length)
+      const waiting = await this.#waiting(id)
+      if (waiting.length >= this.#maxWaiters) throw new LockBusy(id, waiting.length)
+    } catch (error) {
+      throw unavailable(error)
+    }
+    signal.throwIfAborted()
+    if (this.#closing !== undefined) throw new ShutdownRequested()
+    return new Promise<Lock>((resolveLock, reject) => {
+      const waiter: Waiting = {
+        id,
+        token,
+        requestRelease: options.requestRelease ?? true,
+        signal,
+        resolve: resolveLock,
+        reject,
+        onAbort: () => this.#giveUp(waiter, signal.reason),
+        ticket: undefined,
+        askedToken: undefined,
+        done: false,
+        checking: false,
+        checkAgain: false,
+      }
+      this.#waiters.set(token, waiter)
+      signal.addEventListener('abort', waiter.onAbort, { once: true })
+      this.#updateTimer()
+      this.#track(this.#enterLine(waiter))
+    })
+  }
+
+  /** Aborts the signal of the holder of `id`, in whichever process, with `reason`; a no-op when nobody holds it. Throws `LockerUnavailable`. */
+  async requestStop(id: string, reason: StopRequested): Promise<void> {
+    try {
+      const current = await this.#readLock(id)
+      if (current === undefined) return
+      const local = this.#held.get(id)
+      if (local?.record.token === current.token) {
+        abortOnce(local.controller, reason)
+        return
+      }
+      if ((await liveness(current.holder)) === 'dead') return
+      await replaceAtomically(this.#files.stopRequest(id), JSON.stringify({ for: current.token, details: reason.details }))
+    } catch (error) {
+      throw unavailable(error)
+    }
+  }
+
+  /**
+   * Rejects every waiter of this process with `ShutdownRequested` and takes its tickets out of line,
+   * aborts every holder's signal with it, then releases (hands over) what is still held and stops
+   * watching. Later releases are no-ops, later acquires reject. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown()
+    return this.#closing
+  }
+
+  async #shutDown(): Promise<void> {
+    const reason = new ShutdownRequested()
+    const waiters = [...this.#waiters.values()]
+    for (const waiter of waiters) {
+      this.#settle(waiter)
+      if (waiter.ticket !== undefined) this.#track(this.#leaveLine(waiter))
+    }
+    // The tickets first: a holder that lets go the moment it is told must find nobody of ours in line.
+    await this.#settlePending()
+    for (const holding of this.#held.values()) abortOnce(holding.controller, reason)
+    await this.#settlePending()
+    await Promise.allSettled([...this.#held.values()].map((holding) => this.#release(holding)))
+    await Promise.allSettled([...this.#orphans.keys()].map((id) => this.#checkOrphans(id)))
+    this.#events.close()
+    this.#updateTimer()
+    // Last, so that a caller awaiting close() is there to see the rejections.
+    for (const waiter of waiters) waiter.reject(reason)
+  }
+
+  /** Registers a grant of this process and returns its lock. */
+  #grant(id: string, record: LockRecord, ticketGone: Promise<void>): Lock {
+    const holding: Holding = { id, record, controller: new AbortController(), lost: new AbortController(), ticketGone, released: false }
+    this.#held.set(id, holding)
+    if (record.asked) abortOnce(holding.controller, new ReleaseRequested())
+    // Requests written before this process knew it holds the lock raised their events too early.
+    this.#track(this.#checkRequest(holding, 'release'))
+    this.#track(this.#checkRequest(holding, 'stop'))
+    return { signal: holding.controller.signal, lost: holding.lost.signal, fence: record.fence, release: () => this.#release(holding) }
+  }
+
+  async #release(holding: Holding): Promise<void> {
+    if (holding.released) return
+    holding.released = true
+    if (this.#held.get(holding.id) === holding) this.#held.delete(holding.id)
+    await this.#track(
+      this.#handOver(holding).catch((error: unknown) =>
+        this.#onWarning('could not release a lock; it stays held until this process ends', { err: error, uploadId: holding.id }),
+      ),
+    )
+  }
+
+  /** Passes the lock to the first live ticket in line, or removes the lock file when nobody waits. */
+  async #handOver(holding: Holding): Promise<void> {
+    await holding.ticketGone
+    const { id, record } = holding
+    const path = this.#files.lock(id)
+    if ((await this.#readLock(id))?.token !== record.token) return
+    // The requests to this holder are answered; the next one must not find them (it could be tusd).
+    await removeIfThere(this.#files.releaseRequest(id))
+    await removeIfThere(this.#files.stopRequest(id))
+    const next = await this.#nextInLine(id, record.token)
+    if (next === undefined) {
+      await removeIfThere(path)
+      return
+    }
+    const fence = Math.max(record.fence + 1, fenceNow())
+    await replaceAtomically(path, formatLock({ token: next.ticket.token, fence, holder: next.holder, asked: next.othersAsk }))
+    const local = this.#waiters.get(next.ticket.token)
+    if (local !== undefined) this.#check(local)
+  }
+
+  /** The first ticket of `id`'s line whose request still waits, skipping (and removing) those of dead processes. */
+  async #nextInLine(id: string, ownToken: string): Promise<{ ticket: Ticket; holder: ProcessIdentity; othersAsk: boolean } | undefined> {
+    const tickets = (await this.#line.tickets(id)).filter((ticket) => ticket.token !== ownToken && this.#mayWait(ticket))
+    for (const [index, ticket] of tickets.entries()) {
+      const local = this.#waiters.get(ticket.token)
+      const holder = local !== undefined ? self : await this.#line.holder(id, ticket)
+      if (holder === undefined) continue
+      if (local === undefined && (await liveness(holder)) === 'dead') {
+        await this.#line.leave(id, ticket)
+        continue
+      }
+      return { ticket, holder, othersAsk: tickets.slice(index + 1).some((behind) => behind.requestRelease) }
+    }
+    return undefined
+  }
+
+  /** False for a ticket of this process whose request no longer waits (it is leaving the line). */
+  #mayWait(ticket: Ticket): boolean {
+    if (!ticket.token.startsWith(`${this.#instance}-`)) return true
+    const waiter = this.#waiters.get(ticket.token)
+    return waiter !== undefined && !waiter.done
+  }
+
+  /** Tickets of requests that wait for `id` now, in every process. */
+  async #waiting(id: string): Promise<Ticket[]> {
+    return (await this.#line.tickets(id)).filter((ticket) => this.#mayWait(ticket))
+  }
+
+  async #enterLine(waiter: Waiting): Promise<void> {
+    try {
+      waiter.ticket = await this.#line.join(waiter.id, waiter.token, waiter.requestRelease, self)
+    } catch (error) {
+      this.#settle(waiter)
+      waiter.reject(unavailable(error))
+      return
+    }
+    // It gave up while joining: only now can its ticket be taken out again.
+    if (waiter.done) await this.#leaveLine(waiter)
+    else this.#check(waiter)
+  }
+
+  /** Looks at the lock on behalf of `waiter`, one look at a time; a look asked for meanwhile runs after. */
+  #check(waiter: Waiting): void {
+    if (waiter.done || waiter.ticket === undefined) return
+    if (waiter.checking) {
+      waiter.checkAgain = true
+      return
+    }
+    waiter.checking = true
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          waiter.checkAgain = false
+          await this.#look(waiter)
+        } while (waiter.checkAgain && !waiter.done)
+      } catch (error) {
+        this.#giveUp(waiter, unavailable(error))
+      } finally {
+        waiter.checking = false
+      }
+    }
+    this.#track(run())
+  }
+
+  async #look(waiter: Waiting): Promise<void> {
+    const { id, token } = waiter
+    for (;;) {
+      if (waiter.done) return
+      const current = await this.#readLock(id)
+      if (waiter.done) return
+      if (current?.token === token) {
+        this.#settle(waiter)
+        const ticket = waiter.ticket as Ticket
+        waiter.resolve(this.#grant(id, current, this.#line.leave(id, ticket).catch(() => undefined)))
+        return
+      }
+      if (current === undefined) {
+        const place = await this.#place(waiter)
+        if (place === undefined) return
+        // Taken or not, the next look tells: ours, or someone else's.
+        await createExclusive(this.#files.lock(id), formatLock({ token, fence: fenceNow(), holder: self, asked: place.othersAsk }))
+        continue
+      }
+      const state = await this.#holderState(id, current)
+      if (state === 'removed' || state === 'gone') continue
+      if (state === 'busy') return
+      if (waiter.requestRelease && waiter.askedToken !== current.token) {
+        waiter.askedToken = current.token
+        await this.#askRelease(id, current)
+      }
+      return
+    }
+  }
+
+  /** Whether `waiter` is first in line (dead processes' tickets skipped), and whether anyone behind it asks for the lock. */
+  async #place(waiter: Waiting): Promise<{ othersAsk: boolean } | undefined> {
+    const tickets = await this.#waiting(waiter.id)
+    for (const [index, ticket] of tickets.entries()) {
+      if (ticket.token === waiter.token) return { othersAsk: tickets.slice(index + 1).some((behind) => behind.requestRelease) }
+      if (this.#waiters.has(ticket.token)) return undefined
+      const holder = await this.#line.holder(waiter.id, ticket)
+      if (holder !== undefined && (await liveness(holder)) !== 'dead') return undefined
+      await this.#line.leave(waiter.id, ticket)
+    }
+    return undefined
+  }
+
+  /** What to make of a lock held by someone else: alive, or, if its holder died, removed (or being removed by another process). */
+  async #holderState(id: string, current: LockRecord): Promise<'alive' | 'removed' | 'gone' | 'busy'> {
+    if (this.#held.get(id)?.record.token === current.token) return 'alive'
+    const state = await liveness(current.holder)
+    if (state === 'alive') return 'alive'
+    if (state === 'unknown') {
+      if (!this.#warned.has(current.token)) {
+        this.#warned.add(current.token)
+        this.#onWarning('an upload is locked by a process in another PID namespace; its lock is respected, whether that process runs or not', {
+          uploadId: id,
+          pid: current.holder.pid,
+        })
+      }
+      return 'alive'
+    }
+    return removeStaleLock(this.#files.lock(id), current)
+  }
+
+  async #askRelease(id: string, current: LockRecord): Promise<void> {
+    const local = this.#held.get(id)
+    if (local?.record.token === current.token) abortOnce(local.controller, new ReleaseRequested())
+    else await replaceAtomically(this.#files.releaseRequest(id), current.token)
+  }
+
+  /** Reads a release or stop request for `holding`'s grant, and aborts its signal if there is one. */
+  async #checkRequest(holding: Holding, kind: 'release' | 'stop'): Promise<void> {
+    if (holding.released || holding.controller.signal.aborted) return
+    if (kind === 'release') {
+      const text = await readIfThere(this.#files.releaseRequest(holding.id))
+      // tusd's acquirers write an empty file: it asks whoever holds the lock.
+      if (text !== undefined && (text.trim() === '' || text.trim() === holding.record.token)) abortOnce(holding.controller, new ReleaseRequested())
+      return
+    }
+    const text = await readIfThere(this.#files.stopRequest(holding.id))
+    if (text === undefined) return
+    try {
+      const request = JSON.parse(text) as { for?: unknown; details?: StopDetails }
+      if (request.for === holding.record.token) abortOnce(holding.controller, new StopRequested(request.details ?? {}))
+    } catch {
+      // Half an old format, or not ours: not a request to this holder.
+    }
+  }
+
+  /** A lock file no longer this holder's while it holds it: someone removed or replaced it. */
+  async #checkStillHeld(holding: Holding): Promise<void> {
+    const current = await this.#readLock(holding.id)
+    if (holding.released || current?.token === holding.record.token) return
+    if (this.#held.get(holding.id) === holding) this.#held.delete(holding.id)
+    holding.released = true
+    const loss = new LockLoss(holding.id, { cause: new Error(current === undefined ? 'the lock file was removed' : 'the lock file was replaced') })
+    abortOnce(holding.lost, loss)
+    abortOnce(holding.controller, loss)
+  }
+
+  /** Stops waiting: rejects, then takes the ticket out of line (and passes on a lock handed over meanwhile). */
+  #giveUp(waiter: Waiting, reason: unknown): void {
+    if (waiter.done) return
+    this.#settle(waiter)
+    waiter.reject(reason)
+    if (waiter.ticket !== undefined) this.#track(this.#leaveLine(waiter))
+  }
+
+  #settle(waiter: Waiting): void {
+    waiter.done = true
+    waiter.signal.removeEventListener('abort', waiter.onAbort)
+    this.#waiters.delete(waiter.token)
+    this.#updateTimer()
+  }
+
+  /** Takes a waiter's ticket out of line; a waiter that gave up may have been handed the lock meanwhile, which it passes on. */
+  async #leaveLine(waiter: Waiting): Promise<void> {
+    if (waiter.ticket !== undefined) await this.#line.leave(waiter.id, waiter.ticket)
+    if (this.#held.get(waiter.id)?.record.token === waiter.token) return
+    const current = await this.#readLock(waiter.id)
+    if (current?.token === waiter.token) await this.#release(this.#adopt(waiter.id, current))
+    // Only a holder can hand the lock over: with none, nobody will.
+    else if (current !== undefined) this.#addOrphan(waiter.id, { token: waiter.token, holderToken: current.token })
+  }
+
+  #addOrphan(id: string, orphan: Orphan): void {
+    const list = this.#orphans.get(id) ?? []
+    list.push(orphan)
+    this.#orphans.set(id, list)
+    this.#updateTimer()
+  }
+
+  /** Passes on a lock handed to a waiter that had given up; forgets those whose holder has let go to someone else. */
+  async #checkOrphans(id: string): Promise<void> {
+    const list = this.#orphans.get(id)
+    if (list === undefined) return
+    const current = await this.#readLock(id)
+    const keep = list.filter((orphan) => orphan.holderToken === current?.token)
+    const handed = list.find((orphan) => orphan.token === current?.token)
+    if (keep.length > 0) this.#orphans.set(id, keep)
+    else this.#orphans.delete(id)
+    this.#updateTimer()
+    if (handed !== undefined && current !== undefined) await this.#release(this.#adopt(id, current))
+  }
+
+  /** A holding for a grant this process did not ask for any more, so that it can be released like any other. */
+  #adopt(id: string, record: LockRecord): Holding {
+    return { id, record, controller: new AbortController(), lost: new AbortController(), ticketGone: Promise.resolve(), released: false }
+  }
+
+  #onChange(name: string | null): void {
+    const change = name === null ? undefined : LockFiles.concerns(name)
+    if (name !== null && change === undefined) return
+    const ids = change === undefined ? this.#interestingIds() : [change.id]
+    for (const id of ids) {
+      const holding = this.#held.get(id)
+      if (change === undefined || change.kind === 'lock') {
+        for (const waiter of this.#waiters.values()) if (waiter.id === id) this.#check(waiter)
+        if (holding !== undefined) this.#track(this.#checkStillHeld(holding))
+        if (this.#orphans.has(id)) this.#track(this.#checkOrphans(id))
+      }
+      if (holding !== undefined && (change === undefined || change.kind !== 'lock')) {
+        this.#track(this.#checkRequest(holding, 'release'))
+        this.#track(this.#checkRequest(holding, 'stop'))
+      }
+    }
+  }
+
+  #interestingIds(): string[] {
+    return [...new Set([...this.#held.keys(), ...[...this.#waiters.values()].map((waiter) => waiter.id), ...this.#orphans.keys()])]
+  }
+
+  /** The bounded re-check: waiters look again (and ask their holder again), orphans are checked, a failed watcher is set up again. */
+  #recheck(): void {
+    try {
+      this.#events.ensure()
+    } catch (error) {
+      this.#onWarning('cannot watch the lock directory; waiters re-check on their timer only', { err: error, directory: this.#files.directory })
+    }
+    for (const waiter of this.#waiters.values()) {
+      waiter.askedToken = undefined
+      this.#check(waiter)
+    }
+    for (const id of this.#orphans.keys()) this.#track(this.#checkOrphans(id))
+  }
+
+  /** Runs the re-check timer while someone waits (or may still be handed a lock it gave up), never otherwise. */
+  #updateTimer(): void {
+    const needed = this.#closing === undefined && (this.#waiters.size > 0 || this.#orphans.size > 0)
+    if (needed && this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#recheck(), this.#recheckMs)
+      this.#timer.unref()
+    } else if (!needed && this.#timer !== undefined) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  async #readLock(id: string): Promise<LockRecord | undefined> {
+    const text = await readIfThere(this.#files.lock(id))
+    if (text === undefined) return undefined
+    // Not a lock file of anyone (no pid line): as tusd does, it counts as the lock of a dead process.
+    return parseLock(text) ?? { token: 'invalid', fence: 0, holder: { pid: 0 }, asked: false }
+  }
+
+  /** Keeps track of work in the background, so that `close` can wait for it; its errors are warnings. */
+  #track<T>(work: Promise<T>): Promise<T | undefined> {
+    const tracked = work.catch((error: unknown) => {
+      this.#onWarning('lock bookkeeping failed', { err: error, directory: this.#files.directory })
+      return undefined
+    })
+    this.#pending.add(tracked)
+    void tracked.finally(() => this.#pending.delete(tracked))
+    return tracked
+  }
+
+  async #settlePending(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+  }
+}
+
+function abortOnce(controller: AbortController, reason: unknown): void {
+  if (!controller.signal.aborted) controller.abort(reason)
+}
+
+/** File system errors mean the locks cannot be used now; facts and abort reasons pass as they are. */
+function unavailable(error: unknown): unknown {
+  if (error instanceof LockBusy || error instanceof ShutdownRequested) return error
+  return (error as NodeJS.ErrnoException | undefined)?.syscall !== undefined ? new LockerUnavailable({ cause: error }) : error
+}
