@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { UploadEvents } from './core/events.js'
 import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
+import type { ExpiredUploads } from './core/expiry/expired-uploads.js'
 import type { UploadHooks } from './core/hooks.js'
 import { UploadService } from './core/service.js'
 import type { Locker } from './lock/locker.js'
@@ -37,7 +38,13 @@ export interface GatewayOptions {
    */
   readonly fsync?: boolean
   readonly store?: Store
+  /** The upload locks (default: a `MemoryLocker`, for this process); `FileLocker` or `RedisLocker` for several gateways. */
   readonly locker?: Locker
+  /**
+   * Where uploads removed because they expired are remembered, for "410 Gone" (default: in this process);
+   * gateways sharing a Redis pass `RedisLocker.expiredUploads()` so that each answers alike.
+   */
+  readonly expiredUploads?: ExpiredUploads
   /** Blocking hooks (pre-access, pre-create, pre-finish, pre-terminate) as async callbacks; see `UploadHooks`. */
   readonly hooks?: UploadHooks
   /** Largest upload in bytes; 0 means no limit (default 0). */
@@ -146,6 +153,7 @@ export class Gateway {
       // Progress events feed more than the draft's 104s (which keep their own interval): they never stop.
       progressIntervalMs: options.progressIntervalMs > 0 ? options.progressIntervalMs : 1000,
       expiration: { unfinishedAfterMs: options.expireAfterMs, finishedAfterMs: options.expireFinishedAfterMs },
+      expiredUploads: options.expiredUploads,
       onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
     this.#service = service

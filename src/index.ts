@@ -11,4 +11,7 @@ export { isComplete, type Upload, type UploadInit, type UploadConcat, type Uploa
 export type { Store, StoredUpload, StoreCapabilities, UploadChanges } from './store/store.js'
 export { FileStore } from './store/file/file-store.js'
 export type { Locker, Lock, AcquireOptions } from './lock/locker.js'
-export { MemoryLocker } from './lock/memory-locker.js'
+export { MemoryLocker, type MemoryLockerOptions } from './lock/memory-locker.js'
+export { FileLocker, type FileLockerOptions } from './lock/file/file-locker.js'
+export { RedisLocker, type RedisLockerOptions } from './lock/redis/redis-locker.js'
+export { ExpiredInMemory, type ExpiredUploads } from './core/expiry/expired-uploads.js'

@@ -1,6 +1,21 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import {
+  parseBasePath,
+  parseBoolean,
+  parseHeaderNames,
+  parseDuration,
+  parseKeyPrefix,
+  parseLease,
+  parseOrigins,
+  parsePort,
+  parseRedisUrl,
+  parseSize,
+} from './parse-values.js'
+
+/** The lockers `--locker` can name. */
+export const LOCKERS = ['memory', 'file', 'redis'] as const
+export type LockerKind = (typeof LOCKERS)[number]
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -28,6 +43,10 @@ export interface CliOptions {
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  locker: LockerKind
+  redisUrl?: string
+  redisKeyPrefix: string
+  redisLockLease: number
 }
 
 function option(flags: string, description: string, env: string): Option {
@@ -122,6 +141,26 @@ export function buildCommand(version: string): Command {
     .addOption(option('--tls-key <file>', 'PEM private key for --tls-cert', 'TLS_KEY'))
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
+    )
+    .addOption(
+      option(
+        '--locker <kind>',
+        'upload locks: memory (one process), file (processes sharing --upload-dir on one host), redis (gateways on many hosts, with --redis-url)',
+        'LOCKER',
+      )
+        .default('memory')
+        .choices(LOCKERS),
+    )
+    .addOption(option('--redis-url <url>', 'Redis of the redis locker, e.g. redis://127.0.0.1:6379 (rediss:// for TLS)', 'REDIS_URL').argParser(parseRedisUrl))
+    .addOption(
+      option('--redis-key-prefix <prefix>', 'prefix of the redis locker\'s keys and channels', 'REDIS_KEY_PREFIX')
+        .default('resumable-gateway:')
+        .argParser(parseKeyPrefix),
+    )
+    .addOption(
+      option('--redis-lock-lease <duration>', 'how long a lock lives in Redis without renewal (renewed every third; also how long a crashed gateway\'s locks last)', 'REDIS_LOCK_LEASE')
+        .default(10_000, '10s')
+        .argParser(parseLease),
     )
     .showHelpAfterError('(run resumable-gateway --help for every flag)')
 }
