@@ -183,4 +183,34 @@ describe('GuardedBody', () => {
     expect(await drain(body)).toHaveLength(60)
     expect(body.stop).toBeUndefined()
   })
+
+  describe('stopOnceConsumed', () => {
+    it('says aborted when the consumer never read because the signal had aborted (a lock asked at its grant)', () => {
+      const request = new AbortController()
+      request.abort(new Error('asked to release'))
+      const body = new GuardedBody(chunks('never read'), { signal: request.signal, idleTimeoutMs: 0 })
+      expect(body.stop).toBeUndefined()
+      expect(body.stopOnceConsumed()).toEqual({ kind: 'aborted', reason: request.signal.reason })
+    })
+
+    it('says aborted when the consumer stopped between two reads because the signal aborted', async () => {
+      const request = new AbortController()
+      const body = new GuardedBody(chunks('first', 'second'), { signal: request.signal, idleTimeoutMs: 0 })
+      const iterator = body[Symbol.asyncIterator]()
+      expect((await iterator.next()).value).toEqual(Buffer.from('first'))
+      request.abort(new Error('asked to release'))
+      // As consumeBody does: it sees the abort and asks for nothing more.
+      await iterator.return?.()
+      expect(body.stopOnceConsumed()).toMatchObject({ kind: 'aborted' })
+      expect(body.bytes).toBe(5)
+    })
+
+    it('says nothing when the source ended, even if the signal aborted afterwards', async () => {
+      const request = new AbortController()
+      const body = new GuardedBody(chunks('all'), { signal: request.signal, idleTimeoutMs: 0 })
+      expect(await drain(body)).toBe('all')
+      request.abort(new Error('too late'))
+      expect(body.stopOnceConsumed()).toBeUndefined()
+    })
+  })
 })

@@ -34,6 +34,7 @@ export interface GuardOptions {
 export class GuardedBody implements AsyncIterable<Uint8Array> {
   #bytes = 0
   #stop: BodyStop | undefined
+  #sourceEnded = false
   readonly #source: AsyncIterable<Uint8Array>
   readonly #options: GuardOptions
 
@@ -50,6 +51,20 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
   /** Why the body stopped early, or undefined if it ran to the source's end (or has not ended yet). */
   get stop(): BodyStop | undefined {
     return this.#stop
+  }
+
+  /**
+   * Why the body stopped before its source's end, once its consumer is done with it: `stop`, or `aborted`
+   * when the consumer stopped reading early because the signal aborted. A store checks the signal before
+   * and between reads (`consumeBody`) and then asks this body for nothing more, so `stop` alone would
+   * take a holder asked to release before its first read (a lock handed over while others wait) for a
+   * body that ended, empty: a 204 that stored nothing, or, with the draft's `Upload-Complete: ?1`, an
+   * upload completed short.
+   */
+  stopOnceConsumed(): BodyStop | undefined {
+    if (this.#stop !== undefined || this.#sourceEnded) return this.#stop
+    const { signal } = this.#options
+    return signal.aborted ? { kind: 'aborted', reason: signal.reason } : undefined
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -98,7 +113,10 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
           this.#stop = next as BodyStop
           return
         }
-        if (next.done) return
+        if (next.done) {
+          this.#sourceEnded = true
+          return
+        }
         const chunk = next.value
         if (limit !== undefined && this.#bytes + chunk.byteLength > limit) {
           // The bytes up to the limit are passed on even when they arrive in one read with the bytes past
