@@ -46,6 +46,8 @@ interface Waiting {
   ticket: Ticket | undefined
   /** The holder this waiter has asked to release already. */
   askedToken: string | undefined
+  /** A holder found alive: looks after an event take it for alive, the timer's looks check again (a holder that died). */
+  aliveToken: string | undefined
   done: boolean
   checking: boolean
   checkAgain: boolean
@@ -167,6 +169,7 @@ export class FileLocker implements Locker {
         onAbort: () => this.#giveUp(waiter, signal.reason),
         ticket: undefined,
         askedToken: undefined,
+        aliveToken: undefined,
         done: false,
         checking: false,
         checkAgain: false,
@@ -349,10 +352,12 @@ export class FileLocker implements Locker {
         await createExclusive(this.#files.lock(id), formatLock({ token, fence: fenceNow(), holder: self, asked: place.othersAsk }))
         continue
       }
-      const state = await this.#holderState(id, current)
+      const state = waiter.aliveToken === current.token ? 'alive' : await this.#holderState(id, current)
       if (state === 'removed' || state === 'gone') continue
       if (state === 'busy') return
-      if (waiter.requestRelease && waiter.askedToken !== current.token) {
+      waiter.aliveToken = current.token
+      // A holder handed the lock with `asked` set was asked by its grant already.
+      if (waiter.requestRelease && waiter.askedToken !== current.token && !current.asked) {
         waiter.askedToken = current.token
         await this.#askRelease(id, current)
       }
@@ -393,8 +398,14 @@ export class FileLocker implements Locker {
 
   async #askRelease(id: string, current: LockRecord): Promise<void> {
     const local = this.#held.get(id)
-    if (local?.record.token === current.token) abortOnce(local.controller, new ReleaseRequested())
-    else await replaceAtomically(this.#files.releaseRequest(id), current.token)
+    if (local?.record.token === current.token) {
+      abortOnce(local.controller, new ReleaseRequested())
+      return
+    }
+    // Many waiters see the same new holder at once: one request file is enough (a read is cheaper
+    // than a write, which every process on the directory hears about).
+    const path = this.#files.releaseRequest(id)
+    if ((await readIfThere(path))?.trim() !== current.token) await replaceAtomically(path, current.token)
   }
 
   /** Reads a release or stop request for `holding`'s grant, and aborts its signal if there is one. */
@@ -508,6 +519,7 @@ export class FileLocker implements Locker {
     }
     for (const waiter of this.#waiters.values()) {
       waiter.askedToken = undefined
+      waiter.aliveToken = undefined
       this.#check(waiter)
     }
     for (const id of this.#orphans.keys()) this.#track(this.#checkOrphans(id))
