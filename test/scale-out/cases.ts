@@ -45,6 +45,24 @@ export function scaleOutCases(cluster: () => Cluster): void {
     expect(sha256(await download(url))).toBe(sha256(data))
   })
 
+  it('case 1: a final upload created before its partial uploads finish is completed whichever gateways finish them', async () => {
+    const [first, second] = [randomBytes(MiB), randomBytes(MiB + 9)]
+    const partial = { 'upload-concat': 'partial' }
+    const p1 = await create(onGateway(cluster(), 0, cluster().url), first.length, partial)
+    const p2 = await create(onGateway(cluster(), 1, cluster().url), second.length, partial)
+    expect((await patch(onGateway(cluster(), 2, p1), 0, first.subarray(0, 1000))).status).toBe(204)
+    // tus concatenation-unfinished: the final upload names partial uploads still receiving bytes.
+    const final = await create(onGateway(cluster(), 0, cluster().url), undefined, { 'upload-concat': `final;${new URL(p1).pathname} ${new URL(p2).pathname}` })
+    expect((await patch(onGateway(cluster(), 1, p1), 1000, first.subarray(1000))).status).toBe(204)
+    expect((await patch(onGateway(cluster(), 2, p2), 0, second)).status).toBe(204)
+    for (const index of cluster().gateways.keys()) {
+      const head = await send('HEAD', onGateway(cluster(), index, final))
+      expect(head.status, `HEAD on gateway ${index}`).toBe(200)
+      expect(head.headers['upload-offset'], `HEAD on gateway ${index}`).toBe(String(first.length + second.length))
+    }
+    expect(sha256(await download(final))).toBe(sha256(Buffer.concat([first, second])))
+  })
+
   it('case 2: a PATCH stalls on gateway A; a HEAD on gateway B answers with the offset A received, and A keeps its bytes', async () => {
     const source = randomBytes(MiB)
     const url = await create(cluster().url, 10 * MiB)
