@@ -12,6 +12,7 @@ export class DirectoryEvents {
   readonly #onName: (name: string | null) => void
   readonly #onError: (error: unknown) => void
   #watcher: FSWatcher | undefined
+  #busy = false
   #closed = false
 
   constructor(directory: string, onName: (name: string | null) => void, onError: (error: unknown) => void) {
@@ -23,8 +24,8 @@ export class DirectoryEvents {
   /** Starts watching unless it already does. Throws when the directory cannot be watched at all. */
   ensure(): void {
     if (this.#closed || this.#watcher !== undefined) return
-    // Not persistent: a locker waiting for nothing must not keep the process alive.
-    const watcher = watch(this.#directory, { persistent: false }, (_event, name) => this.#onName(typeof name === 'string' ? name : null))
+    const watcher = watch(this.#directory, (_event, name) => this.#onName(typeof name === 'string' ? name : null))
+    if (!this.#busy) watcher.unref()
     watcher.on('error', (error) => {
       watcher.close()
       if (this.#watcher === watcher) this.#watcher = undefined
@@ -33,6 +34,17 @@ export class DirectoryEvents {
       this.#onName(null)
     })
     this.#watcher = watcher
+  }
+
+  /**
+   * Whether the events are awaited (someone waits for a lock, or holds one that may be asked to let go):
+   * then the watcher keeps the process alive, as a socket with a request on it would; otherwise a locker
+   * waiting for nothing does not.
+   */
+  setBusy(busy: boolean): void {
+    this.#busy = busy
+    if (busy) this.#watcher?.ref()
+    else this.#watcher?.unref()
   }
 
   /** Stops watching for good. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -145,7 +145,27 @@ describe('FileLocker', () => {
     expect(existsSync(join(directory, 'line.lock.q'))).toBe(false)
   })
 
-  it('passes on a lock handed to a waiter of another process that gave up at that moment', async () => {
+  it('passes on a lock that another process\'s holder hands to a waiter after it gave up', async () => {
+    const locker = await open()
+    // The holder is another process (its lock file names a token of no locker here).
+    await writeFile(join(directory, 'late.lock'), formatLock({ token: 'elsewhere-1', fence: 1, holder: self, asked: false }))
+    const giveUp = new AbortController()
+    const gone = locker.acquire('late', { signal: giveUp.signal, requestRelease: false })
+    await until(async () => (await readdir(join(directory, 'late.lock.q')).catch(() => [])).length === 1)
+    const [ticket] = await readdir(join(directory, 'late.lock.q'))
+    const token = (ticket as string).split('_')[1] as string
+    giveUp.abort(new Error('client gone'))
+    await expect(gone).rejects.toThrow('client gone')
+    // That holder had read the line before the waiter left, and now hands the lock to it.
+    await writeFile(join(directory, 'late.lock.new'), formatLock({ token, fence: 2, holder: self, asked: false }))
+    await rename(join(directory, 'late.lock.new'), join(directory, 'late.lock'))
+    // The waiter's process passes it on (here: frees it, nobody else waits).
+    const next = await (await open()).acquire('late', { signal: AbortSignal.timeout(5000) })
+    expect(next.fence).toBeGreaterThan(2)
+    await next.release()
+  })
+
+  it('never leaves the lock with a waiter that gives up while it is handed over', async () => {
     // Waiters of the peer give up while the holder hands over, again and again: whichever wins each race,
     // the lock must never stay with a request that is gone.
     const locker = await open()
@@ -153,7 +173,11 @@ describe('FileLocker', () => {
     for (let round = 0; round < 40; round++) {
       const holder = await locker.acquire('orphan', { signal: forever() })
       const giveUp = new AbortController()
-      const gone = peer.acquire('orphan', { signal: giveUp.signal, requestRelease: false }).catch(() => undefined)
+      // Granted before it gave up, it lets go as any holder does; given up, it must never end up holding the lock.
+      const gone = peer.acquire('orphan', { signal: giveUp.signal, requestRelease: false }).then(
+        (lock) => lock.release(),
+        () => undefined,
+      )
       await until(async () => (await readdir(join(directory, 'orphan.lock.q')).catch(() => [])).length === 1)
       // The hand-over reads the line, then writes the new lock file: the waiter leaves somewhere in between.
       const released = holder.release()

@@ -30,8 +30,6 @@ interface Holding {
   readonly record: LockRecord
   readonly controller: AbortController
   readonly lost: AbortController
-  /** Resolves once the holder's ticket has left the line (it waited) or at once (it did not). */
-  readonly ticketGone: Promise<void>
   released: boolean
 }
 
@@ -43,14 +41,12 @@ interface Waiting {
   readonly resolve: (lock: Lock) => void
   readonly reject: (reason: unknown) => void
   readonly onAbort: () => void
-  ticket: Ticket | undefined
+  readonly ticket: Ticket
   /** The holder this waiter has asked to release already. */
   askedToken: string | undefined
   /** A holder found alive: looks after an event take it for alive, the timer's looks check again (a holder that died). */
   aliveToken: string | undefined
   done: boolean
-  checking: boolean
-  checkAgain: boolean
 }
 
 /** A waiter that gave up while `holderToken` held the lock: that holder may still hand the lock to it. */
@@ -70,7 +66,8 @@ interface Orphan {
  * by renaming a new lock file over its own (the lock is never free in between, so nobody jumps the
  * line), with a fence one higher and `asked` set when others behind it want the lock: the waiter's
  * process sees the change and grants. With nobody in line the lock file is removed. Waiters also check
- * every `recheckMs` on their own, for holders that died and events the kernel dropped.
+ * every `recheckMs` on their own, for holders that died and events the kernel dropped. The file calls
+ * are synchronous (`file-ops.ts` says why): the locker is for a local directory.
  *
  * A lock file whose holder died (same host and PID namespace; pid gone, zombie, or reused by a process
  * started later) is removed safely (`stale-lock.ts`) and the lock taken over at once. A lock held from
@@ -92,10 +89,9 @@ export class FileLocker implements Locker {
   readonly #held = new Map<string, Holding>()
   readonly #waiters = new Map<string, Waiting>()
   readonly #orphans = new Map<string, Orphan[]>()
-  readonly #pending = new Set<Promise<unknown>>()
   readonly #warned = new Set<string>()
   #timer: NodeJS.Timeout | undefined
-  #closing: Promise<void> | undefined
+  #closed = false
 
   /** Use `FileLocker.open`, which creates the directory first. Throws RangeError for a bad option. */
   constructor(options: FileLockerOptions) {
@@ -129,35 +125,28 @@ export class FileLocker implements Locker {
    * once closed, `LockerUnavailable` when the lock files cannot be read or written.
    */
   async acquire(id: string, options: AcquireOptions): Promise<Lock> {
-    if (this.#closing !== undefined) throw new ShutdownRequested()
+    if (this.#closed) throw new ShutdownRequested()
     const { signal } = options
     signal.throwIfAborted()
     const token = `${this.#instance}-${(++this.#counter).toString(36)}`
+    let holder: LockRecord | undefined
+    let ticket: Ticket
     try {
       this.#events.ensure()
-      for (;;) {
+      while (holder === undefined) {
         const record: LockRecord = { token, fence: fenceNow(), holder: self, asked: false }
-        if (await createExclusive(this.#files.lock(id), formatLock(record))) {
-          const lock = this.#grant(id, record, Promise.resolve())
-          if (signal.aborted || this.#closing !== undefined) {
-            await lock.release()
-            throw signal.aborted ? signal.reason : new ShutdownRequested()
-          }
-          return lock
-        }
-        const current = await this.#readLock(id)
+        if (createExclusive(this.#files.lock(id), formatLock(record))) return this.#grant(id, record)
+        const current = this.#readLock(id)
         if (current === undefined) continue
-        const state = await this.#holderState(id, current)
-        if (state === 'alive' || state === 'busy') break
+        const state = this.#holderState(id, current)
+        if (state === 'alive' || state === 'busy') holder = current
       }
-      if (options.wait === false) throw new LockBusy(id, (await this.#waiting(id)).length)
-      const waiting = await this.#waiting(id)
-      if (waiting.length >= this.#maxWaiters) throw new LockBusy(id, waiting.length)
+      const waiting = this.#waiting(id).length
+      if (options.wait === false || waiting >= this.#maxWaiters) throw new LockBusy(id, waiting)
+      ticket = this.#line.join(id, token, options.requestRelease ?? true, self)
     } catch (error) {
       throw unavailable(error)
     }
-    signal.throwIfAborted()
-    if (this.#closing !== undefined) throw new ShutdownRequested()
     return new Promise<Lock>((resolveLock, reject) => {
       const waiter: Waiting = {
         id,
@@ -167,32 +156,30 @@ export class FileLocker implements Locker {
         resolve: resolveLock,
         reject,
         onAbort: () => this.#giveUp(waiter, signal.reason),
-        ticket: undefined,
+        ticket,
         askedToken: undefined,
-        aliveToken: undefined,
+        aliveToken: holder.token,
         done: false,
-        checking: false,
-        checkAgain: false,
       }
       this.#waiters.set(token, waiter)
       signal.addEventListener('abort', waiter.onAbort, { once: true })
       this.#updateTimer()
-      this.#track(this.#enterLine(waiter))
+      this.#check(waiter)
     })
   }
 
   /** Aborts the signal of the holder of `id`, in whichever process, with `reason`; a no-op when nobody holds it. Throws `LockerUnavailable`. */
   async requestStop(id: string, reason: StopRequested): Promise<void> {
     try {
-      const current = await this.#readLock(id)
+      const current = this.#readLock(id)
       if (current === undefined) return
       const local = this.#held.get(id)
       if (local?.record.token === current.token) {
         abortOnce(local.controller, reason)
         return
       }
-      if ((await liveness(current.holder)) === 'dead') return
-      await replaceAtomically(this.#files.stopRequest(id), JSON.stringify({ for: current.token, details: reason.details }))
+      if (liveness(current.holder) === 'dead') return
+      replaceAtomically(this.#files.stopRequest(id), JSON.stringify({ for: current.token, details: reason.details }))
     } catch (error) {
       throw unavailable(error)
     }
@@ -203,81 +190,73 @@ export class FileLocker implements Locker {
    * aborts every holder's signal with it, then releases (hands over) what is still held and stops
    * watching. Later releases are no-ops, later acquires reject. Safe to call twice.
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#shutDown()
-    return this.#closing
-  }
-
-  async #shutDown(): Promise<void> {
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
     const reason = new ShutdownRequested()
     const waiters = [...this.#waiters.values()]
-    for (const waiter of waiters) {
-      this.#settle(waiter)
-      if (waiter.ticket !== undefined) this.#track(this.#leaveLine(waiter))
-    }
     // The tickets first: a holder that lets go the moment it is told must find nobody of ours in line.
-    await this.#settlePending()
+    for (const waiter of waiters) this.#stopWaiting(waiter)
     for (const holding of this.#held.values()) abortOnce(holding.controller, reason)
-    await this.#settlePending()
-    await Promise.allSettled([...this.#held.values()].map((holding) => this.#release(holding)))
-    await Promise.allSettled([...this.#orphans.keys()].map((id) => this.#checkOrphans(id)))
+    for (const holding of [...this.#held.values()]) this.#release(holding)
+    for (const id of [...this.#orphans.keys()]) this.#safely(() => this.#checkOrphans(id))
     this.#events.close()
     this.#updateTimer()
-    // Last, so that a caller awaiting close() is there to see the rejections.
     for (const waiter of waiters) waiter.reject(reason)
   }
 
   /** Registers a grant of this process and returns its lock. */
-  #grant(id: string, record: LockRecord, ticketGone: Promise<void>): Lock {
-    const holding: Holding = { id, record, controller: new AbortController(), lost: new AbortController(), ticketGone, released: false }
+  #grant(id: string, record: LockRecord): Lock {
+    const holding: Holding = { id, record, controller: new AbortController(), lost: new AbortController(), released: false }
     this.#held.set(id, holding)
+    this.#updateTimer()
     if (record.asked) abortOnce(holding.controller, new ReleaseRequested())
     // Requests written before this process knew it holds the lock raised their events too early.
-    this.#track(this.#checkRequest(holding, 'release'))
-    this.#track(this.#checkRequest(holding, 'stop'))
-    return { signal: holding.controller.signal, lost: holding.lost.signal, fence: record.fence, release: () => this.#release(holding) }
+    this.#safely(() => this.#checkRequest(holding, 'release'))
+    this.#safely(() => this.#checkRequest(holding, 'stop'))
+    return { signal: holding.controller.signal, lost: holding.lost.signal, fence: record.fence, release: async () => this.#release(holding) }
   }
 
-  async #release(holding: Holding): Promise<void> {
+  #release(holding: Holding): void {
     if (holding.released) return
     holding.released = true
     if (this.#held.get(holding.id) === holding) this.#held.delete(holding.id)
-    await this.#track(
-      this.#handOver(holding).catch((error: unknown) =>
-        this.#onWarning('could not release a lock; it stays held until this process ends', { err: error, uploadId: holding.id }),
-      ),
-    )
+    this.#updateTimer()
+    try {
+      this.#handOver(holding)
+    } catch (error) {
+      this.#onWarning('could not release a lock; it stays held until this process ends', { err: error, uploadId: holding.id })
+    }
   }
 
   /** Passes the lock to the first live ticket in line, or removes the lock file when nobody waits. */
-  async #handOver(holding: Holding): Promise<void> {
-    await holding.ticketGone
+  #handOver(holding: Holding): void {
     const { id, record } = holding
     const path = this.#files.lock(id)
-    if ((await this.#readLock(id))?.token !== record.token) return
+    if (this.#readLock(id)?.token !== record.token) return
     // The requests to this holder are answered; the next one must not find them (it could be tusd).
-    await removeIfThere(this.#files.releaseRequest(id))
-    await removeIfThere(this.#files.stopRequest(id))
-    const next = await this.#nextInLine(id, record.token)
+    removeIfThere(this.#files.releaseRequest(id))
+    removeIfThere(this.#files.stopRequest(id))
+    const next = this.#nextInLine(id, record.token)
     if (next === undefined) {
-      await removeIfThere(path)
+      removeIfThere(path)
       return
     }
     const fence = Math.max(record.fence + 1, fenceNow())
-    await replaceAtomically(path, formatLock({ token: next.ticket.token, fence, holder: next.holder, asked: next.othersAsk }))
+    replaceAtomically(path, formatLock({ token: next.ticket.token, fence, holder: next.holder, asked: next.othersAsk }))
     const local = this.#waiters.get(next.ticket.token)
     if (local !== undefined) this.#check(local)
   }
 
   /** The first ticket of `id`'s line whose request still waits, skipping (and removing) those of dead processes. */
-  async #nextInLine(id: string, ownToken: string): Promise<{ ticket: Ticket; holder: ProcessIdentity; othersAsk: boolean } | undefined> {
-    const tickets = (await this.#line.tickets(id)).filter((ticket) => ticket.token !== ownToken && this.#mayWait(ticket))
+  #nextInLine(id: string, ownToken: string): { ticket: Ticket; holder: ProcessIdentity; othersAsk: boolean } | undefined {
+    const tickets = this.#line.tickets(id).filter((ticket) => ticket.token !== ownToken && this.#mayWait(ticket))
     for (const [index, ticket] of tickets.entries()) {
       const local = this.#waiters.get(ticket.token)
-      const holder = local !== undefined ? self : await this.#line.holder(id, ticket)
+      const holder = local !== undefined ? self : this.#line.holder(id, ticket)
       if (holder === undefined) continue
-      if (local === undefined && (await liveness(holder)) === 'dead') {
-        await this.#line.leave(id, ticket)
+      if (local === undefined && liveness(holder) === 'dead') {
+        this.#line.leave(id, ticket)
         continue
       }
       return { ticket, holder, othersAsk: tickets.slice(index + 1).some((behind) => behind.requestRelease) }
@@ -293,95 +272,68 @@ export class FileLocker implements Locker {
   }
 
   /** Tickets of requests that wait for `id` now, in every process. */
-  async #waiting(id: string): Promise<Ticket[]> {
-    return (await this.#line.tickets(id)).filter((ticket) => this.#mayWait(ticket))
+  #waiting(id: string): Ticket[] {
+    return this.#line.tickets(id).filter((ticket) => this.#mayWait(ticket))
   }
 
-  async #enterLine(waiter: Waiting): Promise<void> {
-    try {
-      waiter.ticket = await this.#line.join(waiter.id, waiter.token, waiter.requestRelease, self)
-    } catch (error) {
-      this.#settle(waiter)
-      waiter.reject(unavailable(error))
-      return
-    }
-    // It gave up while joining: only now can its ticket be taken out again.
-    if (waiter.done) await this.#leaveLine(waiter)
-    else this.#check(waiter)
-  }
-
-  /** Looks at the lock on behalf of `waiter`, one look at a time; a look asked for meanwhile runs after. */
+  /** Looks at the lock on behalf of `waiter`; a failure to read the files rejects it. */
   #check(waiter: Waiting): void {
-    if (waiter.done || waiter.ticket === undefined) return
-    if (waiter.checking) {
-      waiter.checkAgain = true
-      return
+    if (waiter.done) return
+    try {
+      this.#look(waiter)
+    } catch (error) {
+      this.#giveUp(waiter, unavailable(error))
     }
-    waiter.checking = true
-    const run = async (): Promise<void> => {
-      try {
-        do {
-          waiter.checkAgain = false
-          await this.#look(waiter)
-        } while (waiter.checkAgain && !waiter.done)
-      } catch (error) {
-        this.#giveUp(waiter, unavailable(error))
-      } finally {
-        waiter.checking = false
-      }
-    }
-    this.#track(run())
   }
 
-  async #look(waiter: Waiting): Promise<void> {
+  #look(waiter: Waiting): void {
     const { id, token } = waiter
     for (;;) {
-      if (waiter.done) return
-      const current = await this.#readLock(id)
-      if (waiter.done) return
+      const current = this.#readLock(id)
       if (current?.token === token) {
-        this.#settle(waiter)
-        const ticket = waiter.ticket as Ticket
-        waiter.resolve(this.#grant(id, current, this.#line.leave(id, ticket).catch(() => undefined)))
+        // Granted first: a waiter that stops waiting passes on a lock it holds without knowing it.
+        const lock = this.#grant(id, current)
+        this.#stopWaiting(waiter)
+        waiter.resolve(lock)
         return
       }
       if (current === undefined) {
-        const place = await this.#place(waiter)
+        const place = this.#place(waiter)
         if (place === undefined) return
         // Taken or not, the next look tells: ours, or someone else's.
-        await createExclusive(this.#files.lock(id), formatLock({ token, fence: fenceNow(), holder: self, asked: place.othersAsk }))
+        createExclusive(this.#files.lock(id), formatLock({ token, fence: fenceNow(), holder: self, asked: place.othersAsk }))
         continue
       }
-      const state = waiter.aliveToken === current.token ? 'alive' : await this.#holderState(id, current)
+      const state = waiter.aliveToken === current.token ? 'alive' : this.#holderState(id, current)
       if (state === 'removed' || state === 'gone') continue
       if (state === 'busy') return
       waiter.aliveToken = current.token
       // A holder handed the lock with `asked` set was asked by its grant already.
       if (waiter.requestRelease && waiter.askedToken !== current.token && !current.asked) {
         waiter.askedToken = current.token
-        await this.#askRelease(id, current)
+        this.#askRelease(id, current)
       }
       return
     }
   }
 
   /** Whether `waiter` is first in line (dead processes' tickets skipped), and whether anyone behind it asks for the lock. */
-  async #place(waiter: Waiting): Promise<{ othersAsk: boolean } | undefined> {
-    const tickets = await this.#waiting(waiter.id)
+  #place(waiter: Waiting): { othersAsk: boolean } | undefined {
+    const tickets = this.#waiting(waiter.id)
     for (const [index, ticket] of tickets.entries()) {
       if (ticket.token === waiter.token) return { othersAsk: tickets.slice(index + 1).some((behind) => behind.requestRelease) }
       if (this.#waiters.has(ticket.token)) return undefined
-      const holder = await this.#line.holder(waiter.id, ticket)
-      if (holder !== undefined && (await liveness(holder)) !== 'dead') return undefined
-      await this.#line.leave(waiter.id, ticket)
+      const holder = this.#line.holder(waiter.id, ticket)
+      if (holder !== undefined && liveness(holder) !== 'dead') return undefined
+      this.#line.leave(waiter.id, ticket)
     }
     return undefined
   }
 
   /** What to make of a lock held by someone else: alive, or, if its holder died, removed (or being removed by another process). */
-  async #holderState(id: string, current: LockRecord): Promise<'alive' | 'removed' | 'gone' | 'busy'> {
+  #holderState(id: string, current: LockRecord): 'alive' | 'removed' | 'gone' | 'busy' {
     if (this.#held.get(id)?.record.token === current.token) return 'alive'
-    const state = await liveness(current.holder)
+    const state = liveness(current.holder)
     if (state === 'alive') return 'alive'
     if (state === 'unknown') {
       if (!this.#warned.has(current.token)) {
@@ -396,7 +348,7 @@ export class FileLocker implements Locker {
     return removeStaleLock(this.#files.lock(id), current)
   }
 
-  async #askRelease(id: string, current: LockRecord): Promise<void> {
+  #askRelease(id: string, current: LockRecord): void {
     const local = this.#held.get(id)
     if (local?.record.token === current.token) {
       abortOnce(local.controller, new ReleaseRequested())
@@ -405,19 +357,19 @@ export class FileLocker implements Locker {
     // Many waiters see the same new holder at once: one request file is enough (a read is cheaper
     // than a write, which every process on the directory hears about).
     const path = this.#files.releaseRequest(id)
-    if ((await readIfThere(path))?.trim() !== current.token) await replaceAtomically(path, current.token)
+    if (readIfThere(path)?.trim() !== current.token) replaceAtomically(path, current.token)
   }
 
   /** Reads a release or stop request for `holding`'s grant, and aborts its signal if there is one. */
-  async #checkRequest(holding: Holding, kind: 'release' | 'stop'): Promise<void> {
+  #checkRequest(holding: Holding, kind: 'release' | 'stop'): void {
     if (holding.released || holding.controller.signal.aborted) return
     if (kind === 'release') {
-      const text = await readIfThere(this.#files.releaseRequest(holding.id))
+      const text = readIfThere(this.#files.releaseRequest(holding.id))?.trim()
       // tusd's acquirers write an empty file: it asks whoever holds the lock.
-      if (text !== undefined && (text.trim() === '' || text.trim() === holding.record.token)) abortOnce(holding.controller, new ReleaseRequested())
+      if (text === '' || text === holding.record.token) abortOnce(holding.controller, new ReleaseRequested())
       return
     }
-    const text = await readIfThere(this.#files.stopRequest(holding.id))
+    const text = readIfThere(this.#files.stopRequest(holding.id))
     if (text === undefined) return
     try {
       const request = JSON.parse(text) as { for?: unknown; details?: StopDetails }
@@ -428,39 +380,39 @@ export class FileLocker implements Locker {
   }
 
   /** A lock file no longer this holder's while it holds it: someone removed or replaced it. */
-  async #checkStillHeld(holding: Holding): Promise<void> {
-    const current = await this.#readLock(holding.id)
+  #checkStillHeld(holding: Holding): void {
+    const current = this.#readLock(holding.id)
     if (holding.released || current?.token === holding.record.token) return
     if (this.#held.get(holding.id) === holding) this.#held.delete(holding.id)
     holding.released = true
+    this.#updateTimer()
     const loss = new LockLoss(holding.id, { cause: new Error(current === undefined ? 'the lock file was removed' : 'the lock file was replaced') })
     abortOnce(holding.lost, loss)
     abortOnce(holding.controller, loss)
   }
 
-  /** Stops waiting: rejects, then takes the ticket out of line (and passes on a lock handed over meanwhile). */
+  /** Stops waiting and rejects. */
   #giveUp(waiter: Waiting, reason: unknown): void {
     if (waiter.done) return
-    this.#settle(waiter)
+    this.#stopWaiting(waiter)
     waiter.reject(reason)
-    if (waiter.ticket !== undefined) this.#track(this.#leaveLine(waiter))
   }
 
-  #settle(waiter: Waiting): void {
+  /** Takes a waiter out of line; one that was handed the lock meanwhile passes it on (now, or when its holder hands over). */
+  #stopWaiting(waiter: Waiting): void {
+    if (waiter.done) return
     waiter.done = true
     waiter.signal.removeEventListener('abort', waiter.onAbort)
     this.#waiters.delete(waiter.token)
+    this.#safely(() => {
+      this.#line.leave(waiter.id, waiter.ticket)
+      if (this.#held.get(waiter.id)?.record.token === waiter.token) return
+      const current = this.#readLock(waiter.id)
+      if (current?.token === waiter.token) this.#release(this.#adopt(waiter.id, current))
+      // Only a holder can hand the lock over: with none, nobody will.
+      else if (current !== undefined) this.#addOrphan(waiter.id, { token: waiter.token, holderToken: current.token })
+    })
     this.#updateTimer()
-  }
-
-  /** Takes a waiter's ticket out of line; a waiter that gave up may have been handed the lock meanwhile, which it passes on. */
-  async #leaveLine(waiter: Waiting): Promise<void> {
-    if (waiter.ticket !== undefined) await this.#line.leave(waiter.id, waiter.ticket)
-    if (this.#held.get(waiter.id)?.record.token === waiter.token) return
-    const current = await this.#readLock(waiter.id)
-    if (current?.token === waiter.token) await this.#release(this.#adopt(waiter.id, current))
-    // Only a holder can hand the lock over: with none, nobody will.
-    else if (current !== undefined) this.#addOrphan(waiter.id, { token: waiter.token, holderToken: current.token })
   }
 
   #addOrphan(id: string, orphan: Orphan): void {
@@ -471,21 +423,21 @@ export class FileLocker implements Locker {
   }
 
   /** Passes on a lock handed to a waiter that had given up; forgets those whose holder has let go to someone else. */
-  async #checkOrphans(id: string): Promise<void> {
+  #checkOrphans(id: string): void {
     const list = this.#orphans.get(id)
     if (list === undefined) return
-    const current = await this.#readLock(id)
+    const current = this.#readLock(id)
     const keep = list.filter((orphan) => orphan.holderToken === current?.token)
     const handed = list.find((orphan) => orphan.token === current?.token)
     if (keep.length > 0) this.#orphans.set(id, keep)
     else this.#orphans.delete(id)
     this.#updateTimer()
-    if (handed !== undefined && current !== undefined) await this.#release(this.#adopt(id, current))
+    if (handed !== undefined && current !== undefined) this.#release(this.#adopt(id, current))
   }
 
   /** A holding for a grant this process did not ask for any more, so that it can be released like any other. */
   #adopt(id: string, record: LockRecord): Holding {
-    return { id, record, controller: new AbortController(), lost: new AbortController(), ticketGone: Promise.resolve(), released: false }
+    return { id, record, controller: new AbortController(), lost: new AbortController(), released: false }
   }
 
   #onChange(name: string | null): void {
@@ -495,13 +447,13 @@ export class FileLocker implements Locker {
     for (const id of ids) {
       const holding = this.#held.get(id)
       if (change === undefined || change.kind === 'lock') {
-        for (const waiter of this.#waiters.values()) if (waiter.id === id) this.#check(waiter)
-        if (holding !== undefined) this.#track(this.#checkStillHeld(holding))
-        if (this.#orphans.has(id)) this.#track(this.#checkOrphans(id))
+        for (const waiter of [...this.#waiters.values()]) if (waiter.id === id) this.#check(waiter)
+        if (holding !== undefined) this.#safely(() => this.#checkStillHeld(holding))
+        if (this.#orphans.has(id)) this.#safely(() => this.#checkOrphans(id))
       }
       if (holding !== undefined && (change === undefined || change.kind !== 'lock')) {
-        this.#track(this.#checkRequest(holding, 'release'))
-        this.#track(this.#checkRequest(holding, 'stop'))
+        this.#safely(() => this.#checkRequest(holding, 'release'))
+        this.#safely(() => this.#checkRequest(holding, 'stop'))
       }
     }
   }
@@ -517,17 +469,21 @@ export class FileLocker implements Locker {
     } catch (error) {
       this.#onWarning('cannot watch the lock directory; waiters re-check on their timer only', { err: error, directory: this.#files.directory })
     }
-    for (const waiter of this.#waiters.values()) {
+    for (const waiter of [...this.#waiters.values()]) {
       waiter.askedToken = undefined
       waiter.aliveToken = undefined
       this.#check(waiter)
     }
-    for (const id of this.#orphans.keys()) this.#track(this.#checkOrphans(id))
+    for (const id of [...this.#orphans.keys()]) this.#safely(() => this.#checkOrphans(id))
   }
 
-  /** Runs the re-check timer while someone waits (or may still be handed a lock it gave up), never otherwise. */
+  /**
+   * Runs the re-check timer while someone waits (or may still be handed a lock it gave up), never
+   * otherwise; the directory's events keep the process alive while anything is waited for or held.
+   */
   #updateTimer(): void {
-    const needed = this.#closing === undefined && (this.#waiters.size > 0 || this.#orphans.size > 0)
+    this.#events.setBusy(!this.#closed && (this.#waiters.size > 0 || this.#orphans.size > 0 || this.#held.size > 0))
+    const needed = !this.#closed && (this.#waiters.size > 0 || this.#orphans.size > 0)
     if (needed && this.#timer === undefined) {
       this.#timer = setInterval(() => this.#recheck(), this.#recheckMs)
       this.#timer.unref()
@@ -537,26 +493,20 @@ export class FileLocker implements Locker {
     }
   }
 
-  async #readLock(id: string): Promise<LockRecord | undefined> {
-    const text = await readIfThere(this.#files.lock(id))
+  #readLock(id: string): LockRecord | undefined {
+    const text = readIfThere(this.#files.lock(id))
     if (text === undefined) return undefined
     // Not a lock file of anyone (no pid line): as tusd does, it counts as the lock of a dead process.
     return parseLock(text) ?? { token: 'invalid', fence: 0, holder: { pid: 0 }, asked: false }
   }
 
-  /** Keeps track of work in the background, so that `close` can wait for it; its errors are warnings. */
-  #track<T>(work: Promise<T>): Promise<T | undefined> {
-    const tracked = work.catch((error: unknown) => {
+  /** Runs bookkeeping whose failure must not fail anyone's request: it becomes a warning (the re-check makes up for it). */
+  #safely(work: () => void): void {
+    try {
+      work()
+    } catch (error) {
       this.#onWarning('lock bookkeeping failed', { err: error, directory: this.#files.directory })
-      return undefined
-    })
-    this.#pending.add(tracked)
-    void tracked.finally(() => this.#pending.delete(tracked))
-    return tracked
-  }
-
-  async #settlePending(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    }
   }
 }
 
@@ -566,6 +516,5 @@ function abortOnce(controller: AbortController, reason: unknown): void {
 
 /** File system errors mean the locks cannot be used now; facts and abort reasons pass as they are. */
 function unavailable(error: unknown): unknown {
-  if (error instanceof LockBusy || error instanceof ShutdownRequested) return error
   return (error as NodeJS.ErrnoException | undefined)?.syscall !== undefined ? new LockerUnavailable({ cause: error }) : error
 }

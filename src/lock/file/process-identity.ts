@@ -1,5 +1,4 @@
 import { readFileSync, readlinkSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 
 /**
  * Who holds a lock file: enough to tell, from another process of the same host, whether that holder
@@ -64,7 +63,7 @@ function readStat(text: string | undefined): { state: string; start: string } | 
  *   pid reused by a newer process does not keep a dead holder's lock alive.
  * A lock file of tusd holds only a pid: the pid is all that is checked then, as tusd does.
  */
-export async function liveness(holder: ProcessIdentity): Promise<Liveness> {
+export function liveness(holder: ProcessIdentity): Liveness {
   // Not a process at all (kill(0) would even signal our own process group).
   if (!(Number.isSafeInteger(holder.pid) && holder.pid > 0)) return 'dead'
   if (holder.boot !== undefined && self.boot !== undefined && holder.boot !== self.boot) return 'dead'
@@ -78,7 +77,8 @@ export async function liveness(holder: ProcessIdentity): Promise<Liveness> {
   }
   let stat: { state: string; start: string } | undefined
   try {
-    stat = readStat(await readFile(`/proc/${holder.pid}/stat`, 'utf8'))
+    // Synchronous: procfs is in memory, never a disk (see file-ops.ts for why it matters).
+    stat = readStat(readFileSync(`/proc/${holder.pid}/stat`, 'utf8'))
   } catch {
     // No /proc (not Linux): the signal said it exists. On Linux the process ended meanwhile.
     return process.platform === 'linux' ? 'dead' : 'alive'

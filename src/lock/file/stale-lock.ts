@@ -24,22 +24,23 @@ const MAX_DEPTH = 4
  *
  * Resolves `removed`, `gone` when `path` no longer records `seen` (someone was quicker), or `busy` when
  * a live process is removing it now (a file event follows once it is done). Throws file system errors.
+ * Synchronous, as `file-ops.ts` explains.
  */
-export async function removeStaleLock(path: string, seen: LockRecord, depth = 0): Promise<Removal> {
+export function removeStaleLock(path: string, seen: LockRecord, depth = 0): Removal {
   if (depth > MAX_DEPTH) return 'busy'
   const marker = `${path}.${seen.token.replace(/[^A-Za-z0-9-]/g, '_')}.reap`
   const claim: LockRecord = { token: `reap-${randomBytes(8).toString('hex')}`, fence: 0, holder: self, asked: false }
-  if (!(await createExclusive(marker, formatLock(claim)))) {
-    const other = parseLock((await readIfThere(marker)) ?? '')
-    if (other !== undefined && (await liveness(other.holder)) === 'dead') await removeStaleLock(marker, other, depth + 1)
+  if (!createExclusive(marker, formatLock(claim))) {
+    const other = parseLock(readIfThere(marker) ?? '')
+    if (other !== undefined && liveness(other.holder) === 'dead') removeStaleLock(marker, other, depth + 1)
     return 'busy'
   }
   try {
-    const now = parseLock((await readIfThere(path)) ?? '')
+    const now = parseLock(readIfThere(path) ?? '')
     if (now?.token !== seen.token) return 'gone'
-    await removeIfThere(path)
+    removeIfThere(path)
     return 'removed'
   } finally {
-    await removeIfThere(marker)
+    removeIfThere(marker)
   }
 }

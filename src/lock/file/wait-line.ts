@@ -1,4 +1,4 @@
-import { mkdir, readdir, rmdir } from 'node:fs/promises'
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { isMissing, readIfThere, removeIfThere, replaceAtomically } from './file-ops.js'
 import type { LockFiles } from './lock-files.js'
@@ -16,7 +16,7 @@ export interface Ticket {
 const TICKET = /^(\d{20})_([A-Za-z0-9-]+)_([rp])$/
 
 /**
- * The waiting line of each id, shared by every process on the directory: `<id>.lock.q/`, one ticket
+ * The waiting line of each id (synchronous calls, as `file-ops.ts` explains), shared by every process on the directory: `<id>.lock.q/`, one ticket
  * file per waiting request. A ticket's name starts with its arrival time on the host's monotonic clock
  * (nanoseconds since boot, the same clock for every process of the host), so the directory listed and
  * sorted is the line in arrival order; its content names the waiting process, so that a holder can
@@ -30,14 +30,14 @@ export class WaitLine {
   }
 
   /** Puts a ticket for `token` at the end of `id`'s line. Throws file system errors. */
-  async join(id: string, token: string, requestRelease: boolean, holder: ProcessIdentity): Promise<Ticket> {
+  join(id: string, token: string, requestRelease: boolean, holder: ProcessIdentity): Ticket {
     const arrival = process.hrtime.bigint().toString().padStart(20, '0')
     const ticket: Ticket = { name: `${arrival}_${token}_${requestRelease ? 'r' : 'p'}`, token, requestRelease }
     const directory = this.#files.line(id)
     for (;;) {
-      await mkdir(directory, { recursive: true })
+      mkdirSync(directory, { recursive: true })
       try {
-        await replaceAtomically(join(directory, ticket.name), JSON.stringify(holder))
+        replaceAtomically(join(directory, ticket.name), JSON.stringify(holder))
         return ticket
       } catch (error) {
         // The last ticket of the line left and removed the directory between our mkdir and our write.
@@ -47,10 +47,10 @@ export class WaitLine {
   }
 
   /** The tickets of `id`'s line in arrival order (none when nobody waits). Throws file system errors. */
-  async tickets(id: string): Promise<Ticket[]> {
+  tickets(id: string): Ticket[] {
     let names: string[]
     try {
-      names = await readdir(this.#files.line(id))
+      names = readdirSync(this.#files.line(id))
     } catch (error) {
       if (isMissing(error)) return []
       throw error
@@ -64,8 +64,8 @@ export class WaitLine {
   }
 
   /** Who waits with `ticket`; undefined when the ticket is gone or unreadable. */
-  async holder(id: string, ticket: Ticket): Promise<ProcessIdentity | undefined> {
-    const text = await readIfThere(join(this.#files.line(id), ticket.name))
+  holder(id: string, ticket: Ticket): ProcessIdentity | undefined {
+    const text = readIfThere(join(this.#files.line(id), ticket.name))
     if (text === undefined) return undefined
     try {
       const parsed = JSON.parse(text) as ProcessIdentity
@@ -76,10 +76,13 @@ export class WaitLine {
   }
 
   /** Takes `ticket` out of the line (a no-op when it is gone), and the directory with the last one. */
-  async leave(id: string, ticket: Ticket): Promise<void> {
+  leave(id: string, ticket: Ticket): void {
     const directory = this.#files.line(id)
-    await removeIfThere(join(directory, ticket.name))
-    // Fails while other tickets (or one being written) are in it: then it stays, as it should.
-    await rmdir(directory).catch(() => undefined)
+    removeIfThere(join(directory, ticket.name))
+    try {
+      rmdirSync(directory)
+    } catch {
+      // Fails while other tickets (or one being written) are in it: then it stays, as it should.
+    }
   }
 }
