@@ -18,6 +18,11 @@ const FLAGS = [
   '--tls-cert',
   '--tls-key',
   '--tls-min-version',
+  '--upstream',
+  '--upstream-timeout',
+  '--upstream-retries',
+  '--upstream-max-deliveries',
+  '--demo',
 ]
 
 /** Parses `args` as the command line would, without exiting the process (errors are thrown). */
@@ -121,6 +126,12 @@ describe('command line', () => {
     [['--cors-allow-origin', 'example.com'], '--cors-allow-origin'],
     [['--base-path', '/a b/'], '--base-path'],
     [['--tls-min-version', 'TLSv1.0'], '--tls-min-version'],
+    [['--upstream', 'ftp://app'], '--upstream'],
+    [['--upstream', 'http://app/?q=1'], '--upstream'],
+    [['--upstream-timeout', 'later'], '--upstream-timeout'],
+    [['--upstream-retries', '11'], '--upstream-retries'],
+    [['--upstream-max-deliveries', '0'], '--upstream-max-deliveries'],
+    [['--demo', 'demo'], '--demo'],
   ])('refuses %j with a message naming %s', (args, flag) => {
     const message = failure(args)
     expect(message).toContain(flag)
@@ -134,5 +145,16 @@ describe('command line', () => {
 
   it('refuses unknown flags', () => {
     expect(failure(['--uploads-dir', '/tmp'])).toContain('--uploads-dir')
+  })
+
+  it('reads the upstream flags and the demo page, from flags and from the environment', () => {
+    expect(parse([]).options).toMatchObject({ upstreamTimeout: 60_000, upstreamRetries: 2, upstreamMaxDeliveries: 8, demo: false })
+    expect(parse([]).options.upstream).toBeUndefined()
+    const given = parse(['--upstream', 'http://127.0.0.1:3000', '--upstream-timeout', '5s', '--upstream-retries', '0', '--upstream-max-deliveries', '3', '--demo'])
+    expect(given.options).toMatchObject({ upstream: 'http://127.0.0.1:3000/', upstreamTimeout: 5000, upstreamRetries: 0, upstreamMaxDeliveries: 3, demo: '/demo/' })
+    expect(parse(['--demo', '/ui/']).options.demo).toBe('/ui/')
+    setEnv('RESUMABLE_GATEWAY_UPSTREAM', 'https://app.internal/prefix')
+    setEnv('RESUMABLE_GATEWAY_DEMO', 'false')
+    expect(parse([]).options).toMatchObject({ upstream: 'https://app.internal/prefix', demo: false })
   })
 })

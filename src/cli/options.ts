@@ -3,28 +3,34 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
 import {
   parseBasePath,
   parseBoolean,
-  parseHeaderNames,
+  parseCount,
+  parseDemo,
   parseDuration,
+  parseHeaderNames,
   parseKeyPrefix,
   parseLease,
   parseOrigins,
   parsePort,
   parseRedisUrl,
   parseSize,
+  parseUpstreamUrl,
 } from './parse-values.js'
+import { hookOptions, type HookCliOptions } from './hook-options.js'
 
 /** The lockers `--locker` can name. */
 export const LOCKERS = ['memory', 'file', 'redis'] as const
 export type LockerKind = (typeof LOCKERS)[number]
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions {
+export interface CliOptions extends HookCliOptions {
   host: string
   port: number
   basePath: string
   uploadDir: string
   fsync: boolean
   maxSize: number
+  maxPartialUploads: number
+  maxFinalSize: number
   behindProxy: boolean
   networkTimeout: number
   acquireLockTimeout: number
@@ -43,6 +49,12 @@ export interface CliOptions {
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  upstream?: string
+  upstreamTimeout: number
+  upstreamRetries: number
+  upstreamMaxDeliveries: number
+  /** The demo page's path, or false when it is off. */
+  demo: string | false
   locker: LockerKind
   redisUrl?: string
   redisKeyPrefix: string
@@ -55,7 +67,7 @@ function option(flags: string, description: string, env: string): Option {
 
 /** The command line definition; `parse` exits non-zero with a message naming a bad flag. */
 export function buildCommand(version: string): Command {
-  return new Command('resumable-gateway')
+  const command = new Command('resumable-gateway')
     .description('A resumable-upload server speaking tus 1.0.0 on one endpoint, over HTTP/1.1 and HTTP/2.')
     .version(version)
     .addOption(option('--host <address>', 'address to listen on', 'HOST').default('0.0.0.0'))
@@ -69,6 +81,16 @@ export function buildCommand(version: string): Command {
         .argParser(parseBoolean),
     )
     .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
+    .addOption(
+      option('--max-partial-uploads <count>', 'most partial uploads one final upload (tus concatenation) may name, repeats counted', 'MAX_PARTIAL_UPLOADS')
+        .default(128)
+        .argParser(parseCount(1, 1_000_000)),
+    )
+    .addOption(
+      option('--max-final-size <bytes>', 'largest final upload of a concatenation when --max-size is 0 (it never exceeds --max-size)', 'MAX_FINAL_SIZE')
+        .default(64 * 1024 ** 3, '64GiB')
+        .argParser(parseSize),
+    )
     .addOption(
       // An optional value, so that the environment variable can say false too (`RESUMABLE_GATEWAY_BEHIND_PROXY=false`).
       option('--behind-proxy [boolean]', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY')
@@ -143,6 +165,32 @@ export function buildCommand(version: string): Command {
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
     )
     .addOption(
+      option('--upstream <url>', 'upstream mode: the application behind the gateway; resumable uploads to any other path are delivered to it', 'UPSTREAM').argParser(
+        parseUpstreamUrl,
+      ),
+    )
+    .addOption(
+      option('--upstream-timeout <duration>', 'upstream mode: how long the application may stay silent (then 504)', 'UPSTREAM_TIMEOUT')
+        .default(60_000, '60s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--upstream-retries <count>', 'upstream mode: retries of a delivery the application refused with a 5xx or could not take', 'UPSTREAM_RETRIES')
+        .default(2)
+        .argParser(parseCount(0, 10)),
+    )
+    .addOption(
+      option('--upstream-max-deliveries <count>', 'upstream mode: deliveries to the application under way at once', 'UPSTREAM_MAX_DELIVERIES')
+        .default(8)
+        .argParser(parseCount(1, 10_000)),
+    )
+    .addOption(
+      option('--demo [path]', 'serve the demo page (Uppy and tus-js-client) at /demo/ or at the path given', 'DEMO')
+        .default(false, 'off')
+        .preset(true)
+        .argParser(parseDemo),
+    )
+    .addOption(
       option(
         '--locker <kind>',
         'upload locks: memory (one process), file (processes sharing --upload-dir on one host), redis (gateways on many hosts, with --redis-url)',
@@ -162,5 +210,6 @@ export function buildCommand(version: string): Command {
         .default(10_000, '10s')
         .argParser(parseLease),
     )
-    .showHelpAfterError('(run resumable-gateway --help for every flag)')
+  for (const hookOption of hookOptions()) command.addOption(hookOption)
+  return command.showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

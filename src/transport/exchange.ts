@@ -14,6 +14,11 @@ export interface Exchange {
   readonly path: string
   /** Header names in lower case; HTTP/2 pseudo-headers left out. */
   readonly headers: IncomingHttpHeaders
+  /**
+   * The header fields as received, one name and one value per line (names as the client spelled them),
+   * repeated fields not joined; HTTP/2 pseudo-headers left out. For hook payloads, which list every line.
+   */
+  readonly rawHeaders?: readonly string[]
   readonly httpVersion: '1.1' | '2'
   /** `https` when the connection is TLS. */
   readonly scheme: 'http' | 'https'

@@ -45,6 +45,14 @@ export interface ListenerOptions {
   readonly maxSessionMemoryMiB: number
 }
 
+/** What a listener holds open now, for metrics. */
+export interface ListenerStats {
+  /** Connections (TCP sockets) open, whatever their protocol. */
+  readonly connections: number
+  readonly http2Sessions: number
+  readonly http2Streams: number
+}
+
 /** Called for each exchange, with the concrete object so the gateway can abort it on shutdown. */
 export type ListenerHandler = (exchange: NodeExchange) => ReturnType<ExchangeHandler>
 
@@ -180,6 +188,11 @@ export class Listener {
   setTlsCredentials(tls: TlsOptions): void {
     if (this.#tls === undefined) throw new Error('this listener serves no TLS')
     this.#tls.setSecureContext(secureContextOptions(tls))
+  }
+
+  /** What is open now (read when metrics are scraped). */
+  stats(): ListenerStats {
+    return { connections: this.#sockets.size, http2Sessions: this.#sessions.sessions, http2Streams: this.#sessions.streams }
   }
 
   /** Stops accepting connections; open ones stay. */

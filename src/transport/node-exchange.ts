@@ -14,6 +14,7 @@ export class NodeExchange implements Exchange {
   readonly path: string
   readonly uri: string
   readonly headers: IncomingHttpHeaders
+  readonly #rawHeaders: readonly string[]
   readonly #request: WireRequest
   readonly #response: WireResponse
   readonly #wire: Wire
@@ -36,10 +37,21 @@ export class NodeExchange implements Exchange {
     this.path = query === -1 ? url : url.slice(0, query)
     this.uri = url
     this.headers = withoutPseudoHeaders(request.headers)
+    this.#rawHeaders = request.rawHeaders
     response.once('close', () => {
       this.#closed = true
       if (!response.writableFinished) this.#abort.abort(new ClientGone())
     })
+  }
+
+  /** Copied only when asked for (a hook payload): most requests never need it. */
+  get rawHeaders(): readonly string[] {
+    const lines: string[] = []
+    for (let index = 0; index + 1 < this.#rawHeaders.length; index += 2) {
+      const name = this.#rawHeaders[index] as string
+      if (!name.startsWith(':')) lines.push(name, this.#rawHeaders[index + 1] as string)
+    }
+    return lines
   }
 
   get httpVersion(): '1.1' | '2' {

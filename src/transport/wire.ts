@@ -6,6 +6,8 @@ export interface WireRequest extends Readable {
   readonly method?: string
   readonly url?: string
   readonly headers: Record<string, string | string[] | undefined>
+  /** Names and values alternating, as received. */
+  readonly rawHeaders: string[]
   readonly trailers: Record<string, string | string[] | undefined>
   readonly complete: boolean
 }
