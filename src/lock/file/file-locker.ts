@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { LockBusy, LockerUnavailable } from '../../model/errors.js'
-import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested, type StopDetails } from '../../model/stop-reasons.js'
+import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested } from '../../model/stop-reasons.js'
 import type { AcquireOptions, Lock, Locker } from '../locker.js'
 import { DirectoryEvents } from './directory-events.js'
 import { createExclusive, readIfThere, removeIfThere, replaceAtomically } from './file-ops.js'
+import { Orphans } from './orphans.js'
+import { RequestFiles } from './request-files.js'
 import { formatLock, LockFiles, parseLock, type LockRecord } from './lock-files.js'
 import { fenceNow, liveness, self, type ProcessIdentity } from './process-identity.js'
 import { removeStaleLock } from './stale-lock.js'
@@ -49,12 +51,6 @@ interface Waiting {
   done: boolean
 }
 
-/** A waiter that gave up while `holderToken` held the lock: that holder may still hand the lock to it. */
-interface Orphan {
-  readonly token: string
-  readonly holderToken: string
-}
-
 /**
  * Locks shared by the processes of one host through files in the upload directory (`--locker file`),
  * laid out as `lock-files.ts` describes: `<id>.lock` is tusd's lock file, so tusd and the gateway can
@@ -80,6 +76,7 @@ interface Orphan {
 export class FileLocker implements Locker {
   readonly #files: LockFiles
   readonly #line: WaitLine
+  readonly #requests: RequestFiles
   readonly #events: DirectoryEvents
   readonly #maxWaiters: number
   readonly #recheckMs: number
@@ -88,7 +85,7 @@ export class FileLocker implements Locker {
   #counter = 0
   readonly #held = new Map<string, Holding>()
   readonly #waiters = new Map<string, Waiting>()
-  readonly #orphans = new Map<string, Orphan[]>()
+  readonly #orphans = new Orphans()
   readonly #warned = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
@@ -106,6 +103,7 @@ export class FileLocker implements Locker {
     this.#onWarning = options.onWarning ?? (() => {})
     this.#files = new LockFiles(resolve(options.directory))
     this.#line = new WaitLine(this.#files)
+    this.#requests = new RequestFiles(this.#files)
     this.#events = new DirectoryEvents(this.#files.directory, (name) => this.#onChange(name), (error) =>
       this.#onWarning('watching the lock directory failed; set up again', { err: error, directory: this.#files.directory }),
     )
@@ -179,7 +177,7 @@ export class FileLocker implements Locker {
         return
       }
       if (liveness(current.holder) === 'dead') return
-      replaceAtomically(this.#files.stopRequest(id), JSON.stringify({ for: current.token, details: reason.details }))
+      this.#requests.askStop(id, current.token, reason.details)
     } catch (error) {
       throw unavailable(error)
     }
@@ -199,7 +197,7 @@ export class FileLocker implements Locker {
     for (const waiter of waiters) this.#stopWaiting(waiter)
     for (const holding of this.#held.values()) abortOnce(holding.controller, reason)
     for (const holding of [...this.#held.values()]) this.#release(holding)
-    for (const id of [...this.#orphans.keys()]) this.#safely(() => this.#checkOrphans(id))
+    for (const id of this.#orphans.ids()) this.#safely(() => this.#checkOrphans(id))
     this.#events.close()
     this.#updateTimer()
     for (const waiter of waiters) waiter.reject(reason)
@@ -212,8 +210,7 @@ export class FileLocker implements Locker {
     this.#updateTimer()
     if (record.asked) abortOnce(holding.controller, new ReleaseRequested())
     // Requests written before this process knew it holds the lock raised their events too early.
-    this.#safely(() => this.#checkRequest(holding, 'release'))
-    this.#safely(() => this.#checkRequest(holding, 'stop'))
+    this.#safely(() => this.#checkRequests(holding))
     return { signal: holding.controller.signal, lost: holding.lost.signal, fence: record.fence, release: async () => this.#release(holding) }
   }
 
@@ -350,33 +347,17 @@ export class FileLocker implements Locker {
 
   #askRelease(id: string, current: LockRecord): void {
     const local = this.#held.get(id)
-    if (local?.record.token === current.token) {
-      abortOnce(local.controller, new ReleaseRequested())
-      return
-    }
-    // Many waiters see the same new holder at once: one request file is enough (a read is cheaper
-    // than a write, which every process on the directory hears about).
-    const path = this.#files.releaseRequest(id)
-    if (readIfThere(path)?.trim() !== current.token) replaceAtomically(path, current.token)
+    if (local?.record.token === current.token) abortOnce(local.controller, new ReleaseRequested())
+    else this.#requests.askRelease(id, current.token)
   }
 
-  /** Reads a release or stop request for `holding`'s grant, and aborts its signal if there is one. */
-  #checkRequest(holding: Holding, kind: 'release' | 'stop'): void {
-    if (holding.released || holding.controller.signal.aborted) return
-    if (kind === 'release') {
-      const text = readIfThere(this.#files.releaseRequest(holding.id))?.trim()
-      // tusd's acquirers write an empty file: it asks whoever holds the lock.
-      if (text === '' || text === holding.record.token) abortOnce(holding.controller, new ReleaseRequested())
-      return
-    }
-    const text = readIfThere(this.#files.stopRequest(holding.id))
-    if (text === undefined) return
-    try {
-      const request = JSON.parse(text) as { for?: unknown; details?: StopDetails }
-      if (request.for === holding.record.token) abortOnce(holding.controller, new StopRequested(request.details ?? {}))
-    } catch {
-      // Half an old format, or not ours: not a request to this holder.
-    }
+  /** Reads the release and stop requests for `holding`'s grant, and aborts its signal if there is one. */
+  #checkRequests(holding: Holding): void {
+    const { id, record, controller } = holding
+    if (holding.released || controller.signal.aborted) return
+    if (this.#requests.releaseAsked(id, record.token)) abortOnce(controller, new ReleaseRequested())
+    const stop = this.#requests.stopAsked(id, record.token)
+    if (stop !== undefined) abortOnce(controller, new StopRequested(stop))
   }
 
   /** A lock file no longer this holder's while it holds it: someone removed or replaced it. */
@@ -410,29 +391,17 @@ export class FileLocker implements Locker {
       const current = this.#readLock(waiter.id)
       if (current?.token === waiter.token) this.#release(this.#adopt(waiter.id, current))
       // Only a holder can hand the lock over: with none, nobody will.
-      else if (current !== undefined) this.#addOrphan(waiter.id, { token: waiter.token, holderToken: current.token })
+      else if (current !== undefined) this.#orphans.add(waiter.id, waiter.token, current.token)
     })
     this.#updateTimer()
   }
 
-  #addOrphan(id: string, orphan: Orphan): void {
-    const list = this.#orphans.get(id) ?? []
-    list.push(orphan)
-    this.#orphans.set(id, list)
-    this.#updateTimer()
-  }
-
-  /** Passes on a lock handed to a waiter that had given up; forgets those whose holder has let go to someone else. */
+  /** Passes on a lock handed to a waiter that had given up. */
   #checkOrphans(id: string): void {
-    const list = this.#orphans.get(id)
-    if (list === undefined) return
     const current = this.#readLock(id)
-    const keep = list.filter((orphan) => orphan.holderToken === current?.token)
-    const handed = list.find((orphan) => orphan.token === current?.token)
-    if (keep.length > 0) this.#orphans.set(id, keep)
-    else this.#orphans.delete(id)
+    const handed = this.#orphans.handedTo(id, current?.token)
     this.#updateTimer()
-    if (handed !== undefined && current !== undefined) this.#release(this.#adopt(id, current))
+    if (handed && current !== undefined) this.#release(this.#adopt(id, current))
   }
 
   /** A holding for a grant this process did not ask for any more, so that it can be released like any other. */
@@ -451,15 +420,12 @@ export class FileLocker implements Locker {
         if (holding !== undefined) this.#safely(() => this.#checkStillHeld(holding))
         if (this.#orphans.has(id)) this.#safely(() => this.#checkOrphans(id))
       }
-      if (holding !== undefined && (change === undefined || change.kind !== 'lock')) {
-        this.#safely(() => this.#checkRequest(holding, 'release'))
-        this.#safely(() => this.#checkRequest(holding, 'stop'))
-      }
+      if (holding !== undefined && (change === undefined || change.kind !== 'lock')) this.#safely(() => this.#checkRequests(holding))
     }
   }
 
   #interestingIds(): string[] {
-    return [...new Set([...this.#held.keys(), ...[...this.#waiters.values()].map((waiter) => waiter.id), ...this.#orphans.keys()])]
+    return [...new Set([...this.#held.keys(), ...[...this.#waiters.values()].map((waiter) => waiter.id), ...this.#orphans.ids()])]
   }
 
   /** The bounded re-check: waiters look again (and ask their holder again), orphans are checked, a failed watcher is set up again. */
@@ -474,7 +440,7 @@ export class FileLocker implements Locker {
       waiter.aliveToken = undefined
       this.#check(waiter)
     }
-    for (const id of [...this.#orphans.keys()]) this.#safely(() => this.#checkOrphans(id))
+    for (const id of this.#orphans.ids()) this.#safely(() => this.#checkOrphans(id))
   }
 
   /**
