@@ -11,7 +11,7 @@ import { redis } from '../servers/redis.js'
 const LEASE_MS = 1500
 
 describeWithServer('the Redis locker on a real redis-server', redis, (server) => {
-  // One prefix for the suite: a fresh Redis grants nothing for a lease (see RedisLocker), paid once here.
+  // One prefix for the suite: a Redis up for less than a lease grants nothing until then (see RedisLocker), paid once here.
   const prefix = `suite-${randomBytes(4).toString('hex')}:`
   let admin: Redis
   beforeAll(() => {

@@ -8,7 +8,7 @@
  * | `<prefix>line:<id>` | sorted set | tokens waiting for it, by arrival |
  * | `<prefix>waiters:<id>` | hash | token -> `<expires ms>:<r\|p>`: each waiter's own lease, and whether it asks holders to release |
  * | `<prefix>counter` | string | numbers fences and arrivals, for every id |
- * | `<prefix>started` | string | when this Redis began serving locks (ms); no grant within a lease of it |
+ * | `<prefix>started` | string | when this Redis started (ms), noted by the first request after it lost its data; no grant within a lease of it |
  * | `<prefix>expired` | sorted set | ids of uploads removed because they expired (410 rather than 404), the newest 10,000 |
  * | `<prefix>node:<node>` (channel) | pub/sub | messages to one gateway: release and stop requests for its holders, grants for its waiters |
  *

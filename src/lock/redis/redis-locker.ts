@@ -74,8 +74,8 @@ type Message =
  *
  * Redis unreachable: `acquire` and `requestStop` reject with `LockerUnavailable` (503 with Retry-After),
  * waiters too, holders lose their locks in time; when Redis is back, grants resume by themselves. A
- * Redis that comes back without its data grants nothing for one lease, so that holders of leases it
- * forgot have declared their loss first.
+ * Redis that comes back without its data grants nothing until a lease after it started, so that holders of leases it
+ * forgot have declared their loss first (a Redis up for longer than a lease grants at once).
  */
 export class RedisLocker implements Locker {
   readonly #connection: RedisConnection

@@ -72,8 +72,8 @@ end
  * maxWaiters (-1: none), waiterLeaseMs.
  * Replies `{ status, a, b, handedToken, handedFence, handedAsked }`:
  * - `granted, fence`: the lock was free and nobody waited;
- * - `warming, msLeft`: this Redis started (or lost its data) less than a lease ago: no grant yet, so that
- *   holders of leases it forgot have declared their loss first;
+ * - `warming, msLeft`: this Redis started (losing its data, perhaps) less than a lease ago: no grant yet,
+ *   so that holders of leases it forgot have declared their loss first;
  * - `busy, waiting`: held (or freshly handed to the first in line), and `wait` is 0 or the line is full;
  * - `queued, holderToken, pttl`: in line.
  * A free lock with live waiters is handed to the first of them on the way (reported in `handed*`).
@@ -85,8 +85,11 @@ local max_waiters, waiter_lease = tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = now_ms()
 local since = tonumber(redis.call('GET', started) or '')
 if not since then
-  since = now
-  redis.call('SET', started, now)
+  -- Missing: a fresh Redis, or one that lost its data when it restarted. Leases it forgot end no later
+  -- than a lease after it started; uptime is in whole seconds, so the start is taken as late as it can be.
+  local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) or 0
+  since = now - uptime * 1000
+  redis.call('SET', started, string.format('%d', since))
 end
 if now - since < lease then return { 'warming', lease - (now - since), 0, '', 0, 0 } end
 local handed = nil
@@ -104,7 +107,7 @@ if wait == '0' or (max_waiters >= 0 and waiting >= max_waiters) then
   return { 'busy', waiting, 0, handed_reply(handed) }
 end
 redis.call('ZADD', line, next_number(counter), token)
-redis.call('HSET', waiters, token, (now + waiter_lease) .. ':' .. flag)
+redis.call('HSET', waiters, token, string.format('%d', now + waiter_lease) .. ':' .. flag)
 redis.call('PEXPIRE', line, 2 * waiter_lease)
 redis.call('PEXPIRE', waiters, 2 * waiter_lease)
 return { 'queued', redis.call('HGET', lock, 'token') or '', redis.call('PTTL', lock), handed_reply(handed) }
@@ -125,7 +128,7 @@ local now = now_ms()
 local holder = redis.call('HGET', lock, 'token')
 if holder == token then return { 'granted', tonumber(redis.call('HGET', lock, 'fence')), 0, '', 0, 0 } end
 if not redis.call('HGET', waiters, token) then return { 'gone', 0, 0, '', 0, 0 } end
-redis.call('HSET', waiters, token, (now + waiter_lease) .. ':' .. flag)
+redis.call('HSET', waiters, token, string.format('%d', now + waiter_lease) .. ':' .. flag)
 redis.call('PEXPIRE', line, 2 * waiter_lease)
 redis.call('PEXPIRE', waiters, 2 * waiter_lease)
 if not holder then
