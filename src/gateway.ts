@@ -27,6 +27,7 @@ import { ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
+import { resolveConnectionLimits } from './transport/connection-limits.js'
 import type { Exchange } from './transport/exchange.js'
 import { Listener, type ListenerOptions, type TlsOptions } from './transport/listener.js'
 import type { NodeExchange } from './transport/node-exchange.js'
@@ -100,6 +101,25 @@ export interface GatewayOptions {
   readonly minAppendSize?: number
   /** How often a draft request streaming content gets a progress 104; 0 sends none (default 1 s). */
   readonly progressIntervalMs?: number
+  /**
+   * Most connections open at once; 0 means no limit. More are answered at once and closed: HTTP/1.1
+   * `503` with `Retry-After`, h2c `GOAWAY`, TLS a plain close. Default: half the process's open-file
+   * limit less a reserve of 32, at least 16 and at most 10,000 (496 with 1024 descriptors).
+   */
+  readonly maxConnections?: number
+  /**
+   * Most connections open at once from one client address; 0 means no limit. Default: half of
+   * `maxConnections` (no single client can take them all), or no limit with `behindProxy`.
+   */
+  readonly maxConnectionsPerIp?: number
+  /**
+   * A request body averaging less than this many bytes per second over `minBodyRateWindowMs` (only
+   * the time spent waiting for the client counts) is stopped like one that stalls, its bytes kept;
+   * 0 means no minimum (default 0).
+   */
+  readonly minBodyRate?: number
+  /** The window `minBodyRate` is averaged over, and the grace period before a body is judged (default 20 s). */
+  readonly minBodyRateWindowMs?: number
   readonly tls?: TlsOptions
   readonly logger?: Logger
   /**
@@ -146,6 +166,8 @@ const DEFAULTS = {
   upstreamMaxDeliveries: 8,
   exposeMetrics: true,
   metricsPath: '/metrics',
+  minBodyRate: 0,
+  minBodyRateWindowMs: 20_000,
 }
 
 /** The connection limits the gateway serves with, whatever its options. */
@@ -162,6 +184,11 @@ export const LISTENER_LIMITS = {
   connectionWindowSize: 32 * 1024 * 1024,
   maxFrameSize: 16 * 1024,
   maxSessionMemoryMiB: 64,
+  // An HTTP/1.1 answer sent before its body was read (lingering close): nginx's lingering_time (30 s)
+  // and lingering_timeout (5 s). 64 MiB is more than a proxy or client that reads while it sends can
+  // push before it sees the answer, and bounds the bandwidth one early answer can make the gateway
+  // spend; the bytes are discarded as they come. A rest of at most 64 KiB is read and the connection kept.
+  unreadBody: { lingerTimeMs: 30_000, lingerIdleMs: 5_000, lingerMaxBytes: 64 * 1024 * 1024, drainMaxBytes: 64 * 1024 },
 } as const satisfies Partial<ListenerOptions>
 
 /**
@@ -291,6 +318,8 @@ export class Gateway {
       // with the body's timeout off, a head still gets 60 s.
       headersTimeoutMs: options.networkTimeoutMs > 0 ? options.networkTimeoutMs : 60_000,
       ...LISTENER_LIMITS,
+      ...resolveConnectionLimits(options),
+      minBodyRate: { bytesPerSecond: options.minBodyRate, windowMs: options.minBodyRateWindowMs },
     })
     const listener = this.#listener
     metrics?.watchListener(() => listener.stats())

@@ -23,6 +23,9 @@ const FLAGS = [
   '--upstream-retries',
   '--upstream-max-deliveries',
   '--demo',
+  '--max-connections',
+  '--max-connections-per-ip',
+  '--min-body-rate',
 ]
 
 /** Parses `args` as the command line would, without exiting the process (errors are thrown). */
@@ -68,7 +71,11 @@ describe('command line', () => {
       logLevel: 'info',
       logFormat: 'json',
       tlsMinVersion: 'TLSv1.2',
+      minBodyRate: 0,
     })
+    // Left to the gateway, which derives them from the open-file limit.
+    expect(parse([]).options.maxConnections).toBeUndefined()
+    expect(parse([]).options.maxConnectionsPerIp).toBeUndefined()
   })
 
   it('lists every flag in --help, each with its environment variable', () => {
@@ -95,8 +102,14 @@ describe('command line', () => {
       '--shutdown-timeout=2m',
       '--cors-allow-origin=https://a.example,https://b.example',
       '--behind-proxy',
+      '--max-connections=300',
+      '--max-connections-per-ip=0',
+      '--min-body-rate=1KiB',
     ])
     expect(options).toMatchObject({
+      maxConnections: 300,
+      maxConnectionsPerIp: 0,
+      minBodyRate: 1024,
       port: 0,
       maxSize: 2 * 1024 ** 3,
       networkTimeout: 1000,
@@ -132,6 +145,9 @@ describe('command line', () => {
     [['--upstream-retries', '11'], '--upstream-retries'],
     [['--upstream-max-deliveries', '0'], '--upstream-max-deliveries'],
     [['--demo', 'demo'], '--demo'],
+    [['--max-connections', '-5'], '--max-connections'],
+    [['--max-connections-per-ip', 'many'], '--max-connections-per-ip'],
+    [['--min-body-rate', 'fast'], '--min-body-rate'],
   ])('refuses %j with a message naming %s', (args, flag) => {
     const message = failure(args)
     expect(message).toContain(flag)

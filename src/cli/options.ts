@@ -44,6 +44,11 @@ export interface CliOptions extends HookCliOptions {
   maxAppendSize: number
   minAppendSize: number
   progressInterval: number
+  /** Undefined: derived from the open-file limit. */
+  maxConnections?: number
+  /** Undefined: half of --max-connections, off with --behind-proxy. */
+  maxConnectionsPerIp?: number
+  minBodyRate: number
   logLevel: LogLevel
   logFormat: LogFormat
   tlsCert?: string
@@ -156,6 +161,25 @@ export function buildCommand(version: string): Command {
       option('--progress-interval <duration>', 'send a draft client a progress 104 this often while its content streams (0 = never)', 'PROGRESS_INTERVAL')
         .default(1000, '1s')
         .argParser(parseDuration),
+    )
+    .addOption(
+      option(
+        '--max-connections <count>',
+        'most connections open at once; more get 503 at once (default: half the open-file limit less a reserve, 16 to 10000; 0 = no limit)',
+        'MAX_CONNECTIONS',
+      ).argParser(parseCount(0, 999_999_999)),
+    )
+    .addOption(
+      option(
+        '--max-connections-per-ip <count>',
+        'most connections open at once from one address (default: half of --max-connections, off with --behind-proxy; 0 = no limit)',
+        'MAX_CONNECTIONS_PER_IP',
+      ).argParser(parseCount(0, 999_999_999)),
+    )
+    .addOption(
+      option('--min-body-rate <bytes/s>', 'stop a request body that averages less than this over 20 s, keeping its bytes, e.g. 1KiB (0 = off)', 'MIN_BODY_RATE')
+        .default(0, 'off')
+        .argParser(parseSize),
     )
     .addOption(option('--log-level <level>', 'log level', 'LOG_LEVEL').default('info').choices(LOG_LEVELS))
     .addOption(option('--log-format <format>', 'log format on stderr', 'LOG_FORMAT').default('json').choices(['json', 'pretty']))

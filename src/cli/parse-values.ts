@@ -135,7 +135,7 @@ export function parseCount(min: number, max: number): (value: string) => number 
     if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
       throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`)
     }
-    return Number(value)
+    return Number(value.trim())
   }
 }
 

@@ -88,11 +88,18 @@ export class UploadInterrupted extends UploadError {
   }
 }
 
-/** The body sent nothing for too long; what arrived was kept. */
+/**
+ * The body sent nothing for too long (or, with `tooSlow`, arrived slower than the minimum rate over
+ * `idleMs`); what arrived was kept.
+ */
 export class NetworkTimeout extends UploadError {
   readonly code = 'NETWORK_TIMEOUT'
-  constructor(readonly idleMs: number, readonly offset: number) {
-    super(`no data received for ${idleMs} ms; ${offset} bytes are stored`)
+  constructor(readonly idleMs: number, readonly offset: number, tooSlow?: { readonly minBytesPerSecond: number; readonly observedBytesPerSecond: number }) {
+    super(
+      tooSlow === undefined
+        ? `no data received for ${idleMs} ms; ${offset} bytes are stored`
+        : `the request body arrived at ${tooSlow.observedBytesPerSecond} bytes/s over ${idleMs} ms, below the minimum of ${tooSlow.minBytesPerSecond} bytes/s; ${offset} bytes are stored`,
+    )
   }
 }
 

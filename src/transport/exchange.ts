@@ -35,7 +35,10 @@ export interface Exchange {
   readonly body: AsyncIterable<Uint8Array>
   /** Trailer fields, known once the body has ended (empty before or if none were sent). */
   trailers(): Record<string, string>
-  /** Aborted when the client goes away or the gateway shuts down, with a reason from model/stop-reasons.ts. */
+  /**
+   * Aborted when the client goes away or the gateway shuts down, with a reason from model/stop-reasons.ts,
+   * or when the body arrives slower than the minimum rate (BodyTooSlow).
+   */
   readonly signal: AbortSignal
   /** Sends an interim (1xx) response; ignored once the final response has started. */
   sendInformational(status: number, headers: Record<string, string>): void
