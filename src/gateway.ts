@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { UploadEvents } from './core/events.js'
 import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
+import type { ExpiredUploads } from './core/expiry/expired-uploads.js'
 import { LeftoverSweeper } from './core/leftover-sweeper.js'
 import type { UploadHooks } from './core/hooks.js'
 import { UploadService } from './core/service.js'
@@ -46,7 +47,13 @@ export interface GatewayOptions {
    */
   readonly fsync?: boolean
   readonly store?: Store
+  /** The upload locks (default: a `MemoryLocker`, for this process); `FileLocker` or `RedisLocker` for several gateways. */
   readonly locker?: Locker
+  /**
+   * Where uploads removed because they expired are remembered, for "410 Gone" (default: in this process);
+   * gateways sharing a Redis pass `RedisLocker.expiredUploads()` so that each answers alike.
+   */
+  readonly expiredUploads?: ExpiredUploads
   /** Blocking hooks (pre-access, pre-create, pre-finish, pre-terminate) as async callbacks; see `UploadHooks`. */
   readonly hooks?: UploadHooks
   /**
@@ -263,6 +270,7 @@ export class Gateway {
       // and come as often as post-receive hooks want them.
       progressIntervalMs: progressIntervalOf(options),
       expiration: { unfinishedAfterMs: options.expireAfterMs, finishedAfterMs: options.expireFinishedAfterMs },
+      expiredUploads: options.expiredUploads,
       onBackgroundError: (error, task) => this.logger.warn({ err: error, task }, 'background task failed'),
     })
     this.#service = service

@@ -7,6 +7,7 @@
  * the lock-release target on the median of the runs' p99. A target whose
  * scenario did not run (or whose gateway runs failed) is "n/a".
  */
+import { SCALE_OUT_TARGETS } from './scale-out-targets.js';
 
 /**
  * @typedef {import('./interleave.js').ScenarioResult} ScenarioResult
@@ -95,6 +96,7 @@ export const TARGETS = [
       return verdict(v, (x) => x < 100, `${fmt(v, 1)} ms`, p ? `peer: ${p.toFixed(0)} ms` : undefined);
     },
   },
+  ...SCALE_OUT_TARGETS,
 ];
 
 /**

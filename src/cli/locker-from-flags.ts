@@ -1,10 +1,36 @@
+import type { Logger } from 'pino'
+import type { ExpiredUploads } from '../core/expiry/expired-uploads.js'
+import { FileLocker } from '../lock/file/file-locker.js'
 import type { Locker } from '../lock/locker.js'
+import { RedisLocker } from '../lock/redis/redis-locker.js'
 import type { CliOptions } from './options.js'
 
+/** What `--locker` builds: the locker (undefined: the gateway's memory locker) and, when shared, where expired uploads are remembered. */
+export interface LockerChoice {
+  readonly locker?: Locker
+  readonly expiredUploads?: ExpiredUploads
+}
+
 /**
- * The locker the flags ask for (`--locker`); undefined: the gateway's memory locker, for one process.
- * Throws with a message naming the flag when the flags contradict each other.
+ * The locker the flags ask for (`--locker`): memory (the gateway's own, for one process), file (lock
+ * files in `--upload-dir`, for processes of one host), redis (`--redis-url`, for gateways on many hosts,
+ * which then also share which uploads expired). Warnings of the locker go to `logger`. Throws with a
+ * message naming the flag when the flags contradict each other.
  */
-export async function lockerFromFlags(_options: CliOptions): Promise<Locker | undefined> {
-  return undefined
+export async function lockerFromFlags(options: CliOptions, logger: Logger): Promise<LockerChoice> {
+  if (options.locker !== 'redis' && options.redisUrl !== undefined) {
+    throw new Error('--redis-url is only used with --locker redis (RESUMABLE_GATEWAY_LOCKER=redis)')
+  }
+  const onWarning = (message: string, details: Record<string, unknown>): void => logger.warn(details, message)
+  switch (options.locker) {
+    case 'memory':
+      return {}
+    case 'file':
+      return { locker: await FileLocker.open({ directory: options.uploadDir, onWarning }) }
+    case 'redis': {
+      if (options.redisUrl === undefined) throw new Error('--locker redis needs --redis-url (or RESUMABLE_GATEWAY_REDIS_URL)')
+      const locker = await RedisLocker.connect({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix, leaseMs: options.redisLockLease, onWarning })
+      return { locker, expiredUploads: locker.expiredUploads() }
+    }
+  }
 }

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     command.error("error: --tls-cert and --tls-key go together; give both or neither")
   }
   const logger = createLogger({ level: options.logLevel, format: options.logFormat })
+  const lockers = await lockerFromFlags(options, logger)
   const gateway = await createGateway({
     host: options.host,
     port: options.port,
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
     uploadDir: options.uploadDir,
     fsync: options.fsync,
     store: await storeFromFlags(options),
-    locker: await lockerFromFlags(options),
+    locker: lockers.locker,
+    expiredUploads: lockers.expiredUploads,
     maxSize: options.maxSize,
     maxPartialUploads: options.maxPartialUploads,
     maxFinalSize: options.maxFinalSize,

@@ -7,12 +7,19 @@ import {
   parseDemo,
   parseDuration,
   parseHeaderNames,
+  parseKeyPrefix,
+  parseLease,
   parseOrigins,
   parsePort,
+  parseRedisUrl,
   parseSize,
   parseUpstreamUrl,
 } from './parse-values.js'
 import { hookOptions, type HookCliOptions } from './hook-options.js'
+
+/** The lockers `--locker` can name. */
+export const LOCKERS = ['memory', 'file', 'redis'] as const
+export type LockerKind = (typeof LOCKERS)[number]
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions extends HookCliOptions {
@@ -53,6 +60,10 @@ export interface CliOptions extends HookCliOptions {
   upstreamMaxDeliveries: number
   /** The demo page's path, or false when it is off. */
   demo: string | false
+  locker: LockerKind
+  redisUrl?: string
+  redisKeyPrefix: string
+  redisLockLease: number
 }
 
 function option(flags: string, description: string, env: string): Option {
@@ -202,6 +213,26 @@ export function buildCommand(version: string): Command {
         .default(false, 'off')
         .preset(true)
         .argParser(parseDemo),
+    )
+    .addOption(
+      option(
+        '--locker <kind>',
+        'upload locks: memory (one process), file (processes sharing --upload-dir on one host), redis (gateways on many hosts, with --redis-url)',
+        'LOCKER',
+      )
+        .default('memory')
+        .choices(LOCKERS),
+    )
+    .addOption(option('--redis-url <url>', 'Redis of the redis locker, e.g. redis://127.0.0.1:6379 (rediss:// for TLS)', 'REDIS_URL').argParser(parseRedisUrl))
+    .addOption(
+      option('--redis-key-prefix <prefix>', 'prefix of the redis locker\'s keys and channels', 'REDIS_KEY_PREFIX')
+        .default('resumable-gateway:')
+        .argParser(parseKeyPrefix),
+    )
+    .addOption(
+      option('--redis-lock-lease <duration>', 'how long a lock lives in Redis without renewal (renewed every third; also how long a crashed gateway\'s locks last)', 'REDIS_LOCK_LEASE')
+        .default(10_000, '10s')
+        .argParser(parseLease),
     )
   for (const hookOption of hookOptions()) command.addOption(hookOption)
   return command.showHelpAfterError('(run resumable-gateway --help for every flag)')

@@ -75,6 +75,33 @@ export function parseBoolean(value: string | boolean): boolean {
   throw new InvalidArgumentError('expected true or false')
 }
 
+/** A Redis URL: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
+export function parseRedisUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    throw new InvalidArgumentError('expected a URL such as redis://127.0.0.1:6379 or rediss://user:password@host:6380/0')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidArgumentError('expected a redis:// or rediss:// URL')
+  if (url.hostname === '') throw new InvalidArgumentError('expected a host in the Redis URL')
+  if (!/^\/?(\d{1,2})?$/.test(url.pathname)) throw new InvalidArgumentError('expected a database number as the path of the Redis URL, such as /0')
+  return value.trim()
+}
+
+/** A prefix for Redis keys and channels: printable ASCII without spaces, at most 64 characters. */
+export function parseKeyPrefix(value: string): string {
+  if (!/^[!-~]{1,64}$/.test(value)) throw new InvalidArgumentError('expected 1 to 64 printable characters without spaces, such as uploads:')
+  return value
+}
+
+/** A lease of at least 300 ms (see `parseDuration`). */
+export function parseLease(value: string): number {
+  const ms = parseDuration(value)
+  if (ms < 300) throw new InvalidArgumentError('expected at least 300ms')
+  return ms
+}
+
 // RFC 9110 §5.1: a field name is a token.
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 

@@ -115,15 +115,16 @@ export class Appender {
     } finally {
       stopProgress()
     }
-    if (body.stop !== undefined) {
+    const stopped = body.stop
+    if (stopped !== undefined) {
       // A checked body counts all or nothing: a part of it cannot be verified.
       if (discardable) upload = await machine.rollBack(handle, lock.lost)
       // A request that stopped early completes nothing, even at the length, where the client completes
       // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
       if (command.complete !== undefined && !wasComplete) upload = await this.#settleCompletion(handle, false, lock)
-      const error = stopError(body.stop, bounded(upload), maxSize)
+      const error = stopError(stopped, bounded(upload), maxSize)
       machine.interrupted(upload, upload.offset - before.offset, error.code, context)
-      const stop = body.stop.kind === 'aborted' ? body.stop.reason : undefined
+      const stop = stopped.kind === 'aborted' ? stopped.reason : undefined
       if (stop instanceof StopRequested && stop.details.terminate === true && error instanceof UploadStopped) {
         // tusd's StopUpload: the upload is removed once its request has stopped.
         await machine.terminate(handle, context, lock.lost, { hook: false })

@@ -3,6 +3,7 @@ import type { Store, StoreCapabilities } from '../store/store.js'
 import type { UploadDelivery } from './delivery.js'
 import type { UploadEvents } from './events.js'
 import type { ExpirationPolicy } from './expiry/expiration.js'
+import type { ExpiredUploads } from './expiry/expired-uploads.js'
 import type { UploadHooks } from './hooks.js'
 
 export interface ServiceOptions {
@@ -24,6 +25,11 @@ export interface ServiceOptions {
   readonly expiration?: ExpirationPolicy
   /** How many expired uploads are remembered, to answer "expired" rather than "not found" (default 10,000). */
   readonly expiredUploadsRemembered?: number
+  /**
+   * Where expired uploads are remembered (default: in this process, `expiredUploadsRemembered` of them);
+   * gateways sharing a Redis pass `RedisLocker.expiredUploads()` so that each answers the same.
+   */
+  readonly expiredUploads?: ExpiredUploads
   /** The most partial uploads one final upload may name, a repeated one counted each time (default 128). */
   readonly maxPartials?: number
   /**

@@ -11,6 +11,7 @@ import { Concatenation, type PartialLocking } from './concatenation.js'
 import { Creation } from './creation.js'
 import { UploadEvents } from './events.js'
 import { expires } from './expiry/expiration.js'
+import { ExpiredInMemory } from './expiry/expired-uploads.js'
 import { UploadExpiry } from './expiry/upload-expiry.js'
 import type { AccessAction, UploadHooks } from './hooks.js'
 import { UploadMachine } from './machine.js'
@@ -93,7 +94,8 @@ export class UploadService {
       maxSize: maxFinalSize,
       maxPartials: options.maxPartials ?? 128,
     })
-    this.#expiry = new UploadExpiry(expiration, this.#concatenation, options.expiredUploadsRemembered ?? 10_000)
+    const expired = options.expiredUploads ?? new ExpiredInMemory(options.expiredUploadsRemembered ?? 10_000)
+    this.#expiry = new UploadExpiry(expiration, this.#concatenation, expired)
     this.#creation = new Creation({
       machine: this.#machine,
       appender: this.#appender,
@@ -196,7 +198,7 @@ export class UploadService {
       const handle = await this.#machine.open(id, signal).catch(() => undefined)
       if (handle === undefined || !(await this.#expiry.hasExpired(handle.state, signal))) return undefined
       await this.#machine.expire(handle, signal)
-      this.#expiry.remember(id)
+      await this.#expiry.remember(id)
       return handle.state
     }
     return this.#locks.withLock(id, { signal }, work, { requestRelease: false })
@@ -256,12 +258,12 @@ export class UploadService {
     try {
       handle = await this.#machine.open(id, context.signal)
     } catch (error) {
-      if (error instanceof UploadNotFound && this.#expiry.wasRemoved(id)) throw new UploadExpired(id)
+      if (error instanceof UploadNotFound && (await this.#expiry.wasRemoved(id))) throw new UploadExpired(id)
       throw error
     }
     if (await this.#expiry.hasExpired(handle.state, context.signal)) {
       await this.#machine.expire(handle, context.signal)
-      this.#expiry.remember(id)
+      await this.#expiry.remember(id)
       throw new UploadExpired(id)
     }
     return handle

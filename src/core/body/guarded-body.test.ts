@@ -198,4 +198,19 @@ describe('GuardedBody', () => {
     await reader.return?.()
     expect(abandoned.stop).toMatchObject({ kind: 'failed' })
   })
+
+  it('reports a body never read because the signal had aborted (a lock asked to release at its grant) as aborted', () => {
+    const request = new AbortController()
+    request.abort(new Error('asked to release'))
+    const body = new GuardedBody(chunks('never read'), { signal: request.signal, idleTimeoutMs: 0 })
+    expect(body.stop).toEqual({ kind: 'aborted', reason: request.signal.reason })
+  })
+
+  it('says nothing when the source ended, even if the signal aborted afterwards', async () => {
+    const request = new AbortController()
+    const body = new GuardedBody(chunks('all'), { signal: request.signal, idleTimeoutMs: 0 })
+    expect(await drain(body)).toBe('all')
+    request.abort(new Error('too late'))
+    expect(body.stop).toBeUndefined()
+  })
 })

@@ -1,7 +1,7 @@
 import { isComplete, isPendingFinal, type Upload } from '../../model/upload.js'
 import type { Concatenation } from '../concatenation.js'
 import { expires, expiresAt, type ExpirationPolicy } from './expiration.js'
-import { RecentIds } from './recent-ids.js'
+import type { ExpiredUploads } from './expired-uploads.js'
 
 /**
  * When uploads expire under the gateway's policy, and which expired uploads are still remembered
@@ -12,12 +12,12 @@ import { RecentIds } from './recent-ids.js'
 export class UploadExpiry {
   readonly policy: ExpirationPolicy | undefined
   readonly #concatenation: Concatenation
-  readonly #removed: RecentIds
+  readonly #removed: ExpiredUploads
 
-  constructor(policy: ExpirationPolicy | undefined, concatenation: Concatenation, remembered: number) {
+  constructor(policy: ExpirationPolicy | undefined, concatenation: Concatenation, removed: ExpiredUploads) {
     this.policy = expires(policy) ? policy : undefined
     this.#concatenation = concatenation
-    this.#removed = new RecentIds(remembered)
+    this.#removed = removed
   }
 
   /** When `upload` expires, in milliseconds since the epoch; undefined when it never does. */
@@ -43,13 +43,13 @@ export class UploadExpiry {
     return at === undefined ? rest : { ...rest, expiresAt: at }
   }
 
-  /** Remembers that the upload was removed because it expired. */
-  remember(id: string): void {
-    this.#removed.add(id)
+  /** Remembers that the upload was removed because it expired; never rejects. */
+  remember(id: string): Promise<void> {
+    return this.#removed.remember(id)
   }
 
-  /** True when the upload was removed because it expired, and is still remembered. */
-  wasRemoved(id: string): boolean {
-    return this.#removed.has(id)
+  /** True when the upload was removed because it expired, and is still remembered; throws what the memory throws. */
+  wasRemoved(id: string): Promise<boolean> {
+    return this.#removed.wasRemoved(id)
   }
 }
