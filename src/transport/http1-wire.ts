@@ -71,4 +71,11 @@ export class Http1Wire implements Wire {
     // `Connection: close` makes it end the connection after the response (RFC 9112 §9.6).
     headers.connection = 'close'
   }
+
+  onClientGone(listener: () => void): void {
+    // The response closes before it finished only when the connection went away first.
+    this.#response.once('close', () => {
+      if (!this.#response.writableFinished) listener()
+    })
+  }
 }

@@ -25,6 +25,10 @@ export class Http2Sessions {
   /** Takes charge of a new server session (a `'session'` listener). */
   readonly add = (session: ServerHttp2Session): void => {
     this.#sessions.add(session)
+    // HTTP/2 has no half-closed connection: a client's FIN ends its session, as with node's own HTTP/2
+    // server. The listener keeps sockets half-open for HTTP/1.1; kept so, a session's requests never
+    // learned that their client had left.
+    session.socket.once('end', () => session.destroy())
     // The stream window is a SETTINGS value; the connection window can only be raised per session
     // (RFC 9113 §6.9.2: the initial connection window is 65 535 bytes, changed by WINDOW_UPDATE only).
     session.once('connect', () => session.setLocalWindowSize(this.#options.connectionWindowSize))

@@ -38,7 +38,10 @@ export class NodeExchange implements Exchange {
     this.headers = withoutPseudoHeaders(request.headers)
     response.once('close', () => {
       this.#closed = true
-      if (!response.writableFinished) this.#abort.abort(new ClientGone())
+    })
+    wire.onClientGone(() => {
+      this.#closed = true
+      this.#abort.abort(new ClientGone())
     })
   }
 

@@ -40,4 +40,9 @@ export interface Wire {
    * rather than reading an unwanted body to its end.
    */
   prepareForUnreadBody(headers: OutgoingHttpHeaders): void
+  /**
+   * Calls `listener` once if the client goes away (the connection closes, the stream is reset) before the
+   * whole response was handed to node; never after that.
+   */
+  onClientGone(listener: () => void): void
 }
