@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { setImmediate } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { UploadEvents } from './core/events.js'
 import { ExpirationSweeper } from './core/expiry/expiration-sweeper.js'
@@ -17,11 +19,12 @@ import { Router, type RouteOutcome } from './protocol/router.js'
 import { DemoPage } from './demo/demo-page.js'
 import { Upstream } from './upstream/upstream.js'
 import type { Codec } from './protocol/codec.js'
-import { ShutdownRequested } from './model/stop-reasons.js'
+import { ClientGone, ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
 import type { Exchange } from './transport/exchange.js'
+import { RAPID_RESET_CHANNEL, type RapidResetReport } from './transport/http2-reset-guard.js'
 import { Listener, type ListenerOptions, type TlsOptions } from './transport/listener.js'
 import type { NodeExchange } from './transport/node-exchange.js'
 
@@ -155,6 +158,8 @@ export class Gateway {
   readonly #sweeper: ExpirationSweeper | LeftoverSweeper
   readonly #upstream: Upstream | undefined
   readonly #demo: DemoPage | undefined
+  /** Logs the HTTP/2 connections the listener closed for rapid reset (see `guardResets`). */
+  #rapidResets: ((message: unknown) => void) | undefined
   /** Start-up work in the background (pending final uploads, then the sweeper); awaited on close. */
   #starting: Promise<void> | undefined
   readonly #inFlight = new Map<NodeExchange, Promise<void>>()
@@ -277,6 +282,13 @@ export class Gateway {
    */
   async listen(): Promise<string> {
     const address = await this.#listener.listen()
+    this.#rapidResets = (message) => {
+      const report = message as RapidResetReport
+      // The channel is the process's: only this gateway's connections are its to report.
+      if (report.localPort !== address.port) return
+      this.logger.warn({ event: 'http2-rapid-reset', ...report }, 'HTTP/2 connection closed: its client reset streams before their answer faster than a client would (rapid reset)')
+    }
+    subscribe(RAPID_RESET_CHANNEL, this.#rapidResets)
     this.#starting = this.#service
       .start()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for pending final uploads'))
@@ -313,6 +325,7 @@ export class Gateway {
     await this.#service.close()
     await this.#starting
     await this.#locker.close()
+    if (this.#rapidResets !== undefined) unsubscribe(RAPID_RESET_CHANNEL, this.#rapidResets)
     this.logger.flush()
   }
 
@@ -358,6 +371,11 @@ export class Gateway {
 
   async #serve(exchange: NodeExchange): Promise<void> {
     const started = performance.now()
+    // One turn of the event loop first: a stream that the client reset in the packet that opened it (HTTP/2
+    // rapid reset, CVE-2023-44487) is known to be gone by then, and costs nothing more: no routing, no lock,
+    // no log line. Such a request cost more than node's own work on the stream (issue 10, item 1).
+    await setImmediate()
+    if (exchange.signal.reason instanceof ClientGone) return
     const requestId = requestIdOf(exchange)
     try {
       const outcome = await this.#dispatch(exchange, requestId)

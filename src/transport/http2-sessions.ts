@@ -1,4 +1,5 @@
 import { constants, type Http2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+import { guardResets } from './http2-reset-guard.js'
 
 export interface Http2SessionOptions {
   /** The connection-level receive window, in bytes (the stream window comes from the SETTINGS). */
@@ -11,7 +12,7 @@ export interface Http2SessionOptions {
 
 /**
  * The HTTP/2 sessions of one listener: each gets its connection window, an idle timeout, a limit on
- * the streams that carry a body, and a GOAWAY when the gateway shuts down.
+ * the streams that carry a body, a guard against rapid reset, and a GOAWAY when the gateway shuts down.
  */
 export class Http2Sessions {
   readonly #options: Http2SessionOptions
@@ -25,6 +26,7 @@ export class Http2Sessions {
   /** Takes charge of a new server session (a `'session'` listener). */
   readonly add = (session: ServerHttp2Session): void => {
     this.#sessions.add(session)
+    guardResets(session)
     // HTTP/2 has no half-closed connection: a client's FIN ends its session, as with node's own HTTP/2
     // server. The listener keeps sockets half-open for HTTP/1.1; kept so, a session's requests never
     // learned that their client had left.
