@@ -33,7 +33,10 @@ export class Http2Sessions {
     session.socket.once('end', () => session.destroy())
     // The stream window is a SETTINGS value; the connection window can only be raised per session
     // (RFC 9113 §6.9.2: the initial connection window is 65 535 bytes, changed by WINDOW_UPDATE only).
-    session.once('connect', () => session.setLocalWindowSize(this.#options.connectionWindowSize))
+    // A session may be gone by then (its client's FIN, a reset storm): setLocalWindowSize would throw.
+    session.once('connect', () => {
+      if (!session.destroyed) session.setLocalWindowSize(this.#options.connectionWindowSize)
+    })
     // A session holds its socket for as long as it lives: one that carries no stream for the idle
     // timeout (an idle keep-alive, or a client that never finishes a request head) is closed, like an
     // idle HTTP/1.1 connection. A stream that waits (for a lock, for its body) keeps it open; its own

@@ -5,6 +5,8 @@ import { ClientGone } from '../../src/model/stop-reasons.js'
 import type { NodeExchange } from '../../src/transport/node-exchange.js'
 import { answer, connect } from './h2.js'
 import { startListener, type TestListener } from './listener-harness.js'
+import { RawConnection } from './raw-connection.js'
+import { headers, PREFACE, settings } from './raw-h2.js'
 
 // A request whose client went away must say so at once through its signal: a request waiting for a lock
 // leaves the queue on it (issue 10, item 1). Over HTTP/2, node's compat response tells nothing when the
@@ -76,6 +78,26 @@ describe('a client that goes away aborts its exchange', () => {
       const seen = [await held.next(), await held.next()]
       session.destroy()
       for (const { aborted } of seen) expect(await aborted).toBeInstanceOf(ClientGone)
+    })
+  }
+
+  for (const tls of [false, true]) {
+    it(`over HTTP/2${tls ? ' with TLS' : ''}, a client that sends its requests and its FIN at once leaves the listener serving`, async () => {
+      const held = await holdingListener()
+      listener = held.listener
+      for (let i = 0; i < 20; i++) {
+        const connection = tls ? await RawConnection.openTls(listener.port, listener.ca, ['h2']) : await RawConnection.open(listener.port)
+        const request = headers(1, [[':method', 'HEAD'], [':scheme', 'http'], [':authority', 'localhost'], [':path', '/files/x']], true)
+        connection.socket.end(Buffer.concat([PREFACE, settings(), request]))
+        const seen = await held.next()
+        expect(await seen.aborted).toBeInstanceOf(ClientGone)
+        await connection.closed
+      }
+      const session = connect(listener.port)
+      const stream = session.request({ ':method': 'HEAD', ':path': '/files/y' })
+      await (await held.next()).exchange.respond(204, {})
+      expect((await answer(stream)).status).toBe(204)
+      session.destroy()
     })
   }
 
