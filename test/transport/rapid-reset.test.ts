@@ -5,6 +5,7 @@ import { RAPID_RESET_CHANNEL, RAPID_RESET_LIMIT, type RapidResetReport } from '.
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { createUpload, send } from '../resilience/tus-http.js'
 import { answer, connect } from './h2.js'
+import { startListener } from './listener-harness.js'
 import { RawConnection } from './raw-connection.js'
 import { ErrorCode, errorCode, frame, FrameType, headers, PREFACE, responseStatus, settings, settingsAck } from './raw-h2.js'
 
@@ -60,6 +61,28 @@ describe('HTTP/2 rapid reset', () => {
     expect(responseStatus(answered)).toBe(200)
     expect(routed()).toBe(1)
     connection.close()
+  })
+
+  it('hands the listener\'s handler no request whose stream was reset by the time node emits it (a whole first packet)', async () => {
+    let handled = 0
+    const listener = await startListener(async (exchange) => {
+      handled += 1
+      await exchange.respond(204, {})
+    })
+    try {
+      const connection = await RawConnection.open(listener.port)
+      // Preface, SETTINGS, 50 pairs and a last HEAD in the connection's first packet: node reads all of it
+      // before it emits a single request.
+      const pairs: Buffer[] = []
+      for (let id = 1; id <= 99; id += 2) pairs.push(head(id, '/files/x'), reset(id, ErrorCode.CANCEL))
+      connection.write(Buffer.concat([PREFACE, settings(), ...pairs, head(101, '/files/x')]))
+      const answered = await connection.frame((f) => f.type === FrameType.HEADERS && f.streamId === 101)
+      expect(responseStatus(answered)).toBe(204)
+      expect(handled).toBe(1)
+      connection.close()
+    } finally {
+      listener.close()
+    }
   })
 
   it(`closes a connection whose client resets more than ${RAPID_RESET_LIMIT.burst} streams at once, with GOAWAY(ENHANCE_YOUR_CALM), and reports it`, async () => {
