@@ -36,3 +36,4 @@ export { DEFAULT_ENABLED_HOOKS, HOOK_TYPES, TUSD_HOOK_TYPES, type HookType } fro
 export { composeHooks } from './hooks/compose-hooks.js'
 export type { TusdHooksConfig } from './hooks/tusd-hooks.js'
 export { GatewayMetrics } from './observe/metrics.js'
+export { RAPID_RESET_CHANNEL, RAPID_RESET_LIMIT, type RapidResetReport } from './transport/http2-reset-guard.js'

@@ -20,27 +20,27 @@ const verdict = (v, ok, shown, context) => ({ value: v, shown: v === null ? 'n/a
 /** @type {Target[]} */
 export const SCALE_OUT_TARGETS = [
   {
-    id: 's7-redis-p99',
-    text: 'scenario 7: lock release across gateways, Redis locker, p99 < 250 ms',
+    id: 's12-redis-p99',
+    text: 'scenario 12: lock release across gateways, Redis locker, p99 < 250 ms',
     judge: (r) => {
-      const v = median(r, 7, 'redisP99');
-      const m = median(r, 7, 'memoryP99');
+      const v = median(r, 12, 'redisP99');
+      const m = median(r, 12, 'memoryP99');
       return verdict(v, (x) => x < 250, `${v?.toFixed(1)} ms`, m === null ? undefined : `memory, one process: ${m.toFixed(1)} ms`);
     },
   },
   {
-    id: 's7-file-p99',
-    text: 'scenario 7: lock release across gateways, file locker, p99 < 100 ms',
+    id: 's12-file-p99',
+    text: 'scenario 12: lock release across gateways, file locker, p99 < 100 ms',
     judge: (r) => {
-      const v = median(r, 7, 'fileP99');
+      const v = median(r, 12, 'fileP99');
       return verdict(v, (x) => x < 100, `${v?.toFixed(1)} ms`);
     },
   },
   {
-    id: 's8-scale',
-    text: 'scenario 8: 3 gateways behind nginx not slower than 1 (MiB/s, 3 / 1 >= 0.95)',
+    id: 's13-scale',
+    text: 'scenario 13: 3 gateways behind nginx not slower than 1 (MiB/s, 3 / 1 >= 0.95)',
     judge: (r) => {
-      const v = median(r, 8, 'threeVsOne');
+      const v = median(r, 13, 'threeVsOne');
       return verdict(v, (x) => x >= 0.95, `${v?.toFixed(2)}x`);
     },
   },

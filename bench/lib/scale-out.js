@@ -1,5 +1,5 @@
 /**
- * The parts of the scale-out scenarios (7 and 8): gateway processes with a
+ * The parts of the scale-out scenarios (12 and 13): gateway processes with a
  * shared locker, a redis-server, and nginx as a round-robin load balancer,
  * each started on a free loopback port in the run's directory and stopped by
  * its own pid. A part that cannot run here (no redis-server, no nginx)

@@ -96,6 +96,24 @@ export const TARGETS = [
       return verdict(v, (x) => x < 100, `${fmt(v, 1)} ms`, p ? `peer: ${p.toFixed(0)} ms` : undefined);
     },
   },
+  {
+    id: 's7-rss',
+    text: 'scenario 7: gateway peak RSS < 300 MiB under rapid reset',
+    judge: (r) => {
+      const v = value(r, 7, 'gateway', 'peakRssMiB')?.max ?? null;
+      const p = value(r, 7, 'peer', 'peakRssMiB')?.max;
+      return verdict(v, (x) => x < 300, `${fmt(v, 0)} MiB`, p ? `peer: ${p.toFixed(0)} MiB` : undefined);
+    },
+  },
+  {
+    id: 's7-options',
+    text: 'scenario 7: OPTIONS answered within 1 s under rapid reset (gateway p99)',
+    judge: (r) => {
+      const v = value(r, 7, 'gateway', 'optionsP99Ms')?.median ?? null;
+      const p = value(r, 7, 'peer', 'optionsP99Ms')?.median;
+      return verdict(v, (x) => x < 1000, `${fmt(v, 0)} ms`, p ? `peer: ${p.toFixed(0)} ms` : undefined);
+    },
+  },
   ...SCALE_OUT_TARGETS,
 ];
 

@@ -1,7 +1,7 @@
 import type { Lock } from '../lock/locker.js'
 import type { Answer } from '../model/answer.js'
-import { NotSupported, UploadExpired, UploadIncomplete, UploadNotFound } from '../model/errors.js'
-import { StopRequested, type StopDetails } from '../model/stop-reasons.js'
+import { NotSupported, ShuttingDown, UploadExpired, UploadIncomplete, UploadNotFound } from '../model/errors.js'
+import { ShutdownRequested, StopRequested, type StopDetails } from '../model/stop-reasons.js'
 import { awaitsDelivery, isComplete, isPendingFinal, type ByteRange, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
 import { Appender } from './append.js'
@@ -16,6 +16,7 @@ import { UploadExpiry } from './expiry/upload-expiry.js'
 import type { AccessAction, UploadHooks } from './hooks.js'
 import { UploadMachine } from './machine.js'
 import type { ServiceFeatures, ServiceOptions } from './service-options.js'
+import { SharedReads } from './shared-reads.js'
 import { UploadLocks } from './upload-locks.js'
 
 export type { AppendCommand, CreateCommand, ReadResult, RequestContext, WriteResult } from './commands.js'
@@ -50,6 +51,7 @@ export class UploadService {
   readonly #concatenation: Concatenation
   readonly #creation: Creation
   readonly #expiry: UploadExpiry
+  readonly #statusReads = new SharedReads<Upload>()
 
   /** Throws NotSupported when `expiration` asks for what the store cannot do, TypeError when the store contradicts itself. */
   constructor(options: ServiceOptions) {
@@ -133,16 +135,30 @@ export class UploadService {
   /**
    * The current state of an upload, read while holding its lock (so a running append stops first). A
    * pending final upload is first brought as far as its partial uploads allow (it may complete here).
+   * Concurrent requests for it share one read (see `SharedReads`): one lock wait, one store read.
    * Throws UploadNotFound, UploadExpired, and MaxSizeExceeded for a final upload whose partial uploads add
    * up to more than the maximum size; with `deliver`, DeliveryFailed.
    */
   async status(id: string, context: RequestContext, options: StatusOptions = {}): Promise<Upload> {
     await this.#preAccess('status', id, context)
-    return this.#locks.withLock(id, context, async (lock) => {
-      const handle = await this.#settled(id, context, lock, 'now')
-      if (options.deliver === true && awaitsDelivery(handle.state)) (await this.#machine.deliver(handle, context, lock.lost)).response.discard()
-      return this.#annotate(handle.state, context)
-    })
+    const deliver = options.deliver === true
+    try {
+      // Requests for the state of one upload that arrive while a read of it waits for the lock share that
+      // read; its lock wait counts from the first of them, whose request facts the work carries.
+      return await this.#statusReads.run(`${deliver ? 'deliver' : 'status'}:${id}`, context.signal, (shared) => {
+        const sharedContext = { signal: shared.signal, request: context.request }
+        return this.#locks.withLock(id, sharedContext, async (lock) => {
+          shared.seal()
+          const handle = await this.#settled(id, sharedContext, lock, 'now')
+          if (deliver && awaitsDelivery(handle.state)) (await this.#machine.deliver(handle, sharedContext, lock.lost)).response.discard()
+          return this.#annotate(handle.state, sharedContext)
+        })
+      })
+    } catch (error) {
+      // A request that left the shared read at shutdown is told so, as one leaving the lock's queue is.
+      if (error instanceof ShutdownRequested) throw new ShuttingDown()
+      throw error
+    }
   }
 
   /**

@@ -75,4 +75,11 @@ export class Http1Wire implements Wire {
     // the response (RFC 9112 §9.6), which it does once the client had a chance to read the answer.
     if (takeUnreadBody(this.#request, this.#response, this.#unreadBody, progress) === 'linger') headers.connection = 'close'
   }
+
+  onClientGone(listener: () => void): void {
+    // The response closes before it finished only when the connection went away first.
+    this.#response.once('close', () => {
+      if (!this.#response.writableFinished) listener()
+    })
+  }
 }

@@ -1,4 +1,5 @@
 import { constants, type Http2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+import { guardResets } from './http2-reset-guard.js'
 
 export interface Http2SessionOptions {
   /** The connection-level receive window, in bytes (the stream window comes from the SETTINGS). */
@@ -11,7 +12,7 @@ export interface Http2SessionOptions {
 
 /**
  * The HTTP/2 sessions of one listener: each gets its connection window, an idle timeout, a limit on
- * the streams that carry a body, and a GOAWAY when the gateway shuts down.
+ * the streams that carry a body, a guard against rapid reset, and a GOAWAY when the gateway shuts down.
  */
 export class Http2Sessions {
   readonly #options: Http2SessionOptions
@@ -26,9 +27,17 @@ export class Http2Sessions {
   /** Takes charge of a new server session (a `'session'` listener). */
   readonly add = (session: ServerHttp2Session): void => {
     this.#sessions.add(session)
+    guardResets(session)
+    // HTTP/2 has no half-closed connection: a client's FIN ends its session, as with node's own HTTP/2
+    // server. The listener keeps sockets half-open for HTTP/1.1; kept so, a session's requests never
+    // learned that their client had left.
+    session.socket.once('end', () => session.destroy())
     // The stream window is a SETTINGS value; the connection window can only be raised per session
     // (RFC 9113 §6.9.2: the initial connection window is 65 535 bytes, changed by WINDOW_UPDATE only).
-    session.once('connect', () => session.setLocalWindowSize(this.#options.connectionWindowSize))
+    // A session may be gone by then (its client's FIN, a reset storm): setLocalWindowSize would throw.
+    session.once('connect', () => {
+      if (!session.destroyed) session.setLocalWindowSize(this.#options.connectionWindowSize)
+    })
     // A session holds its socket for as long as it lives: one that carries no stream for the idle
     // timeout (an idle keep-alive, or a client that never finishes a request head) is closed, like an
     // idle HTTP/1.1 connection. A stream that waits (for a lock, for its body) keeps it open; its own

@@ -95,6 +95,9 @@ export class Listener {
       inConnectionOrder(request.socket, () => handler(exchange))
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {
+      // Reset already (node emits a packet's requests after reading all of it): nobody to serve, and
+      // serving would cost more than node's own work on the stream (HTTP/2 rapid reset, issue 10, item 1).
+      if (request.stream.destroyed) return
       if (!this.#sessions.admit(request.stream)) return
       void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody.lingerTimeMs), { expectsContinue, minBodyRate }))
     }

@@ -50,7 +50,10 @@ export class NodeExchange implements Exchange {
     response.once('close', () => {
       this.#closed = true
       this.#rate?.done()
-      if (!response.writableFinished) this.#abort.abort(new ClientGone())
+    })
+    wire.onClientGone(() => {
+      this.#closed = true
+      this.#abort.abort(new ClientGone())
     })
   }
 

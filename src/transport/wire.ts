@@ -42,6 +42,11 @@ export interface Wire {
    * HTTP/2 resets the stream), rather than reading an unwanted body to its end.
    */
   prepareForUnreadBody(headers: OutgoingHttpHeaders, progress: UnreadBodyProgress): void
+  /**
+   * Calls `listener` once if the client goes away (the connection closes, the stream is reset) before the
+   * whole response was handed to node; never after that.
+   */
+  onClientGone(listener: () => void): void
 }
 
 /** What the exchange knows about a request body it answers before reading to its end. */

@@ -1,5 +1,5 @@
 /**
- * Scenario 7: lock release across gateways. As scenario 5 (a PATCH sends
+ * Scenario 12: lock release across gateways. As scenario 5 (a PATCH sends
  * 1 MiB and stalls; 200 ms later a HEAD asks for the offset), but the PATCH
  * goes to gateway A and the HEAD to gateway B: two processes on one upload
  * directory sharing their locks through lock files (`--locker file`) or
@@ -65,12 +65,12 @@ async function acrossTwo(dir, extra, lock, label) {
 
 /** @type {import('./types.js').Scenario} */
 export default {
-  id: 7,
+  id: 12,
   short: 'release across',
   title: (cfg) => `lock release across gateways: HEAD on B during a stalled PATCH on A (${cfg.lock.trials} trials per locker)`,
   columns: ['gateway'],
   h2: false,
-  note: 'scenario 7: memory = A and B one process (the memory locker spans no processes); file and redis = two gateway processes',
+  note: 'scenario 12: memory = A and B one process (the memory locker spans no processes); file and redis = two gateway processes',
   metrics: [
     { key: 'memoryP50', label: 'memory p50 ms', better: 'lower', digits: 1, ratio: false },
     { key: 'memoryP99', label: 'memory p99 ms', better: 'lower', digits: 1, ratio: false },

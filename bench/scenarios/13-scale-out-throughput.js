@@ -1,5 +1,5 @@
 /**
- * Scenario 8: scale-out throughput. 32 concurrent uploads of 32 MiB (as in
+ * Scenario 13: scale-out throughput. 32 concurrent uploads of 32 MiB (as in
  * scenario 3: one curl process, one HTTP/1.1 connection each) through nginx
  * (round-robin, bodies streamed) to 1 gateway, then to 3 gateways, all on
  * one upload directory with their locks in one Redis (`--locker redis`),
@@ -54,12 +54,12 @@ async function throughput(dir, count, redisUrl, cfg, file) {
 
 /** @type {import('./types.js').Scenario} */
 export default {
-  id: 8,
+  id: 13,
   short: 'scale-out',
   title: (cfg) => `${cfg.concurrent.count} concurrent uploads of ${formatBytes(cfg.concurrent.size)} through nginx: 1 gateway vs 3 (Redis locker, one directory)`,
   columns: ['gateway'],
   h2: false,
-  note: 'scenario 8: the gateway column is 1 and 3 gateway processes behind nginx on this machine, locks in Redis',
+  note: 'scenario 13: the gateway column is 1 and 3 gateway processes behind nginx on this machine, locks in Redis',
   metrics: [
     { key: 'oneMiBs', label: '1 gateway MiB/s', better: 'higher', digits: 0, ratio: false },
     { key: 'threeMiBs', label: '3 gateways MiB/s', better: 'higher', digits: 0, ratio: false },
