@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
 import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { addS3Options, type S3CliOptions } from './s3-options.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions {
+export interface CliOptions extends S3CliOptions {
   host: string
   port: number
   basePath: string
@@ -36,7 +37,7 @@ function option(flags: string, description: string, env: string): Option {
 
 /** The command line definition; `parse` exits non-zero with a message naming a bad flag. */
 export function buildCommand(version: string): Command {
-  return new Command('resumable-gateway')
+  const command = new Command('resumable-gateway')
     .description('A resumable-upload server speaking tus 1.0.0 on one endpoint, over HTTP/1.1 and HTTP/2.')
     .version(version)
     .addOption(option('--host <address>', 'address to listen on', 'HOST').default('0.0.0.0'))
@@ -123,5 +124,5 @@ export function buildCommand(version: string): Command {
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
     )
-    .showHelpAfterError('(run resumable-gateway --help for every flag)')
+  return addS3Options(command).showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

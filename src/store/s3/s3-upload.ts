@@ -81,10 +81,9 @@ export class S3Upload implements StoredUpload {
    * reading at once: parts in flight may finish within the store's grace period, then what S3 confirmed is
    * committed (a lost lock commits nothing more). Throws `UploadNotFound`, `StoreUnavailable` (with the
    * offset kept) when S3 cannot be reached, the body's error after keeping what came before it, `RangeError`
-   * past the length (after keeping the bytes up to it) or for a final upload, an `Error` for a finished upload.
+   * past the length (after keeping the bytes up to it) or for a final upload, an `Error` for bytes to a finished upload.
    */
   async append(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload> {
-    if (this.#finished) throw new Error(`cannot append to upload ${this.#state.id}: it is finished`)
     if (this.#state.concat?.kind === 'final') throw new RangeError(`upload ${this.#state.id} is a final upload: it takes no bytes`)
     return this.#append(body, signal, this.#state.length)
   }
@@ -245,6 +244,8 @@ export class S3Upload implements StoredUpload {
     try {
       await consumeBody(body, signal, async (chunk) => {
         if (chunk.length === 0) return
+        // An empty body may reach a finished upload (a draft client repeating its completing request); bytes may not.
+        if (this.#finished) throw new Error(`cannot append to upload ${this.#state.id}: it is finished`)
         const piece = taken + chunk.length > room ? chunk.subarray(0, room - taken) : chunk
         try {
           if (pipeline === undefined) {
