@@ -3,7 +3,8 @@ import { useStoreForGateways } from '../support/gateway.js'
 import { describeWithServer } from '../servers/availability.js'
 import { freshBucket, openStore, radosgwWithSmallParts, removeBucket, withoutSizeLimit } from './s3-support.js'
 
-// The tus and draft HTTP suites again, each gateway on a fresh bucket of a real S3 server (radosgw, parts of
+// The tus and draft HTTP suites and the tus-js-client interop tests (chunks, parallel uploads joined by
+// concatenation, abort and resume) again, each gateway on a fresh bucket of a real S3 server (radosgw, parts of
 // 128 KiB), over HTTP/1.1 only (the transports do not reach the store; the file-store run covers them all).
 // Suites about the file store itself (tusd's upload directory, restarts on one directory), the transports
 // and malformed input are left out: they do not reach the store either.
@@ -34,6 +35,10 @@ const SUITES = [
   '../ietf/tus-interplay.test.js',
   '../ietf/limits.test.js',
   '../ietf/informational.test.js',
+  '../../interop/tus-js-client.test.js',
+  '../../interop/tus-js-client-parallel.test.js',
+  '../../interop/tus-js-client-options.test.js',
+  '../../interop/ietf-tus-js-client.test.js',
 ]
 
 describeWithServer('HTTP suites on the S3 store (radosgw)', radosgwWithSmallParts(), (server) => {

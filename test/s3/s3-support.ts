@@ -6,6 +6,7 @@ import {
   ListMultipartUploadsCommand,
   AbortMultipartUploadCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
 import type { ServerKind } from '../servers/availability.js'
@@ -115,5 +116,22 @@ export function withoutSizeLimit(store: S3Store): Store {
     list: (signal) => store.list(signal),
     sweepLeftovers: (signal) => store.sweepLeftovers(signal),
     close: () => store.close(),
+  }
+}
+
+/** Waits until the multipart upload of upload `id` (`<objectId>+<multipartId>`, no prefix) lists at least `count` parts. */
+export async function waitForParts(server: RadosgwServer, bucket: string, id: string, count: number, timeoutMs = 10_000): Promise<void> {
+  const at = id.lastIndexOf('+')
+  const client = s3ClientFor(server)
+  try {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const listed = await client.send(new ListPartsCommand({ Bucket: bucket, Key: id.slice(0, at), UploadId: id.slice(at + 1) }))
+      if ((listed.Parts ?? []).length >= count) return
+      if (Date.now() > deadline) throw new Error(`upload ${id} lists ${(listed.Parts ?? []).length} parts after ${timeoutMs} ms, expected ${count}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  } finally {
+    client.destroy()
   }
 }
