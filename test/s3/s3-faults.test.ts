@@ -197,6 +197,24 @@ describeWithServer('S3 store: failures of S3 and of the gateway', radosgwWithSma
     expect((await s.open(upload.state.id, NEVER)).state.offset).toBe(10 * KiB)
   })
 
+  it('commits the parts S3 confirmed while a long request still streams: a crash then loses at most the rest', async () => {
+    const s = await store({ commitIntervalMs: 0 })
+    const data = pseudoRandomBytes(4 * PART, 28)
+    const upload = await s.create({ id: 'interim', length: data.length, metadata: {} }, NEVER)
+    const controller = new AbortController()
+    let stalled: () => void = () => {}
+    const stalledNow = new Promise<void>((resolve) => (stalled = resolve))
+    const appending = upload.append(stalling(data.subarray(0, Math.floor(2.5 * PART)), stalled), controller.signal)
+    await stalledNow
+    // While the request still waits for its client, another reader sees the two parts S3 holds.
+    for (let tries = 0; (await s.open(upload.state.id, NEVER)).state.offset < 2 * PART; tries++) {
+      expect(tries).toBeLessThan(200)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    controller.abort(new ReleaseRequested())
+    expect((await appending).offset).toBe(Math.floor(2.5 * PART))
+  })
+
   it('concatenates with UploadPartCopy when every partial upload but the last holds a part, streaming otherwise', async () => {
     const s = await store()
     const make = async (name: string, bytes: Buffer): Promise<StoredUpload> => {

@@ -20,6 +20,8 @@ export interface PipelineOptions {
   readonly buffers: PartBuffers
   /** Stops the uploads in flight and those waiting for a slot. */
   readonly signal: AbortSignal
+  /** Called after each part S3 confirmed (for interim commits). */
+  readonly onUploaded?: () => void
 }
 
 /** Bytes past the part limit of one multipart upload. */
@@ -107,9 +109,14 @@ export class PartPipeline {
    */
   async settle(): Promise<{ parts: ListedPart[]; failure?: { readonly error: unknown } }> {
     await Promise.all(this.#tasks)
+    return { parts: this.uploadedInOrder(), ...(this.#failure === undefined ? {} : { failure: this.#failure }) }
+  }
+
+  /** The parts S3 confirmed so far, in order from `firstNumber` up to the first not (yet) confirmed. */
+  uploadedInOrder(): ListedPart[] {
     const parts: ListedPart[] = []
     for (let number = this.#options.firstNumber; this.#uploaded.has(number); number++) parts.push(this.#uploaded.get(number) as ListedPart)
-    return { parts, ...(this.#failure === undefined ? {} : { failure: this.#failure }) }
+    return parts
   }
 
   /** Frees the buffer being filled, if any (after a failure, when its bytes go nowhere). */
@@ -151,6 +158,7 @@ export class PartPipeline {
         const source = buffer.source()
         const etag = await bucket.uploadPart(objectId, multipartId, number, source, signal)
         this.#uploaded.set(number, { number, size: source.size, etag, lastModified: Date.now() })
+        this.#options.onUploaded?.()
       } finally {
         release()
       }

@@ -21,4 +21,6 @@ export interface S3Context {
   readonly stopGraceMs: number
   /** How long a handle keeps what it needs to roll its last append back (the bytes of the `.part` it merged). */
   readonly undoLifetimeMs: number
+  /** While an append streams, how often it commits the parts S3 confirmed (see `AppendCommits`). */
+  readonly commitIntervalMs: number
 }

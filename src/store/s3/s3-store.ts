@@ -48,6 +48,11 @@ export interface S3StoreOptions extends S3ClientOptions {
   readonly requestTimeoutMs?: number
   /** After a release request or a shutdown, how long part uploads in flight may go on before they are cut off (default 5 s). */
   readonly stopGraceMs?: number
+  /**
+   * While a request streams, how often the parts S3 confirmed are committed (one small PUT), so that a crash
+   * of the gateway loses at most this much of what reached S3 (default 1 s).
+   */
+  readonly commitIntervalMs?: number
   /** How old a temporary file or an orphaned multipart upload must be before `sweepLeftovers` removes it (default 10 minutes). */
   readonly leftoverGraceMs?: number
 }
@@ -109,6 +114,7 @@ export class S3Store implements Store {
       maxBufferedParts: positive(options.maxBufferedParts ?? 20, 'maxBufferedParts'),
       stopGraceMs: options.stopGraceMs ?? 5000,
       undoLifetimeMs: 60_000,
+      commitIntervalMs: options.commitIntervalMs ?? 1000,
     }
     this.#leftoverGraceMs = options.leftoverGraceMs ?? 10 * 60 * 1000
     this.capabilities = {

@@ -7,6 +7,7 @@ import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import type { PartBuffer } from './part-buffer.js'
+import { AppendCommits } from './append-commits.js'
 import { PartPipeline } from './part-pipeline.js'
 import { partSizeFor } from './part-size.js'
 import type { BodySource, ListedPart } from './s3-bucket.js'
@@ -235,6 +236,11 @@ export class S3Upload implements StoredUpload {
     const minPartSize = equalParts ? partSize : sizing.minPartSize
     const room = length === undefined ? Number.POSITIVE_INFINITY : length - this.#state.offset
     const stop = new StopControl(signal, this.#context.stopGraceMs)
+    const commits = new AppendCommits(
+      (parts, tail) =>
+        this.#context.bucket.writeTail(this.#objectId, { committedParts: before.parts.length + parts.length, updatedAt: Date.now() }, tail, stop.commits),
+      this.#context.commitIntervalMs,
+    )
     let pipeline: PartPipeline | undefined
     let undoTail: { buffer: PartBuffer; md5: string | undefined } | undefined
     let taken = 0
@@ -249,7 +255,8 @@ export class S3Upload implements StoredUpload {
         const piece = taken + chunk.length > room ? chunk.subarray(0, room - taken) : chunk
         try {
           if (pipeline === undefined) {
-            pipeline = this.#pipeline(before, partSize, stop.uploads)
+            const started = this.#pipeline(before, partSize, stop.uploads, () => commits.interim(started.uploadedInOrder()))
+            pipeline = started
             if (!before.recorded) await this.#record(before, stop.commits)
             // The `.part` bytes go first: they become the start of the first new part, or of the new `.part`.
             if (before.tail > 0) undoTail = await this.#readTail(before.tail, pipeline, stop.uploads)
@@ -288,17 +295,21 @@ export class S3Upload implements StoredUpload {
     if (rest === undefined) await active.discardRest()
     let commitFailure: { readonly error: unknown } | undefined
     if (settled.parts.length > 0 || rest !== undefined) {
-      const parts = [...before.parts, ...settled.parts]
-      const now = Date.now()
       try {
-        await this.#context.bucket.writeTail(this.#objectId, { committedParts: parts.length, updatedAt: now }, rest?.source() ?? EMPTY, stop.commits)
-        this.#bytes = { parts, tail: rest?.size ?? 0, recorded: true }
-        this.#state = { ...this.#state, offset: sumOf(parts) + (rest?.size ?? 0), updatedAt: now }
-        this.#keepUndo(before.parts, undoTail)
-        undoTail = undefined
+        await commits.final(settled.parts, rest?.source() ?? EMPTY)
       } catch (error) {
         commitFailure = { error }
       }
+    }
+    // What the last commit that succeeded says is what S3 holds now (an interim one, if the final failed).
+    const committed = commits.committed
+    if (committed !== undefined) {
+      const parts = [...before.parts, ...committed]
+      const tail = commitFailure === undefined ? (rest?.size ?? 0) : 0
+      this.#bytes = { parts, tail, recorded: true }
+      this.#state = { ...this.#state, offset: sumOf(parts) + tail, updatedAt: Date.now() }
+      this.#keepUndo(before.parts, undoTail)
+      undoTail = undefined
     }
     stop.dispose()
     await rest?.dispose()
@@ -312,7 +323,7 @@ export class S3Upload implements StoredUpload {
     return this.#state
   }
 
-  #pipeline(before: StoredBytes, partSize: number, signal: AbortSignal): PartPipeline {
+  #pipeline(before: StoredBytes, partSize: number, signal: AbortSignal, onUploaded: () => void): PartPipeline {
     const { bucket, sizing, buffers, slots, maxBufferedParts } = this.#context
     return new PartPipeline({
       bucket,
@@ -325,6 +336,7 @@ export class S3Upload implements StoredUpload {
       slots,
       buffers,
       signal,
+      onUploaded,
     })
   }
 
