@@ -17,6 +17,9 @@ export class AppendCommits {
   #chain: Promise<void> = Promise.resolve()
   #lastInterimAt = Date.now()
   #queued = 0
+  #latest: readonly ListedPart[] = []
+  #timer: NodeJS.Timeout | undefined
+  #done = false
   #committed: readonly ListedPart[] | undefined
 
   constructor(write: CommitWriter, intervalMs: number) {
@@ -30,23 +33,45 @@ export class AppendCommits {
   }
 
   /**
-   * Commits `parts` (the append's confirmed parts, in order) unless the last interim commit is more recent
-   * than the interval, or a commit of as many parts is queued. A failure is ignored: the final commit
-   * reports (a part uploaded but not committed counts for nothing, which is safe).
+   * Says that `parts` (the append's confirmed parts, in order) are in S3: they are committed now if the last
+   * interim commit is at least the interval old, else once it is (unless the final commit came first). A
+   * failure is ignored: the final commit reports (a part uploaded but not committed counts for nothing, which is safe).
    */
   interim(parts: readonly ListedPart[]): void {
-    if (parts.length <= this.#queued || Date.now() - this.#lastInterimAt < this.#intervalMs) return
+    if (this.#done || parts.length <= this.#latest.length) return
+    this.#latest = parts
+    const wait = this.#lastInterimAt + this.#intervalMs - Date.now()
+    if (wait > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined
+        this.#flush()
+      }, wait).unref()
+      return
+    }
+    this.#flush()
+  }
+
+  /** Commits `parts` and `tail` after any commit in flight; no interim commit follows. Throws what the write threw. */
+  async final(parts: readonly ListedPart[], tail: BodySource): Promise<void> {
+    this.#done = true
+    clearTimeout(this.#timer)
+    const final = this.#chain.then(() => this.#commit(parts, tail))
+    this.#chain = final.catch(() => undefined)
+    await final
+  }
+
+  /** Stops interim commits (the append ends without a final one). */
+  close(): void {
+    this.#done = true
+    clearTimeout(this.#timer)
+  }
+
+  #flush(): void {
+    const parts = this.#latest
+    if (this.#done || parts.length <= this.#queued) return
     this.#lastInterimAt = Date.now()
     this.#queued = parts.length
     this.#chain = this.#chain.then(() => this.#commit(parts, EMPTY)).catch(() => undefined)
-  }
-
-  /** Commits `parts` and `tail` after any commit in flight. Throws what the write threw. */
-  async final(parts: readonly ListedPart[], tail: BodySource): Promise<void> {
-    const previous = this.#chain
-    const final = previous.then(() => this.#commit(parts, tail))
-    this.#chain = final.catch(() => undefined)
-    await final
   }
 
   async #commit(parts: readonly ListedPart[], tail: BodySource): Promise<void> {

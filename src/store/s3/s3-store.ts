@@ -131,7 +131,7 @@ export class S3Store implements Store {
 
   /**
    * Makes the client (unless one is given), checks that the bucket can be reached, creates the temporary
-   * directory if missing, and returns the store. Throws an `Error` naming the bucket when S3 refuses it or
+   * directory if missing, removes the part files of gateways that are gone, and returns the store. Throws an `Error` naming the bucket when S3 refuses it or
    * cannot be reached, `RangeError` for bad sizes.
    */
   static async open(options: S3StoreOptions): Promise<S3Store> {
@@ -145,6 +145,8 @@ export class S3Store implements Store {
         throw new Error(`S3 bucket ${options.bucket} cannot be used: ${reason}`, { cause: error })
       })
       if (options.partBuffer !== 'memory' && options.temporaryDirectory !== undefined) await mkdir(options.temporaryDirectory, { recursive: true })
+      // Part files a killed gateway left (tusd leaks its own: tus/tusd#494); nothing to fail the start for.
+      await store.#context.buffers.sweep(store.#leftoverGraceMs, AbortSignal.timeout(10_000)).catch(() => undefined)
       return store
     } catch (error) {
       if (own) client.destroy()

@@ -300,6 +300,8 @@ export class S3Upload implements StoredUpload {
       } catch (error) {
         commitFailure = { error }
       }
+    } else {
+      commits.close()
     }
     // What the last commit that succeeded says is what S3 holds now (an interim one, if the final failed).
     const committed = commits.committed
