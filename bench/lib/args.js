@@ -41,7 +41,7 @@ export function parseOptions(argv) {
   const only = values.only
     ? values.only.split(',').map((s) => Number.parseInt(s.trim(), 10)).filter((n) => Number.isInteger(n))
     : null;
-  if (only && only.some((n) => n < 1 || n > 6)) throw new Error(`--only: scenario numbers are 1..6, got ${values.only}`);
+  if (only && only.some((n) => n < 1 || n > 8)) throw new Error(`--only: scenario numbers are 1..8, got ${values.only}`);
   const rounds = values.rounds ? Number.parseInt(values.rounds, 10) : null;
   if (rounds !== null && !(rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   const contenders = values.contenders ? values.contenders.split(',').map((s) => s.trim()) : [...COLUMNS];

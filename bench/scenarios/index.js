@@ -5,6 +5,8 @@ import s3 from './3-concurrent.js';
 import s4 from './4-small.js';
 import s5 from './5-lock-release.js';
 import s6 from './6-tus-js-client.js';
+import s7 from './7-s3-single.js';
+import s8 from './8-s3-concurrent.js';
 
 /** @type {import('./types.js').Scenario[]} */
-export const SCENARIOS = [s1, s2, s3, s4, s5, s6];
+export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8];

@@ -18,7 +18,7 @@ export interface S3ClientOptions {
   readonly requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'
   /** Attempts of a call before it fails (the SDK's standard retry strategy, with backoff). Default 3. */
   readonly maxAttempts?: number
-  /** How long a connection or a silent socket may take before the attempt fails, in milliseconds. Default 10 s. */
+  /** How long a connection or a silent socket may take before the attempt fails, in milliseconds. Default 30 s. */
   readonly socketTimeoutMs?: number
   /** Sockets to S3 at most (default 64: part uploads, copies and reads side by side). */
   readonly maxSockets?: number
@@ -38,7 +38,7 @@ const SILENT = { debug() {}, info() {}, warn() {}, error() {}, trace() {} }
 export function createS3Client(options: S3ClientOptions): S3Client {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
   const custom = options.endpoint !== undefined
-  const socketTimeout = options.socketTimeoutMs ?? 10_000
+  const socketTimeout = options.socketTimeoutMs ?? 30_000
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 }
   const config: S3ClientConfig = {
     ...(custom ? { endpoint: options.endpoint } : {}),
