@@ -52,7 +52,7 @@ describeWithServer('the gateway on S3 (radosgw)', radosgwWithSmallParts(), (serv
       expect(draftOptions.headers['upload-limit']).toBe(`max-size=${TIB5}`)
     })
 
-    it('[T-26] refuses an upload larger than 5 TiB with 413, before anything is stored', async () => {
+    it('[T-34] refuses an upload larger than 5 TiB with 413, before anything is stored', async () => {
       const response = await client.request({ method: 'POST', url: gateway.basePath, headers: { ...TUS, 'upload-length': String(TIB5 + 1) } })
       expect(response.status).toBe(413)
     })
@@ -87,7 +87,7 @@ describeWithServer('the gateway on S3 (radosgw)', radosgwWithSmallParts(), (serv
       await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `uploads/${objectId}.part` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } })
     })
 
-    it("[R-44] [R-55] resumes tusd's upload with the draft: offset retrieval, then an append that completes it", async () => {
+    it("[R-44] resumes tusd's upload with the draft: offset retrieval, then an append that completes it", async () => {
       const { id, data, stored } = tusd.unfinishedDraft
       const offset = await draftClient.request({ method: 'HEAD', url: url(id), headers: draft() })
       expect(offset.status).toBe(204)
@@ -123,6 +123,33 @@ describeWithServer('the gateway on S3 (radosgw)', radosgwWithSmallParts(), (serv
       const response = await patch(client, url(id), stored, data.subarray(stored), { 'upload-length': String(data.length) })
       expect(response.status, response.text).toBe(204)
       expect(sha256(Buffer.from((await download(client, url(id))).body))).toBe(sha256(data))
+    })
+  })
+
+  describe('expiration', () => {
+    it('[T-39] removes an expired upload from the bucket: the sweeper lists .info objects and terminates it', async () => {
+      const expiring = await startGateway({ store, expireAfterMs: 500, expirationSweepIntervalMs: 100 })
+      const expiringClient = http1Client(expiring.port)
+      try {
+        const created = await expiringClient.request({ method: 'POST', url: expiring.basePath, headers: { ...TUS, 'upload-length': '10' } })
+        const location = created.headers.location ?? ''
+        expect((await patch(expiringClient, location, 0, 'hello')).status).toBe(204)
+        const objectId = (location.split('/').pop() ?? '').split('+')[0] ?? ''
+        for (let tries = 0; ; tries++) {
+          const gone = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `uploads/${objectId}.info` })).then(
+            () => false,
+            () => true,
+          )
+          if (gone) break
+          expect(tries).toBeLessThan(100)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `uploads/${objectId}.part` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } })
+        expect([404, 410]).toContain((await head(expiringClient, location)).status)
+      } finally {
+        await expiringClient.close()
+        await expiring.close()
+      }
     })
   })
 
