@@ -1,27 +1,15 @@
 import { Readable } from 'node:stream'
 import { StorageFull, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
-import { LockLoss } from '../../model/stop-reasons.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
-import { consumeBody } from '../consume-body.js'
 import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import type { PartBuffer } from './part-buffer.js'
-import { AppendCommits } from './append-commits.js'
-import { PartPipeline } from './part-pipeline.js'
-import { partSizeFor } from './part-size.js'
+import { appendParts, type MergedTail, type StoredBytes } from './s3-append.js'
 import type { BodySource, ListedPart } from './s3-bucket.js'
 import { concatenateInto } from './s3-concatenate.js'
 import type { S3Context } from './s3-context.js'
 import { isNotFound, storeError } from './s3-errors.js'
-
-/** What a handle knows of an unfinished upload's bytes: the parts that count and the `.part` bytes after them. */
-export interface StoredBytes {
-  readonly parts: readonly ListedPart[]
-  readonly tail: number
-  /** Whether the upload carries the gateway's record (see upload-layout.ts). */
-  readonly recorded: boolean
-}
 
 /** How to undo the last append: the parts before it, and the `.part` bytes it merged (kept in a buffer). */
 interface Undo {
@@ -226,120 +214,34 @@ export class S3Upload implements StoredUpload {
     return this.#state
   }
 
-  /** The append algorithm, also for a concatenation's streamed copy (with the final length as `length`). */
+  /** The append algorithm (`appendParts`), also for a concatenation's streamed copy (with the final length as `length`). */
   async #append(body: AsyncIterable<Uint8Array>, signal: AbortSignal, length: number | undefined): Promise<Upload> {
     this.#dropUndo()
-    const { sizing, equalParts } = this.#context
     const before = this.#bytes
-    const partSize = partSizeFor(sizing, length)
-    // Bytes below this go to `.part` when an append ends (R2: parts must all be equal, so only full ones are parts).
-    const minPartSize = equalParts ? partSize : sizing.minPartSize
-    const room = length === undefined ? Number.POSITIVE_INFINITY : length - this.#state.offset
-    const stop = new StopControl(signal, this.#context.stopGraceMs)
-    const commits = new AppendCommits(
-      (parts, tail) =>
-        this.#context.bucket.writeTail(this.#objectId, { committedParts: before.parts.length + parts.length, updatedAt: Date.now() }, tail, stop.commits),
-      this.#context.commitIntervalMs,
-    )
-    let pipeline: PartPipeline | undefined
-    let undoTail: { buffer: PartBuffer; md5: string | undefined } | undefined
-    let taken = 0
-    let storeFailure: { readonly error: unknown } | undefined
-    let bodyFailure: { readonly error: unknown } | undefined
-    let pastLength = false
-    try {
-      await consumeBody(body, signal, async (chunk) => {
-        if (chunk.length === 0) return
-        // An empty body may reach a finished upload (a draft client repeating its completing request); bytes may not.
-        if (this.#finished) throw new Error(`cannot append to upload ${this.#state.id}: it is finished`)
-        const piece = taken + chunk.length > room ? chunk.subarray(0, room - taken) : chunk
-        try {
-          if (pipeline === undefined) {
-            const started = this.#pipeline(before, partSize, stop.uploads, () => commits.interim(started.uploadedInOrder()))
-            pipeline = started
-            if (!before.recorded) await this.#record(before, stop.commits)
-            // The `.part` bytes go first: they become the start of the first new part, or of the new `.part`.
-            if (before.tail > 0) undoTail = await this.#readTail(before.tail, pipeline, stop.uploads)
-          }
-          await pipeline.write(piece)
-        } catch (error) {
-          storeFailure = { error }
-          throw error
-        }
-        taken += piece.length
-        if (piece.length < chunk.length) {
-          pastLength = true
-          throw new RangeError(`the body goes past the length of upload ${this.#state.id} (${length} bytes)`)
-        }
-      })
-    } catch (error) {
-      if (error !== storeFailure?.error && !pastLength) bodyFailure = { error }
-    }
-    if (pipeline === undefined) {
-      stop.dispose()
-      if (bodyFailure !== undefined) throw bodyFailure.error
-      return this.#state
-    }
-    const active: PartPipeline = pipeline
-    let uploadFailure = storeFailure ?? active.failure
-    try {
-      // The last bytes of the upload are its last part; bytes of a part's size are one, whatever comes next.
-      if (uploadFailure === undefined && active.rest > 0 && (active.rest >= minPartSize || taken === room)) await active.sealAsPart()
-    } catch (error) {
-      uploadFailure ??= { error }
-    }
-    const settled = await active.settle()
-    uploadFailure ??= settled.failure
-    // Bytes after a part that did not arrive cannot count: they would land in the wrong place.
-    const rest = uploadFailure === undefined ? await active.takeRest() : undefined
-    if (rest === undefined) await active.discardRest()
-    let commitFailure: { readonly error: unknown } | undefined
-    if (settled.parts.length > 0 || rest !== undefined) {
-      try {
-        await commits.final(settled.parts, rest?.source() ?? EMPTY)
-      } catch (error) {
-        commitFailure = { error }
-      }
-    } else {
-      commits.close()
-    }
-    // What the last commit that succeeded says is what S3 holds now (an interim one, if the final failed).
-    const committed = commits.committed
-    if (committed !== undefined) {
-      const parts = [...before.parts, ...committed]
-      const tail = commitFailure === undefined ? (rest?.size ?? 0) : 0
-      this.#bytes = { parts, tail, recorded: true }
-      this.#state = { ...this.#state, offset: sumOf(parts) + tail, updatedAt: Date.now() }
-      this.#keepUndo(before.parts, undoTail)
-      undoTail = undefined
-    }
-    stop.dispose()
-    await rest?.dispose()
-    await undoTail?.buffer.dispose()
-    // Cut off by our own stop (the grace period of a release request ran out, the lock was lost): not a
-    // failure; what S3 confirmed is kept and the caller learns of the stop from its signal.
-    if (commitFailure !== undefined && !stop.commits.aborted) throw this.#storeError(commitFailure.error)
-    if (uploadFailure !== undefined && !stop.uploads.aborted) throw this.#storeError(uploadFailure.error)
-    if (bodyFailure !== undefined) throw bodyFailure.error
-    if (pastLength) throw new RangeError(`the body goes past the length of upload ${this.#state.id} (${length} bytes)`)
-    return this.#state
-  }
-
-  #pipeline(before: StoredBytes, partSize: number, signal: AbortSignal, onUploaded: () => void): PartPipeline {
-    const { bucket, sizing, buffers, slots, maxBufferedParts } = this.#context
-    return new PartPipeline({
-      bucket,
-      objectId: this.#objectId,
-      multipartId: this.#multipartId,
-      firstNumber: before.parts.length + 1,
-      partSize,
-      maxParts: sizing.maxParts,
-      maxBufferedParts,
-      slots,
-      buffers,
+    const outcome = await appendParts(
+      this.#context,
+      {
+        id: this.#state.id,
+        objectId: this.#objectId,
+        multipartId: this.#multipartId,
+        bytes: before,
+        offset: this.#state.offset,
+        finished: this.#finished,
+        updatedAt: this.#state.updatedAt,
+      },
+      body,
       signal,
-      onUploaded,
-    })
+      length,
+    )
+    if (outcome.recorded) this.#bytes = { ...this.#bytes, recorded: true }
+    const { stored, failure } = outcome
+    if (stored !== undefined) {
+      this.#bytes = stored.bytes
+      this.#state = { ...this.#state, offset: sumOf(stored.bytes.parts) + stored.bytes.tail, updatedAt: stored.updatedAt }
+      this.#keepUndo(before.parts, stored.merged)
+    }
+    if (failure !== undefined) throw failure.kind === 'store' ? this.#storeError(failure.error) : failure.error
+    return this.#state
   }
 
   /** Commits `parts` (and no `.part` bytes) as the upload's bytes: for a concatenation. */
@@ -348,39 +250,6 @@ export class S3Upload implements StoredUpload {
     await this.#context.bucket.writeTail(this.#objectId, { committedParts: parts.length, updatedAt: now }, EMPTY, signal)
     this.#bytes = { parts, tail: 0, recorded: true }
     this.#state = { ...this.#state, offset: sumOf(parts), updatedAt: now }
-  }
-
-  /** Gives the upload the gateway's record before an append (tusd wrote it, see `UploadLayout.recorded`). */
-  async #record(bytes: StoredBytes, signal: AbortSignal): Promise<void> {
-    const record = { committedParts: bytes.parts.length, updatedAt: this.#state.updatedAt ?? Date.now() }
-    const { bucket } = this.#context
-    if (bytes.tail > 0) await bucket.markTail(this.#objectId, record, signal)
-    else await bucket.writeTail(this.#objectId, record, EMPTY, signal)
-    this.#bytes = { ...bytes, recorded: true }
-  }
-
-  /**
-   * Reads the `.part` bytes into the pipeline (and a copy, for an undo). Throws `UploadNotFound` when
-   * there is no `.part` (the upload was terminated), an `Error` when it holds other bytes than this handle
-   * knows of (another handle appended since).
-   */
-  async #readTail(size: number, pipeline: PartPipeline, signal: AbortSignal): Promise<{ buffer: PartBuffer; md5: string | undefined }> {
-    const stream = await this.#context.bucket.readTail(this.#objectId, signal)
-    if (stream === undefined) throw new UploadNotFound(this.#state.id)
-    const copy = await this.#context.buffers.create()
-    try {
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-        await pipeline.write(chunk)
-        await copy.write(chunk)
-      }
-      await copy.flush()
-      if (copy.size !== size) throw new Error(`upload ${this.#state.id} changed since this handle read it: .part holds ${copy.size} bytes, not ${size}`)
-      return { buffer: copy, md5: copy.digestSoFar() }
-    } catch (error) {
-      stream.destroy()
-      await copy.dispose()
-      throw error
-    }
   }
 
   /** Uploads the `.part` bytes (none for an empty upload) as part `number`, through a buffer so a retry can read them again. */
@@ -405,7 +274,7 @@ export class S3Upload implements StoredUpload {
     }
   }
 
-  #keepUndo(parts: readonly ListedPart[], tail: { buffer: PartBuffer; md5: string | undefined } | undefined): void {
+  #keepUndo(parts: readonly ListedPart[], tail: MergedTail | undefined): void {
     // Only the request that appended rolls back, at once: a handle kept longer frees the bytes.
     const timer = setTimeout(() => this.#dropUndo(), this.#context.undoLifetimeMs)
     timer.unref()
@@ -433,52 +302,6 @@ export class S3Upload implements StoredUpload {
   #stateFrom(info: Record<string, unknown>, offset: number, updatedAt: number | undefined): Upload {
     const state = uploadFromInfo(this.#state.id, info, { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }, this.#context.bucket.keys.info(this.#objectId))
     return this.#state.createdAt !== undefined && state.createdAt === undefined ? { ...state, createdAt: this.#state.createdAt } : state
-  }
-}
-
-/**
- * The signals of one append: `uploads` stops its part uploads, `commits` its commit. A lost lock stops
- * both at once (someone else may write now); any other abort (a release request, a shutdown, the client
- * gone) stops the uploads only after the grace period, and never the commit of what they stored.
- */
-class StopControl {
-  readonly #uploads = new AbortController()
-  readonly #commits = new AbortController()
-  readonly #signal: AbortSignal
-  #timer: NodeJS.Timeout | undefined
-  readonly #onAbort: () => void
-
-  constructor(signal: AbortSignal, graceMs: number) {
-    this.#signal = signal
-    this.#onAbort = () => {
-      const reason: unknown = signal.reason
-      if (reason instanceof LockLoss) {
-        this.#uploads.abort(reason)
-        this.#commits.abort(reason)
-        return
-      }
-      this.#timer = setTimeout(() => this.#uploads.abort(reason), graceMs)
-    }
-    if (signal.aborted) this.#onAbort()
-    else signal.addEventListener('abort', this.#onAbort, { once: true })
-  }
-
-  get uploads(): AbortSignal {
-    return this.#uploads.signal
-  }
-
-  get commits(): AbortSignal {
-    return this.#commits.signal
-  }
-
-  /** Whether uploads were cut off by the stop (rather than failing on their own). */
-  get cutOff(): boolean {
-    return this.#uploads.signal.aborted
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer)
-    this.#signal.removeEventListener('abort', this.#onAbort)
   }
 }
 
