@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppendCommits } from './append-commits.js'
-import type { BodySource, ListedPart } from './s3-bucket.js'
+import type { BodySource } from './s3-calls.js'
+import type { ListedPart } from './s3-multipart.js'
 
 const part = (number: number): ListedPart => ({ number, size: 10, etag: `"${number}"` })
 const tail = (size: number): BodySource => ({ size, open: () => new Uint8Array(size) })

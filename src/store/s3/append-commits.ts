@@ -1,4 +1,5 @@
-import type { BodySource, ListedPart } from './s3-bucket.js'
+import type { BodySource } from './s3-calls.js'
+import type { ListedPart } from './s3-multipart.js'
 
 /** Writes one commit: the record of `parts` (the append's, after those before it) and the `.part` bytes after them. */
 export type CommitWriter = (parts: readonly ListedPart[], tail: BodySource) => Promise<void>

@@ -4,7 +4,7 @@ import { lstat, open, opendir, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { FileAppender } from '../file/file-appender.js'
-import type { BodySource } from './s3-bucket.js'
+import type { BodySource } from './s3-calls.js'
 
 /**
  * Bytes of one part while it is received and uploaded: on disk (a temporary file) or in memory. Bytes are

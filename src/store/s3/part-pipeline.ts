@@ -1,5 +1,6 @@
 import type { PartBuffer, PartBuffers } from './part-buffer.js'
-import type { ListedPart, S3Bucket } from './s3-bucket.js'
+import type { S3Bucket } from './s3-bucket.js'
+import type { ListedPart } from './s3-multipart.js'
 import type { Semaphore } from './semaphore.js'
 
 /** Where and how a `PartPipeline` uploads. */
@@ -156,7 +157,7 @@ export class PartPipeline {
       const release = await slots.acquire(signal)
       try {
         const source = buffer.source()
-        const etag = await bucket.uploadPart(objectId, multipartId, number, source, signal)
+        const etag = await bucket.multipart.uploadPart(objectId, multipartId, number, source, signal)
         this.#uploaded.set(number, { number, size: source.size, etag, lastModified: Date.now() })
         this.#options.onUploaded?.()
       } finally {

@@ -5,7 +5,8 @@ import { AppendCommits } from './append-commits.js'
 import type { PartBuffer } from './part-buffer.js'
 import { PartPipeline } from './part-pipeline.js'
 import { partSizeFor } from './part-size.js'
-import type { BodySource, ListedPart } from './s3-bucket.js'
+import type { BodySource } from './s3-calls.js'
+import type { ListedPart } from './s3-multipart.js'
 import type { S3Context } from './s3-context.js'
 
 /** What a handle knows of an unfinished upload's bytes: the parts that count and the `.part` bytes after them. */

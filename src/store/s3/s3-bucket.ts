@@ -1,30 +1,15 @@
 import type { Readable } from 'node:stream'
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
+import { dateOf, S3Calls, type BodySource, type CallOptions } from './s3-calls.js'
+import { S3Multipart } from './s3-multipart.js'
 import type { ObjectKeys } from './s3-keys.js'
-import { isNotFound, isTransient, storeError } from './s3-errors.js'
-
-/** A part of a multipart upload as S3 lists it. */
-export interface ListedPart {
-  readonly number: number
-  readonly size: number
-  readonly etag: string
-  readonly lastModified?: number
-}
+import { isNotFound } from './s3-errors.js'
 
 /** The `.part` object: its size and, when the gateway wrote it, the commit it records (see upload-layout.ts). */
 export interface TailObject {
@@ -49,24 +34,9 @@ export interface ObjectFacts {
   readonly lastModified?: number
 }
 
-/** Bytes to send, which can be read again for a retry. */
-export interface BodySource {
-  readonly size: number
-  /** A fresh stream of the bytes (or the bytes themselves, when small). */
-  open(): Readable | Uint8Array
-  /** The bytes' MD5 in base64, sent as `Content-MD5` so that S3 checks them; absent when hashes are off. */
-  readonly md5?: string
-}
-
-/** How a bucket's calls behave. */
-export interface BucketOptions {
-  readonly client: S3Client
-  readonly bucket: string
+/** How a bucket's calls behave: `S3Calls`' options and the store's keys. */
+export interface BucketOptions extends CallOptions {
   readonly keys: ObjectKeys
-  /** Most time a call without a streamed body may take, in milliseconds (each attempt; the client retries). */
-  readonly requestTimeoutMs: number
-  /** Attempts of a call that streams its body (the client cannot retry those itself). */
-  readonly maxAttempts: number
 }
 
 // The user metadata of a `.part` object the gateway writes (S3 lowercases metadata names).
@@ -76,26 +46,27 @@ const UPDATED_AT = 'updated-at'
 /**
  * The S3 calls of the store, on one bucket, each in the store's terms: keys come from object ids, a 404
  * is an answer (undefined, false) where it means "not there", every failure goes through `storeError`
- * (the signal's reason, `StoreUnavailable`, or the error itself). Calls with a small body or none run
- * under `requestTimeoutMs` and the client's retries; calls that stream a body are retried here, reopening
- * the body for each attempt.
+ * (the signal's reason, `StoreUnavailable`, or the error itself); see `S3Calls` for timeouts and retries.
  */
 export class S3Bucket {
   readonly name: string
   readonly keys: ObjectKeys
+  /** The bucket's multipart uploads. */
+  readonly multipart: S3Multipart
   readonly #client: S3Client
-  readonly #options: BucketOptions
+  readonly #calls: S3Calls
 
   constructor(options: BucketOptions) {
     this.name = options.bucket
     this.keys = options.keys
     this.#client = options.client
-    this.#options = options
+    this.#calls = new S3Calls(options)
+    this.multipart = new S3Multipart(options)
   }
 
   /** The text of `.info` and its date, or undefined when there is none. */
   async readInfo(objectId: string, signal: AbortSignal): Promise<{ text: string; lastModified?: number } | undefined> {
-    return this.#call(signal, async (abortSignal) => {
+    return this.#calls.call(signal, async (abortSignal) => {
       try {
         const output = await this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: this.keys.info(objectId) }), { abortSignal })
         const text = (await output.Body?.transformToString('utf8')) ?? ''
@@ -109,50 +80,25 @@ export class S3Bucket {
 
   /** Whether `.info` exists. */
   async hasInfo(objectId: string, signal: AbortSignal): Promise<boolean> {
-    return (await this.#head(this.keys.info(objectId), signal)) !== undefined
+    return (await this.#calls.head(this.keys.info(objectId), signal)) !== undefined
   }
 
   /** Writes `.info` (tusd writes it without a content type; so does this). */
   async writeInfo(objectId: string, text: string, signal: AbortSignal): Promise<void> {
     const body = Buffer.from(text, 'utf8')
-    await this.#call(signal, (abortSignal) =>
+    await this.#calls.call(signal, (abortSignal) =>
       this.#client.send(new PutObjectCommand({ Bucket: this.name, Key: this.keys.info(objectId), Body: body, ContentLength: body.length }), { abortSignal }),
     )
   }
 
   /** Removes `.info` (nothing if it is gone). */
   async deleteInfo(objectId: string, signal: AbortSignal): Promise<void> {
-    await this.#delete(this.keys.info(objectId), signal)
-  }
-
-  /** Every part of the multipart upload, in order, page after page; undefined when it is gone (completed or aborted). */
-  async listParts(objectId: string, multipartId: string, signal: AbortSignal): Promise<ListedPart[] | undefined> {
-    const parts: ListedPart[] = []
-    let marker: string | undefined
-    for (;;) {
-      const page = await this.#call(signal, async (abortSignal) => {
-        try {
-          return await this.#client.send(
-            new ListPartsCommand({ Bucket: this.name, Key: this.keys.data(objectId), UploadId: multipartId, PartNumberMarker: marker }),
-            { abortSignal },
-          )
-        } catch (error) {
-          if (isNotFound(error)) return undefined
-          throw error
-        }
-      })
-      if (page === undefined) return undefined
-      for (const part of page.Parts ?? []) {
-        parts.push({ number: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '', ...dateOf(part.LastModified) })
-      }
-      if (page.IsTruncated !== true || page.NextPartNumberMarker === undefined || page.NextPartNumberMarker === marker) return parts
-      marker = page.NextPartNumberMarker
-    }
+    await this.#calls.remove(this.keys.info(objectId), signal)
   }
 
   /** The `.part` object's size and record, or undefined when there is none. */
   async headTail(objectId: string, signal: AbortSignal): Promise<TailObject | undefined> {
-    const head = await this.#head(this.keys.tail(objectId), signal)
+    const head = await this.#calls.head(this.keys.tail(objectId), signal)
     if (head === undefined) return undefined
     const committedParts = wholeNumber(head.Metadata?.[COMMITTED_PARTS])
     const updatedAt = wholeNumber(head.Metadata?.[UPDATED_AT])
@@ -167,7 +113,7 @@ export class S3Bucket {
 
   /** The bytes of `.part`, streamed; undefined when there is none. */
   async readTail(objectId: string, signal: AbortSignal): Promise<Readable | undefined> {
-    return this.#call(signal, async (abortSignal) => {
+    return this.#calls.call(signal, async (abortSignal) => {
       try {
         const output = await this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: this.keys.tail(objectId) }), { abortSignal })
         return output.Body as Readable
@@ -180,7 +126,7 @@ export class S3Bucket {
 
   /** Replaces `.part` with `body` and `record`, in one PUT: the commit of an append. */
   async writeTail(objectId: string, record: TailRecord, body: BodySource, signal: AbortSignal): Promise<void> {
-    await this.#streamed(signal, (abortSignal) =>
+    await this.#calls.streamed(signal, (abortSignal) =>
       this.#client.send(
         new PutObjectCommand({
           Bucket: this.name,
@@ -198,7 +144,7 @@ export class S3Bucket {
   /** Gives the `.part` object tusd wrote the gateway's record, keeping its bytes (a copy onto itself). */
   async markTail(objectId: string, record: TailRecord, signal: AbortSignal): Promise<void> {
     const key = this.keys.tail(objectId)
-    await this.#call(signal, (abortSignal) =>
+    await this.#calls.call(signal, (abortSignal) =>
       this.#client.send(
         new CopyObjectCommand({
           Bucket: this.name,
@@ -214,98 +160,12 @@ export class S3Bucket {
 
   /** Removes `.part` (nothing if it is gone). */
   async deleteTail(objectId: string, signal: AbortSignal): Promise<void> {
-    await this.#delete(this.keys.tail(objectId), signal)
-  }
-
-  /** Starts the multipart upload of `objectId` and resolves with its id. */
-  async createMultipart(objectId: string, metadata: Record<string, string>, contentType: string | undefined, signal: AbortSignal): Promise<string> {
-    const output = await this.#call(signal, (abortSignal) =>
-      this.#client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.name,
-          Key: this.keys.data(objectId),
-          Metadata: metadata,
-          ...(contentType === undefined ? {} : { ContentType: contentType }),
-        }),
-        { abortSignal },
-      ),
-    )
-    if (output.UploadId === undefined || output.UploadId === '') throw new Error('S3 started a multipart upload without an id')
-    return output.UploadId
-  }
-
-  /** Uploads part `number` and resolves with its ETag. */
-  async uploadPart(objectId: string, multipartId: string, number: number, body: BodySource, signal: AbortSignal): Promise<string> {
-    const output = await this.#streamed(signal, (abortSignal) =>
-      this.#client.send(
-        new UploadPartCommand({
-          Bucket: this.name,
-          Key: this.keys.data(objectId),
-          UploadId: multipartId,
-          PartNumber: number,
-          Body: body.open(),
-          ContentLength: body.size,
-          ...(body.md5 === undefined ? {} : { ContentMD5: body.md5 }),
-        }),
-        { abortSignal },
-      ),
-    )
-    return output.ETag ?? ''
-  }
-
-  /** Makes part `number` a copy of the finished upload `sourceObjectId` (or of bytes `range` of it); resolves with its ETag. */
-  async copyPart(objectId: string, multipartId: string, number: number, sourceObjectId: string, range: { start: number; end: number } | undefined, signal: AbortSignal): Promise<string> {
-    const output = await this.#call(signal, (abortSignal) =>
-      this.#client.send(
-        new UploadPartCopyCommand({
-          Bucket: this.name,
-          Key: this.keys.data(objectId),
-          UploadId: multipartId,
-          PartNumber: number,
-          CopySource: this.keys.copySource(this.name, this.keys.data(sourceObjectId)),
-          ...(range === undefined ? {} : { CopySourceRange: `bytes=${range.start}-${range.end - 1}` }),
-        }),
-        { abortSignal },
-      ),
-    )
-    return output.CopyPartResult?.ETag ?? ''
-  }
-
-  /**
-   * Completes the multipart upload from `parts`. radosgw answers with an empty ETag; nothing here needs one.
-   * Copies and large uploads take S3 a while: no timeout of ours applies.
-   */
-  async complete(objectId: string, multipartId: string, parts: readonly { number: number; etag: string }[], signal: AbortSignal): Promise<void> {
-    await this.#call(
-      signal,
-      (abortSignal) =>
-        this.#client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.name,
-            Key: this.keys.data(objectId),
-            UploadId: multipartId,
-            MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
-          }),
-          { abortSignal },
-        ),
-      { timeout: false },
-    )
-  }
-
-  /** Aborts the multipart upload; one that is gone already is fine. */
-  async abort(objectId: string, multipartId: string, signal: AbortSignal): Promise<void> {
-    await this.#call(signal, async (abortSignal) => {
-      try {
-        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.name, Key: this.keys.data(objectId), UploadId: multipartId }), { abortSignal })
-      } catch (error) {
-        if (!isNotFound(error)) throw error
-      }
-    })
+    await this.#calls.remove(this.keys.tail(objectId), signal)
   }
 
   /** The finished upload's size and date, or undefined when there is no such object. */
   async headData(objectId: string, signal: AbortSignal): Promise<ObjectFacts | undefined> {
-    const head = await this.#head(this.keys.data(objectId), signal)
+    const head = await this.#calls.head(this.keys.data(objectId), signal)
     return head === undefined ? undefined : { size: head.ContentLength ?? 0, ...dateOf(head.LastModified) }
   }
 
@@ -314,7 +174,7 @@ export class S3Bucket {
    * ahead). Undefined when there is no such object.
    */
   async readData(objectId: string, range: { start: number; end: number } | undefined, signal: AbortSignal): Promise<Readable | undefined> {
-    return this.#call(
+    return this.#calls.call(
       signal,
       async (abortSignal) => {
         try {
@@ -335,14 +195,14 @@ export class S3Bucket {
 
   /** Removes the finished upload's object (nothing if there is none). */
   async deleteData(objectId: string, signal: AbortSignal): Promise<void> {
-    await this.#delete(this.keys.data(objectId), signal)
+    await this.#calls.remove(this.keys.data(objectId), signal)
   }
 
   /** The object id of every `.info` object under the prefix, page after page. */
   async *infoObjectIds(signal: AbortSignal): AsyncGenerator<string> {
     let token: string | undefined
     do {
-      const page = await this.#call(signal, (abortSignal) =>
+      const page = await this.#calls.call(signal, (abortSignal) =>
         this.#client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: this.keys.infoPrefix, ContinuationToken: token }), { abortSignal }),
       )
       for (const object of page.Contents ?? []) {
@@ -353,94 +213,6 @@ export class S3Bucket {
     } while (token !== undefined)
   }
 
-  /** Every multipart upload in progress under the prefix, page after page. */
-  async *multipartUploads(signal: AbortSignal): AsyncGenerator<{ objectId: string; multipartId: string; initiated?: number }> {
-    let keyMarker: string | undefined
-    let uploadIdMarker: string | undefined
-    for (;;) {
-      const page = await this.#call(signal, (abortSignal) =>
-        this.#client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.name, Prefix: this.keys.dataPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-          { abortSignal },
-        ),
-      )
-      for (const upload of page.Uploads ?? []) {
-        const objectId = upload.Key === undefined ? undefined : this.keys.objectIdOfData(upload.Key)
-        if (objectId === undefined || upload.UploadId === undefined) continue
-        yield { objectId, multipartId: upload.UploadId, ...(upload.Initiated === undefined ? {} : { initiated: upload.Initiated.getTime() }) }
-      }
-      if (page.IsTruncated !== true) return
-      keyMarker = page.NextKeyMarker
-      uploadIdMarker = page.NextUploadIdMarker
-      if (keyMarker === undefined) return
-    }
-  }
-
-  async #head(key: string, signal: AbortSignal) {
-    return this.#call(signal, async (abortSignal) => {
-      try {
-        return await this.#client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }), { abortSignal })
-      } catch (error) {
-        if (isNotFound(error)) return undefined
-        throw error
-      }
-    })
-  }
-
-  async #delete(key: string, signal: AbortSignal): Promise<void> {
-    // One key at a time: DeleteObjects needs a checksum that some S3-compatible servers refuse.
-    await this.#call(signal, async (abortSignal) => {
-      try {
-        await this.#client.send(new DeleteObjectCommand({ Bucket: this.name, Key: key }), { abortSignal })
-      } catch (error) {
-        if (!isNotFound(error)) throw error
-      }
-    })
-  }
-
-  /** A call with a small body or none: the client retries it, and the whole call, retries included, runs under the timeout. */
-  async #call<T>(signal: AbortSignal, call: (abortSignal: AbortSignal) => Promise<T>, options: { timeout?: boolean } = {}): Promise<T> {
-    signal.throwIfAborted()
-    const abortSignal = options.timeout === false ? signal : AbortSignal.any([signal, AbortSignal.timeout(this.#options.requestTimeoutMs)])
-    try {
-      return await call(abortSignal)
-    } catch (error) {
-      throw storeError(error, signal)
-    }
-  }
-
-  /**
-   * A call that streams its body: tried up to `maxAttempts` times while it fails transiently (the body
-   * reopened each time), with a short backoff; the socket's idle timeout stops a stalled attempt.
-   */
-  async #streamed<T>(signal: AbortSignal, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      signal.throwIfAborted()
-      try {
-        return await call(signal)
-      } catch (error) {
-        if (signal.aborted || attempt >= this.#options.maxAttempts || !isTransient(error)) throw storeError(error, signal)
-        await backoff(attempt, signal)
-      }
-    }
-  }
-}
-
-/** Waits 100 ms, 200 ms, 400 ms ... (at most 2 s, with jitter) before another attempt; rejects when `signal` aborts. */
-function backoff(attempt: number, signal: AbortSignal): Promise<void> {
-  const ms = Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      signal.removeEventListener('abort', aborted)
-      resolve()
-    }
-    function aborted(): void {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', aborted, { once: true })
-  })
 }
 
 function recordMetadata(record: TailRecord): Record<string, string> {
@@ -449,8 +221,4 @@ function recordMetadata(record: TailRecord): Record<string, string> {
 
 function wholeNumber(text: string | undefined): number | undefined {
   return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined
-}
-
-function dateOf(date: Date | undefined): { lastModified?: number } {
-  return date === undefined || Number.isNaN(date.getTime()) ? {} : { lastModified: date.getTime() }
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import { UploadNotFound } from '../../model/errors.js'
-import type { ListedPart } from './s3-bucket.js'
+import type { ListedPart } from './s3-multipart.js'
 import type { S3Context } from './s3-context.js'
 
 /** A finished partial upload to copy from. */
@@ -84,7 +84,7 @@ async function copyParts(context: S3Context, target: ConcatTarget, plan: readonl
     plan.map(async ({ number, source, range }) => {
       const release = await slots.acquire(signal)
       try {
-        const etag = await bucket.copyPart(target.objectId, target.multipartId, number, source.objectId, range, signal)
+        const etag = await bucket.multipart.copyPart(target.objectId, target.multipartId, number, source.objectId, range, signal)
         return { number, size: range === undefined ? source.size : range.end - range.start, etag }
       } finally {
         release()

@@ -176,10 +176,10 @@ export class S3Store implements Store {
     partSizeFor(this.#context.sizing, length)
     const bucket = this.#bucket
     const { metadata, contentType } = objectMetadataOf(init.metadata)
-    const [taken, started] = await Promise.allSettled([bucket.hasInfo(objectId, signal), bucket.createMultipart(objectId, metadata, contentType, signal)])
+    const [taken, started] = await Promise.allSettled([bucket.hasInfo(objectId, signal), bucket.multipart.createMultipart(objectId, metadata, contentType, signal)])
     const multipartId = started.status === 'fulfilled' ? started.value : undefined
     const abandon = async (): Promise<void> => {
-      if (multipartId !== undefined) await bucket.abort(objectId, multipartId, NEVER).catch(() => undefined)
+      if (multipartId !== undefined) await bucket.multipart.abort(objectId, multipartId, NEVER).catch(() => undefined)
     }
     if (taken.status === 'rejected' || started.status === 'rejected') {
       await abandon()
@@ -224,7 +224,7 @@ export class S3Store implements Store {
     const bucket = this.#bucket
     const [info, listed, tail] = await Promise.all([
       bucket.readInfo(objectId, signal),
-      bucket.listParts(objectId, multipartId, signal),
+      bucket.multipart.listParts(objectId, multipartId, signal),
       bucket.headTail(objectId, signal),
     ])
     if (info === undefined) throw new UploadNotFound(id)
@@ -273,11 +273,11 @@ export class S3Store implements Store {
   async sweepLeftovers(signal: AbortSignal): Promise<number> {
     let freed = await this.#context.buffers.sweep(this.#leftoverGraceMs, signal)
     const cutoff = Date.now() - this.#leftoverGraceMs
-    for await (const upload of this.#bucket.multipartUploads(signal)) {
+    for await (const upload of this.#bucket.multipart.multipartUploads(signal)) {
       if (upload.initiated === undefined || upload.initiated > cutoff) continue
       if (await this.#bucket.hasInfo(upload.objectId, signal)) continue
-      const parts = (await this.#bucket.listParts(upload.objectId, upload.multipartId, signal)) ?? []
-      await this.#bucket.abort(upload.objectId, upload.multipartId, signal)
+      const parts = (await this.#bucket.multipart.listParts(upload.objectId, upload.multipartId, signal)) ?? []
+      await this.#bucket.multipart.abort(upload.objectId, upload.multipartId, signal)
       freed += parts.reduce((sum, part) => sum + part.size, 0)
     }
     return freed

@@ -6,7 +6,8 @@ import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import type { PartBuffer } from './part-buffer.js'
 import { appendParts, type MergedTail, type StoredBytes } from './s3-append.js'
-import type { BodySource, ListedPart } from './s3-bucket.js'
+import type { BodySource } from './s3-calls.js'
+import type { ListedPart } from './s3-multipart.js'
 import { concatenateInto } from './s3-concatenate.js'
 import type { S3Context } from './s3-context.js'
 import { isNotFound, storeError } from './s3-errors.js'
@@ -105,7 +106,7 @@ export class S3Upload implements StoredUpload {
     const parts = [...this.#bytes.parts]
     if (this.#bytes.tail > 0 || parts.length === 0) parts.push(await this.#uploadTailAsPart(parts.length + 1, signal))
     try {
-      await bucket.complete(this.#objectId, this.#multipartId, parts, signal)
+      await bucket.multipart.complete(this.#objectId, this.#multipartId, parts, signal)
     } catch (error) {
       // An answer lost on the way, then a retry of the client: the upload may be complete already.
       if (!(isNotFound(error) && (await bucket.headData(this.#objectId, signal)) !== undefined)) throw this.#storeError(error, signal)
@@ -148,7 +149,7 @@ export class S3Upload implements StoredUpload {
     if (!(await bucket.hasInfo(this.#objectId, signal))) throw new UploadNotFound(this.#state.id)
     this.#dropUndo()
     await Promise.all([
-      bucket.abort(this.#objectId, this.#multipartId, signal),
+      bucket.multipart.abort(this.#objectId, this.#multipartId, signal),
       bucket.deleteData(this.#objectId, signal),
       bucket.deleteTail(this.#objectId, signal),
     ])
@@ -265,7 +266,7 @@ export class S3Upload implements StoredUpload {
         if (buffer.size !== this.#bytes.tail) throw new Error(`upload ${this.#state.id} changed since this handle read it`)
       }
       const source = buffer.source()
-      const etag = await bucket.uploadPart(this.#objectId, this.#multipartId, number, source, signal)
+      const etag = await bucket.multipart.uploadPart(this.#objectId, this.#multipartId, number, source, signal)
       return { number, size: source.size, etag }
     } catch (error) {
       throw this.#storeError(error, signal)

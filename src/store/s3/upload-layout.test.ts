@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ListedPart } from './s3-bucket.js'
+import type { ListedPart } from './s3-multipart.js'
 import { layoutOf, MissingParts } from './upload-layout.js'
 
 function part(number: number, size = 100, lastModified = 1000 + number): ListedPart {

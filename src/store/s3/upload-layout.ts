@@ -1,4 +1,5 @@
-import type { ListedPart, TailObject } from './s3-bucket.js'
+import type { TailObject } from './s3-bucket.js'
+import type { ListedPart } from './s3-multipart.js'
 
 /**
  * What an unfinished upload holds in S3, read from its listed parts and its `.part` object: the parts that
