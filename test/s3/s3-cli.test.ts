@@ -10,8 +10,9 @@ import { Upload } from 'tus-js-client'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { pseudoRandomBytes } from '../../src/store/conformance/support.js'
 import { runCli, spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
-import { createUpload, idOf, offsetOf, openPatch } from '../resilience/tus-http.js'
+import { createUpload, head, idOf, offsetOf, openPatch } from '../resilience/tus-http.js'
 import { describeWithServer } from '../servers/availability.js'
+import { FaultProxy } from './fault-proxy.js'
 import { freshBucket, KiB, MiB, radosgwWithSmallParts, s3ClientFor } from './s3-support.js'
 
 const run = promisify(execFile)
@@ -66,6 +67,25 @@ describeWithServer('the CLI on S3 (radosgw)', radosgwWithSmallParts(), (server) 
       expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objectId }))).ContentLength).toBe(12_000_000)
     } finally {
       s3.destroy()
+    }
+  })
+
+  it('answers 503 with Retry-After while S3 fails, and logs why (never telling the client)', async () => {
+    const proxy = await FaultProxy.start(server().endpoint)
+    try {
+      const gateway = await spawnGateway(['--log-level', 'warn', '--s3-bucket', bucket, '--s3-endpoint', proxy.endpoint], { env: env() })
+      gateways.push(gateway)
+      const url = await createUpload(gateway.url, 10)
+      proxy.fault = () => ({ status: 503, code: 'SlowDown' })
+      const reply = await head(url)
+      expect(reply.status).toBe(503)
+      expect(reply.headers['retry-after']).toBe('5')
+      expect(reply.body).not.toContain('SlowDown')
+      // The log names S3's answer, after the client's 3 attempts (its retries are bounded).
+      const logged = JSON.parse(await gateway.waitForStderr(/"msg":"storage failed"/)) as Record<string, unknown>
+      expect(logged).toMatchObject({ error: 'STORE_UNAVAILABLE', err: { $metadata: { httpStatusCode: 503, attempts: 3 } } })
+    } finally {
+      await proxy.close()
     }
   })
 
