@@ -22,6 +22,7 @@ export type { UploadDelivery, DeliveryResponse, DeliverySummary } from './core/d
 export { type StatusOptions } from './core/service.js'
 export type { Store, StoredUpload, StoreCapabilities, UploadChanges } from './store/store.js'
 export { FileStore } from './store/file/file-store.js'
+export { S3Store, type S3StoreOptions } from './store/s3/s3-store.js'
 export type { Locker, Lock, AcquireOptions } from './lock/locker.js'
 export { MemoryLocker, type MemoryLockerOptions } from './lock/memory-locker.js'
 export { FileLocker, type FileLockerOptions } from './lock/file/file-locker.js'

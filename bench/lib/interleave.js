@@ -51,7 +51,7 @@ export async function runScenario(scenario, ctx, { columns, limitFsync, log }) {
   const runs = [];
   for (let round = 1; round <= ctx.cfg.rounds; round++) {
     for (const column of cols) {
-      const spec = contender(column, { h2: scenario.h2, limitFsync });
+      const spec = scenario.contender?.(column) ?? contender(column, { h2: scenario.h2, limitFsync });
       const run = await runOnce(scenario, spec, ctx, round);
       runs.push(run);
       log(`  [${scenario.id}] round ${round}/${ctx.cfg.rounds} ${spec.id.padEnd(18)} ${describe(scenario, run)}`);

@@ -6,8 +6,10 @@ import s4 from './4-small.js';
 import s5 from './5-lock-release.js';
 import s6 from './6-tus-js-client.js';
 import s7 from './7-hostile.js';
+import s8 from './8-s3-single.js';
+import s9 from './9-s3-concurrent.js';
 import s12 from './12-cross-gateway-release.js';
 import s13 from './13-scale-out-throughput.js';
 
 /** @type {import('./types.js').Scenario[]} */
-export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s12, s13];
+export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s12, s13];

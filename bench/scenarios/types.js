@@ -29,6 +29,7 @@
  * @property {boolean} h2             clients speak h2c (prior knowledge)
  * @property {Metric[]} metrics
  * @property {string} [note]          printed under the table (e.g. why limit is n/a)
+ * @property {(column: Column) => import('../lib/contenders.js').ContenderSpec} [contender]   its own contenders (default: contenders.js)
  * @property {(ctx: Context) => Promise<void>} [prepare]   e.g. generate data (not timed)
  * @property {(inst: Instance, ctx: Context) => Promise<RunResult>} run
  * @property {(cfg: Config) => number} timeoutMs     bound of one run

@@ -16,13 +16,14 @@ import {
   parseUpstreamUrl,
 } from './parse-values.js'
 import { hookOptions, type HookCliOptions } from './hook-options.js'
+import { addS3Options, type S3CliOptions } from './s3-options.js'
 
 /** The lockers `--locker` can name. */
 export const LOCKERS = ['memory', 'file', 'redis'] as const
 export type LockerKind = (typeof LOCKERS)[number]
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions extends HookCliOptions {
+export interface CliOptions extends HookCliOptions, S3CliOptions {
   host: string
   port: number
   basePath: string
@@ -235,5 +236,5 @@ export function buildCommand(version: string): Command {
         .argParser(parseLease),
     )
   for (const hookOption of hookOptions()) command.addOption(hookOption)
-  return command.showHelpAfterError('(run resumable-gateway --help for every flag)')
+  return addS3Options(command).showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

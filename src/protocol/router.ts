@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import { ShuttingDown } from '../model/errors.js'
+import { ShuttingDown, StorageFull, StoreUnavailable } from '../model/errors.js'
 import { ClientGone } from '../model/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import type { Codec, ErrorAnswer } from './codec.js'
@@ -97,7 +97,13 @@ export class Router {
 
   #errorAnswer(codec: Codec, thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer {
     const known = codec.errorResponse(thrown, exchange, method, target)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk).
+      if ((thrown instanceof StoreUnavailable || thrown instanceof StorageFull) && thrown.cause !== undefined) {
+        this.#options.logger.warn({ err: thrown.cause, error: thrown.code, method: exchange.method, path: exchange.path }, 'storage failed')
+      }
+      return known
+    }
     if (exchange.signal.reason instanceof ClientGone) {
       // Nobody is left to answer; the log says what happened.
       return { response: textResponse(499, 'client closed the request'), error: 'CLIENT_GONE' }

@@ -1,4 +1,5 @@
 import { appendHeaders, appendStatus, completeness, completenessName, draft, failureFields, PARTIAL_UPLOAD, runDraftCases, versions, type DraftCase } from './draft-cases.js'
+import { UPLOAD_ID } from '../support/tus.js'
 
 const incompleteStatus = (v: number): number => appendStatus(v, false)
 const completeStatus = (v: number): number => appendStatus(v, true)
@@ -16,7 +17,7 @@ const cases: DraftCase[] = [
     given: { data: 'abc' },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: 'defg' }),
     // The upload's Location too, as servers of the URLSession era sent (spec/notes.md §6.2).
-    expect: (v) => ({ status: completeStatus(v), headers: { 'upload-offset': '7', ...completeness(v, true), location: /\/files\/[0-9a-f]{32}$/ } }),
+    expect: (v) => ({ status: completeStatus(v), headers: { 'upload-offset': '7', ...completeness(v, true), location: new RegExp(`/files/${UPLOAD_ID}$`) } }),
     after: () => ({ offset: 7, complete: true, length: 7 }),
   },
   {
@@ -125,7 +126,7 @@ const cases: DraftCase[] = [
     versions: [8],
     given: { data: 'abc', complete: true },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true) }),
-    expect: () => ({ status: 410, problem: 'completed-upload', headers: { location: /\/files\/[0-9a-f]{32}$/ } }),
+    expect: () => ({ status: 410, problem: 'completed-upload', headers: { location: new RegExp(`/files/${UPLOAD_ID}$`) } }),
     after: () => ({ offset: 3, complete: true }),
   },
   {
@@ -155,7 +156,7 @@ const cases: DraftCase[] = [
     versions: [8],
     given: { data: 'abc', complete: true },
     request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 3, true), body: chunks([]) }),
-    expect: () => ({ status: 410, problem: 'completed-upload', headers: { location: /\/files\/[0-9a-f]{32}$/ } }),
+    expect: () => ({ status: 410, problem: 'completed-upload', headers: { location: new RegExp(`/files/${UPLOAD_ID}$`) } }),
     after: () => ({ offset: 3, complete: true }),
   },
   {

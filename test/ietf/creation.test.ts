@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { completeness, draft, eachDraftTransport, failureFields, runDraftCases, versions, type DraftCase } from './draft-cases.js'
+import { UPLOAD_ID } from '../support/tus.js'
 
 const HUNDRED = 'x'.repeat(100)
 
@@ -10,14 +11,14 @@ const cases: DraftCase[] = [
     request: (v, _upload, base) => ({ method: 'POST', url: base, headers: draft(v, completeness(v, false)), body: HUNDRED.slice(0, 25) }),
     expect: (v) => ({
       status: 201,
-      headers: { location: /^http:\/\/127\.0\.0\.1:\d+\/files\/[0-9a-f]{32}$/, 'upload-offset': '25', ...completeness(v, false) },
+      headers: { location: new RegExp(`^http://127\\.0\\.0\\.1:\\d+/files/${UPLOAD_ID}$`), 'upload-offset': '25', ...completeness(v, false) },
     }),
     after: () => ({ offset: 25, complete: false, length: null }),
   },
   {
     name: '[R-33] [R-34] [R-36] [R-10] a POST with "complete" and all the content completes the upload and records its length',
     request: (v, _upload, base) => ({ method: 'POST', url: base, headers: draft(v, completeness(v, true)), body: HUNDRED }),
-    expect: (v) => ({ status: 201, headers: { location: /\/files\/[0-9a-f]{32}$/, 'upload-offset': '100', ...completeness(v, true) } }),
+    expect: (v) => ({ status: 201, headers: { location: new RegExp(`/files/${UPLOAD_ID}$`), 'upload-offset': '100', ...completeness(v, true) } }),
     after: () => ({ offset: 100, complete: true, length: 100 }),
   },
   {
@@ -71,7 +72,7 @@ const cases: DraftCase[] = [
   {
     name: '[R-29] PUT with the completeness field also creates an upload (any method that carries content)',
     request: (v, _upload, base) => ({ method: 'PUT', url: base, headers: draft(v, completeness(v, true)), body: HUNDRED }),
-    expect: (v) => ({ status: 201, headers: { location: /\/files\/[0-9a-f]{32}$/, ...completeness(v, true) } }),
+    expect: (v) => ({ status: 201, headers: { location: new RegExp(`/files/${UPLOAD_ID}$`), ...completeness(v, true) } }),
     after: () => ({ offset: 100, complete: true }),
   },
   {
@@ -119,7 +120,7 @@ eachDraftTransport({}, (context) => {
     for (let i = 0; i < 20; i++) {
       const created = await client.request({ method: 'POST', url: gateway.basePath, headers: draft(8, completeness(8, false)) })
       const location = created.headers.location ?? ''
-      expect(location).toMatch(/\/files\/[0-9a-f]{32}$/)
+      expect(location).toMatch(new RegExp(`/files/${UPLOAD_ID}$`))
       expect(location).not.toContain(gateway.uploadDir)
       locations.add(location)
     }

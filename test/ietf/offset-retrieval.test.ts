@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { storeReplaced } from '../support/gateway.js'
 import { idOf, pathOf } from '../support/tus.js'
 import {
   appendHeaders,
@@ -105,7 +106,8 @@ const cases: DraftCase[] = [
 runDraftCases(cases)
 
 eachDraftTransport({}, (context) => {
-  it('[R-05] an upload whose stored state is lost in part (its data file) is no longer served: 404', async () => {
+  // Looks inside the file store (removes its data file): skipped when the suite runs on another store (test/s3/).
+  it.skipIf(storeReplaced())('[R-05] an upload whose stored state is lost in part (its data file) is no longer served: 404', async () => {
     const { client, gateway } = context()
     const url = pathOf(await createDraftUpload(client, gateway.basePath, 8, { data: 'abc' }))
     await rm(join(gateway.uploadDir, idOf(url)))

@@ -9,6 +9,8 @@ export interface CephConfInput {
   readonly rgwName: string
   /** Extra options for the radosgw's section, e.g. `{ rgw_multipart_min_part_size: 1024 }`. */
   readonly rgwOptions?: Readonly<Record<string, string | number | boolean>>
+  /** The OSD's memstore size in bytes (default 1 GiB). */
+  readonly memstoreBytes?: number
 }
 
 /**
@@ -54,7 +56,7 @@ export function cephConf(input: CephConfInput): string {
     osd: {
       osd_data: `${dir}/osd-$id`,
       osd_objectstore: 'memstore',
-      memstore_device_bytes: 1 << 30,
+      memstore_device_bytes: input.memstoreBytes ?? 1 << 30,
       // The OSD's own crush update raced with start-up ("wrong fsid" exits); it is placed by hand instead.
       osd_crush_update_on_start: false,
       osd_class_update_on_start: false,

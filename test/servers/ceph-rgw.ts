@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { missingCommands, type ServerKind, type TestServer } from './availability.js'
-import { runCommand } from './daemon.js'
+import { runCommand, type Daemon } from './daemon.js'
 import { cephConf } from './ceph-conf.js'
 import { acceptsTcp, answersHttp, freePort, waitUntil } from './readiness.js'
 import { startWithRetry, Startup } from './startup.js'
@@ -20,12 +20,22 @@ export interface RadosgwServer extends TestServer {
   readonly dir: string
   /** Runs `radosgw-admin` with `args` against this cluster and resolves with its stdout; throws CommandFailed. */
   admin(args: readonly string[]): Promise<string>
+  /** SIGSTOPs the radosgw: connections are accepted by the kernel but nothing is answered until `resume()`. */
+  pause(): void
+  /** SIGCONTs a paused radosgw. */
+  resume(): void
+  /** Stops the radosgw only (the cluster keeps its data): connections are refused until `startGateway()`. */
+  stopGateway(): Promise<void>
+  /** Starts the radosgw again on the same port, resolving once it answers HTTP. */
+  startGateway(): Promise<void>
 }
 
 /** What {@link startRadosgw} may change. */
 export interface RadosgwOptions {
   /** Extra ceph.conf options for the radosgw, e.g. `{ rgw_multipart_min_part_size: 1024 }`. */
   readonly rgwOptions?: Readonly<Record<string, string | number | boolean>>
+  /** How many bytes the OSD keeps in RAM at most (default 1 GiB): more for tests that store gigabytes. */
+  readonly memstoreBytes?: number
 }
 
 const COMMANDS = ['monmaptool', 'ceph-mon', 'ceph-osd', 'ceph', 'radosgw', 'radosgw-admin']
@@ -69,7 +79,7 @@ async function startCluster(startup: Startup, options: RadosgwOptions): Promise<
   const conf = join(dir, 'ceph.conf')
   const fsid = randomUUID()
   await Promise.all(['run', 'log', 'mon', 'rgw', 'crash'].map((sub) => mkdir(join(dir, sub))))
-  await writeFile(conf, cephConf({ fsid, dir, monPort, rgwPort, rgwName: RGW_NAME, rgwOptions: options.rgwOptions }))
+  await writeFile(conf, cephConf({ fsid, dir, monPort, rgwPort, rgwName: RGW_NAME, rgwOptions: options.rgwOptions, memstoreBytes: options.memstoreBytes }))
   startup.logs.push(...['mon.a', 'osd.0', `client.rgw.${RGW_NAME}`, 'client.admin'].map((name) => join(dir, 'log', `${name}.log`)))
 
   const monmap = join(dir, 'monmap')
@@ -103,9 +113,13 @@ async function startCluster(startup: Startup, options: RadosgwOptions): Promise<
     { watch: [mon, osd], timeoutMs: 20_000 },
   )
 
-  const rgw = startup.spawn('radosgw', 'radosgw', ['-c', conf, '-n', `client.rgw.${RGW_NAME}`, '-f'])
   const endpoint = `http://127.0.0.1:${rgwPort}`
-  await waitUntil(`radosgw to answer HTTP on port ${rgwPort}`, () => answersHttp(endpoint), { watch: [mon, osd, rgw], timeoutMs: 20_000 })
+  const launchGateway = async (): Promise<Daemon> => {
+    const daemon = startup.spawn('radosgw', 'radosgw', ['-c', conf, '-n', `client.rgw.${RGW_NAME}`, '-f'])
+    await waitUntil(`radosgw to answer HTTP on port ${rgwPort}`, () => answersHttp(endpoint), { watch: [mon, osd, daemon], timeoutMs: 20_000 })
+    return daemon
+  }
+  let rgw = await launchGateway()
 
   const admin = (args: readonly string[]): Promise<string> => runCommand('radosgw-admin', ['-c', conf, ...args])
   await admin(['user', 'create', `--uid=${USER.uid}`, '--display-name=gateway tests', `--access-key=${USER.accessKeyId}`, `--secret-key=${USER.secretAccessKey}`])
@@ -117,6 +131,14 @@ async function startCluster(startup: Startup, options: RadosgwOptions): Promise<
     port: rgwPort,
     dir,
     admin,
+    pause: () => rgw.signal('SIGSTOP'),
+    resume: () => rgw.signal('SIGCONT'),
+    async stopGateway() {
+      await rgw.stop()
+    },
+    async startGateway() {
+      rgw = await launchGateway()
+    },
     stop: () => startup.finish(),
   }
 }

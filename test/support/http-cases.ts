@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient, TestResponse } from './client.js'
-import { startGateway, type TestGateway, type TestGatewayOptions } from './gateway.js'
+import { chosenTransports, startGateway, type TestGateway, type TestGatewayOptions } from './gateway.js'
 import { transports, type Transport } from './transports.js'
 import { createUpload, head, idOf, pathOf, TUS, type UploadSetup } from './tus.js'
 
@@ -126,7 +126,7 @@ export function eachGateway<T extends { readonly name: string; connect(gateway: 
   options: TestGatewayOptions,
   body: (context: () => { transport: T; gateway: TestGateway; client: ReturnType<T['connect']> }, transport: T) => void,
 ): void {
-  describe.each(connectors.map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
+  describe.each(chosenTransports(connectors).map((transport) => [transport.name, transport] as const))('over %s', (_name, transport) => {
     let gateway: TestGateway | undefined
     let client: ReturnType<T['connect']> | undefined
     beforeAll(async () => {

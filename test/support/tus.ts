@@ -5,6 +5,12 @@ import type { RequestBody, TestClient, TestResponse } from './client.js'
 export const TUS = { 'tus-resumable': '1.0.0' } as const
 
 /** The media type of tus PATCH bodies (T-16). */
+/**
+ * An upload id as it appears in a URL: 32 hex digits (128 random bits), which a store may extend (tusd's S3
+ * store appends `+<multipartId>`), as a regular expression source.
+ */
+export const UPLOAD_ID = '[0-9a-f]{32}(?:\\+[A-Za-z0-9._~=-]+)?'
+
 export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
 
 /** What a test needs in place before its request. */

@@ -1,8 +1,8 @@
 import { runHttpCases, type HttpCase } from '../support/http-cases.js'
-import { OFFSET_OCTET_STREAM, TUS } from '../support/tus.js'
+import { OFFSET_OCTET_STREAM, TUS, UPLOAD_ID } from '../support/tus.js'
 
 const PATCH = { ...TUS, 'content-type': OFFSET_OCTET_STREAM }
-const UPLOAD_URL = /^https?:\/\/127\.0\.0\.1:\d+\/files\/[0-9a-f]{32}$/
+const UPLOAD_URL = new RegExp(`^https?://127\\.0\\.0\\.1:\\d+/files/${UPLOAD_ID}$`)
 const HELLO = Buffer.from('hello.txt').toString('base64')
 const TEXT = Buffer.from('text/plain').toString('base64')
 

@@ -1,0 +1,237 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { lstat, open, opendir, rm, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { FileAppender } from '../file/file-appender.js'
+import type { BodySource } from './s3-calls.js'
+
+/**
+ * Bytes of one part while it is received and uploaded: on disk (a temporary file) or in memory. Bytes are
+ * written in order; once flushed they can be read any number of times (a retried upload reads them again).
+ */
+export interface PartBuffer {
+  /** Bytes written so far. */
+  readonly size: number
+  /** Adds `chunk` (kept by reference until written: it must not change); resolves when more may come. */
+  write(chunk: Uint8Array): Promise<void>
+  /** Resolves once every byte written is held; throws what a write failed with. */
+  flush(): Promise<void>
+  /** The bytes written so far, with their MD5 when the store hashes parts. Only after `flush`. */
+  source(): BodySource
+  /** The MD5 (base64) of the bytes written so far, if the store hashes parts: for `keepFirst`. */
+  digestSoFar(): string | undefined
+  /** Drops every byte but the first `size` (flushed), which stay readable through `source`, with `md5`. */
+  keepFirst(size: number, md5: string | undefined): Promise<void>
+  /** Frees the buffer (removes its file). Safe to call twice. */
+  dispose(): Promise<void>
+}
+
+/** Makes the part buffers of a store. */
+export interface PartBuffers {
+  create(): Promise<PartBuffer>
+  /** Removes temporary files earlier runs left behind (older than `graceMs`); resolves with the bytes freed. */
+  sweep(graceMs: number, signal: AbortSignal): Promise<number>
+}
+
+/** Buffers in memory: fast, but every buffered part costs its size in RAM. */
+export class MemoryPartBuffers implements PartBuffers {
+  readonly #hashes: boolean
+
+  constructor(options: { hashes: boolean }) {
+    this.#hashes = options.hashes
+  }
+
+  async create(): Promise<PartBuffer> {
+    return new MemoryPartBuffer(this.#hashes ? createHash('md5') : undefined)
+  }
+
+  async sweep(): Promise<number> {
+    return 0
+  }
+}
+
+// `rg-s3-<pid>-<16 hex digits>.tmp`: recognisable, and the process that made it can be asked whether it lives.
+const TEMPORARY_NAME = /^rg-s3-(?<pid>\d+)-[0-9a-f]{16}\.tmp$/
+// Read back in large pieces: fewer, bigger writes to the S3 connection.
+const READ_CHUNK = 256 * 1024
+
+/** Buffers in temporary files of `directory` (tusd's default too): memory stays small whatever the part size. */
+export class DiskPartBuffers implements PartBuffers {
+  readonly #directory: string
+  readonly #hashes: boolean
+  /** Files of this process, which a sweep never removes. */
+  readonly #live = new Set<string>()
+
+  constructor(options: { directory: string; hashes: boolean }) {
+    this.#directory = options.directory
+    this.#hashes = options.hashes
+  }
+
+  /** A buffer in a new temporary file. Throws file system errors (a missing directory, a full disk). */
+  async create(): Promise<PartBuffer> {
+    const path = join(this.#directory, `rg-s3-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
+    this.#live.add(path)
+    try {
+      // 'ax': created here (never someone else's file) and written at its end only.
+      const file = await open(path, 'ax', 0o600)
+      return new DiskPartBuffer(path, file, this.#hashes ? createHash('md5') : undefined, () => this.#live.delete(path))
+    } catch (error) {
+      this.#live.delete(path)
+      throw error
+    }
+  }
+
+  /**
+   * Removes part files of processes that are gone, or older than `graceMs` (another process's file that
+   * old is no longer written or read), never one of this process. Resolves with the bytes freed.
+   */
+  async sweep(graceMs: number, signal: AbortSignal): Promise<number> {
+    let freed = 0
+    const cutoff = Date.now() - graceMs
+    for await (const entry of await opendir(this.#directory)) {
+      signal.throwIfAborted()
+      const pid = TEMPORARY_NAME.exec(entry.name)?.groups?.['pid']
+      const path = join(this.#directory, entry.name)
+      if (pid === undefined || this.#live.has(path)) continue
+      const stats = await lstat(path).catch(() => undefined)
+      if (stats === undefined || !stats.isFile()) continue
+      if (Number(pid) === process.pid || (isAlive(Number(pid)) && stats.mtimeMs > cutoff)) continue
+      await rm(path, { force: true })
+      freed += stats.size
+    }
+    return freed
+  }
+}
+
+class MemoryPartBuffer implements PartBuffer {
+  #chunks: Uint8Array[] = []
+  #size = 0
+  readonly #hash: Hash | undefined
+  #md5: string | undefined
+
+  constructor(hash: Hash | undefined) {
+    this.#hash = hash
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#chunks.push(chunk)
+    this.#size += chunk.length
+    this.#hash?.update(chunk)
+    this.#md5 = undefined
+  }
+
+  async flush(): Promise<void> {}
+
+  source(): BodySource {
+    const chunks = this.#chunks
+    const md5 = this.#md5 ?? this.digestSoFar()
+    this.#md5 = md5
+    // A stream, not the bytes: the client would hash a byte body for its signature (CPU), never a stream.
+    return { size: this.#size, open: () => Readable.from(chunks, { objectMode: false }), ...(md5 === undefined ? {} : { md5 }) }
+  }
+
+  digestSoFar(): string | undefined {
+    return this.#hash?.copy().digest('base64')
+  }
+
+  async keepFirst(size: number, md5: string | undefined): Promise<void> {
+    const kept = Buffer.concat(this.#chunks, this.#size).subarray(0, size)
+    // A copy of just those bytes: the rest of the part must not stay alive behind a slice.
+    this.#chunks = [Buffer.from(kept)]
+    this.#size = size
+    this.#md5 = md5
+  }
+
+  async dispose(): Promise<void> {
+    this.#chunks = []
+    this.#size = 0
+  }
+}
+
+class DiskPartBuffer implements PartBuffer {
+  readonly #path: string
+  readonly #hash: Hash | undefined
+  readonly #appender: FileAppender
+  readonly #forget: () => void
+  #file: Awaited<ReturnType<typeof open>> | undefined
+  #size = 0
+  #md5: string | undefined
+  #disposed = false
+
+  constructor(path: string, file: Awaited<ReturnType<typeof open>>, hash: Hash | undefined, forget: () => void) {
+    this.#path = path
+    this.#file = file
+    this.#hash = hash
+    this.#appender = new FileAppender(file)
+    this.#forget = forget
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#size += chunk.length
+    this.#hash?.update(chunk)
+    this.#md5 = undefined
+    await this.#appender.push(chunk)
+  }
+
+  async flush(): Promise<void> {
+    await this.#appender.flush()
+  }
+
+  source(): BodySource {
+    const { size } = this
+    const path = this.#path
+    const md5 = this.#md5 ?? this.digestSoFar()
+    this.#md5 = md5
+    return {
+      size,
+      open: () => (size === 0 ? Readable.from([], { objectMode: false }) : createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK })),
+      ...(md5 === undefined ? {} : { md5 }),
+    }
+  }
+
+  digestSoFar(): string | undefined {
+    return this.#hash?.copy().digest('base64')
+  }
+
+  async keepFirst(size: number, md5: string | undefined): Promise<void> {
+    await this.flush()
+    await this.#closeFile()
+    await truncate(this.#path, size)
+    this.#size = size
+    this.#md5 = md5
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    await this.#appender.flush().catch(() => undefined)
+    await this.#closeFile().catch(() => undefined)
+    await rm(this.#path, { force: true })
+    this.#forget()
+  }
+
+  async #closeFile(): Promise<void> {
+    const file = this.#file
+    this.#file = undefined
+    await file?.close()
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it lives, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
