@@ -23,7 +23,7 @@ import { effectiveMethod } from './protocol/method-override.js'
 import { DraftCodec, isDraftRequest } from './protocol/ietf-draft/draft-codec.js'
 import { Router, type RouteOutcome } from './protocol/router.js'
 import { DemoPage } from './demo/demo-page.js'
-import { Upstream } from './upstream/upstream.js'
+import type { Upstream } from './upstream/upstream.js'
 import type { Codec } from './protocol/codec.js'
 import { ClientGone, ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
@@ -223,7 +223,8 @@ export class Gateway {
   #closing: Promise<void> | undefined
   #url: string | undefined
 
-  constructor(options: GatewayOptions & typeof DEFAULTS, store: Store) {
+  /** `UpstreamClass`: the upstream module, loaded by `createGateway` only for upstream mode (undici costs ~20 MiB). */
+  constructor(options: GatewayOptions & typeof DEFAULTS, store: Store, UpstreamClass?: typeof Upstream) {
     this.#options = options
     this.logger = options.logger ?? createLogger({ level: 'info', format: 'json' })
     this.events = new UploadEvents((error, event) => this.logger.warn({ err: error, event: event.type }, 'an upload event subscriber failed'))
@@ -240,9 +241,9 @@ export class Gateway {
     const demo = this.#demo
     let draftCodec: DraftCodec | undefined
     this.#upstream =
-      options.upstream === undefined
+      options.upstream === undefined || UpstreamClass === undefined
         ? undefined
-        : new Upstream(
+        : new UpstreamClass(
             {
               url: new URL(options.upstream),
               timeoutMs: options.upstreamTimeoutMs,
@@ -542,7 +543,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   merged.basePath = normalizeBasePath(merged.basePath)
   if (merged.demoPath !== undefined) merged.demoPath = normalizeBasePath(merged.demoPath)
   const store = options.store ?? (await FileStore.open({ directory: merged.uploadDir, fsync: merged.fsync }))
-  return new Gateway(merged, store)
+  const UpstreamClass = merged.upstream === undefined ? undefined : (await import('./upstream/upstream.js')).Upstream
+  return new Gateway(merged, store, UpstreamClass)
 }
 
 /** `/files` and `files/` both mean `/files/`. */

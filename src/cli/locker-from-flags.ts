@@ -2,7 +2,6 @@ import type { Logger } from 'pino'
 import type { ExpiredUploads } from '../core/expiry/expired-uploads.js'
 import { FileLocker } from '../lock/file/file-locker.js'
 import type { Locker } from '../lock/locker.js'
-import { RedisLocker } from '../lock/redis/redis-locker.js'
 import type { CliOptions } from './options.js'
 
 /** What `--locker` builds: the locker (undefined: the gateway's memory locker) and, when shared, where expired uploads are remembered. */
@@ -29,6 +28,8 @@ export async function lockerFromFlags(options: CliOptions, logger: Logger): Prom
       return { locker: await FileLocker.open({ directory: options.uploadDir, onWarning }) }
     case 'redis': {
       if (options.redisUrl === undefined) throw new Error('--locker redis needs --redis-url (or RESUMABLE_GATEWAY_REDIS_URL)')
+      // Loaded only for this locker: ioredis costs ~25 MiB of memory.
+      const { RedisLocker } = await import('../lock/redis/redis-locker.js')
       const locker = await RedisLocker.connect({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix, leaseMs: options.redisLockLease, onWarning })
       return { locker, expiredUploads: locker.expiredUploads() }
     }

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     maxAppendSize: options.maxAppendSize,
     minAppendSize: options.minAppendSize,
     progressIntervalMs: options.progressInterval,
-    tusdHooks: hooksFromFlags(options, logger),
+    tusdHooks: await hooksFromFlags(options, logger),
     exposeMetrics: options.exposeMetrics,
     metricsPath: options.metricsPath,
     metricsListen: options.metricsListen,

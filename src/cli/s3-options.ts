@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import { S3Store } from '../store/s3/s3-store.js'
+import type { S3Store } from '../store/s3/s3-store.js'
 import { parseBoolean, parseSize } from './parse-values.js'
 
 /** The S3 flags (tusd's names where tusd has them), each also `RESUMABLE_GATEWAY_S3_<NAME>`. */
@@ -105,6 +105,8 @@ export async function s3StoreFromFlags(options: S3CliOptions): Promise<S3Store |
   if (options.s3PartSize < options.s3MinPartSize) {
     throw new Error(`--s3-part-size (${options.s3PartSize}) must not be below --s3-min-part-size (${options.s3MinPartSize})`)
   }
+  // Loaded only for S3: the AWS SDK costs ~22 MiB of memory.
+  const { S3Store } = await import('../store/s3/s3-store.js')
   return S3Store.open({
     bucket: options.s3Bucket,
     ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint }),

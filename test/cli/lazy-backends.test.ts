@@ -1,0 +1,48 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, expect, it } from 'vitest'
+import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
+
+// The clients of optional backends cost memory as soon as they are loaded (measured on Node 20: undici ~20 MiB,
+// ioredis ~25 MiB, the AWS SDK ~22 MiB): a gateway on its file store loads none of them, so that its memory is
+// what the README says. A preloaded probe lists the packages node has loaded when the gateway has started.
+
+const OPTIONAL = ['undici', 'ioredis', '@aws-sdk', '@azure', '@google-cloud'] as const
+
+const PROBE = `
+process.on('SIGUSR2', () => {
+  const loaded = Object.keys(require.cache).filter((file) => file.includes('node_modules'))
+  process.stderr.write('LOADED ' + JSON.stringify(loaded) + '\\n')
+})
+`
+
+let gateway: GatewayProcess | undefined
+let directory: string | undefined
+
+afterEach(async () => {
+  await gateway?.stop()
+  gateway = undefined
+  if (directory !== undefined) await rm(directory, { recursive: true, force: true })
+})
+
+async function packagesLoadedBy(args: string[]): Promise<string[]> {
+  directory = await mkdtemp(path.join(tmpdir(), 'lazy-backends-'))
+  const probe = path.join(directory, 'probe.cjs')
+  await writeFile(probe, PROBE)
+  gateway = await spawnGateway(['--upload-dir', path.join(directory, 'data'), ...args], { env: { NODE_OPTIONS: `--require ${probe}` } })
+  const listed = gateway.waitForStderr(/^LOADED /)
+  process.kill(gateway.pid, 'SIGUSR2')
+  return JSON.parse((await listed).slice('LOADED '.length)) as string[]
+}
+
+it('a gateway on its file store loads no client of an optional backend (undici, ioredis, cloud SDKs)', async () => {
+  const loaded = await packagesLoadedBy([])
+  expect(loaded.some((file) => file.includes(`${path.sep}pino${path.sep}`)), 'the probe sees the packages the gateway loads').toBe(true)
+  for (const name of OPTIONAL) expect(loaded.filter((file) => file.includes(`node_modules${path.sep}${name}`)), name).toEqual([])
+})
+
+it('upstream mode loads undici, which it needs', async () => {
+  const loaded = await packagesLoadedBy(['--upstream', 'http://127.0.0.1:9'])
+  expect(loaded.some((file) => file.includes(`node_modules${path.sep}undici`))).toBe(true)
+})
