@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
+import { parseAccessTier, parseContainerAccessType, parseContainerName, parseEndpoint, type AzureFlags } from './azure-flags.js'
 import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions {
+export interface CliOptions extends AzureFlags {
   host: string
   port: number
   basePath: string
@@ -122,6 +123,18 @@ export function buildCommand(version: string): Command {
     .addOption(option('--tls-key <file>', 'PEM private key for --tls-cert', 'TLS_KEY'))
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
+    )
+    .addOption(option('--azure-container <name>', 'store uploads in this Azure Blob Storage container (created if missing)', 'AZURE_CONTAINER').argParser(parseContainerName))
+    .addOption(option('--azure-storage <name>', "the same, under tusd's name for it", 'AZURE_STORAGE').argParser(parseContainerName))
+    .addOption(
+      option('--azure-container-access-type <type>', 'public access of a container created at start-up: blob, container or private', 'AZURE_CONTAINER_ACCESS_TYPE')
+        .argParser(parseContainerAccessType),
+    )
+    .addOption(option('--azure-blob-access-tier <tier>', 'access tier of finished uploads: hot, cool, cold or archive', 'AZURE_BLOB_ACCESS_TIER').argParser(parseAccessTier))
+    .addOption(option('--azure-object-prefix <prefix>', 'prefix of the blob names (a / is added)', 'AZURE_OBJECT_PREFIX'))
+    .addOption(
+      option('--azure-endpoint <url>', 'blob endpoint (default https://<AZURE_STORAGE_ACCOUNT>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/devstoreaccount1)', 'AZURE_ENDPOINT')
+        .argParser(parseEndpoint),
     )
     .showHelpAfterError('(run resumable-gateway --help for every flag)')
 }
