@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
+import type { Store } from '../../src/store/store.js'
 import { selfSignedCertificate } from './tls-certificate.js'
 
 /** A gateway running in this process on 127.0.0.1, for tests. */
@@ -22,6 +23,20 @@ export interface TestGateway {
 /** What a test may change; the rest is fixed (loopback, port 0, silent log, TLS on the same port). */
 export type TestGatewayOptions = Omit<GatewayOptions, 'host' | 'port' | 'tls' | 'logger'>
 
+/** Makes a fresh store for one gateway, and removes what it holds afterwards. */
+export type StoreFactory = () => Promise<{ readonly store: Store; cleanup(): Promise<void> }>
+
+let storeForGateways: StoreFactory | undefined
+
+/**
+ * Makes every gateway that `startGateway` starts from now on in this test file, whose options name neither a
+ * store nor an upload directory, use a fresh store from `factory` (undefined: the file store again). This runs
+ * the HTTP suites unchanged on another store: a test file sets it, then imports the suites' files.
+ */
+export function useStoreForGateways(factory: StoreFactory | undefined): void {
+  storeForGateways = factory
+}
+
 /**
  * Starts a gateway on 127.0.0.1 and a free port, storing uploads in a fresh temporary directory.
  * TLS is always on: the one port takes HTTP/1.1, h2c and TLS (ALPN h2), so every transport can talk
@@ -29,10 +44,12 @@ export type TestGatewayOptions = Omit<GatewayOptions, 'host' | 'port' | 'tls' | 
  */
 export async function startGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const { cert, key } = await selfSignedCertificate()
+  const made = options.store === undefined && options.uploadDir === undefined ? await storeForGateways?.() : undefined
   const ownDir = options.uploadDir === undefined ? await mkdtemp(join(tmpdir(), 'rg-uploads-')) : undefined
   const uploadDir = options.uploadDir ?? (ownDir as string)
   const gateway = await createGateway({
     ...options,
+    ...(made === undefined ? {} : { store: made.store }),
     uploadDir,
     host: '127.0.0.1',
     port: 0,
@@ -48,6 +65,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     ca: cert,
     async close() {
       await gateway.close()
+      await made?.cleanup()
       if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
     },
   }

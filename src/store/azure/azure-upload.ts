@@ -89,17 +89,17 @@ export class AzureUpload implements StoredUpload {
    */
   async append(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload> {
     if (this.#state.concat?.kind === 'final') throw new RangeError(`upload ${this.#id} is a final upload: it takes no bytes`)
-    if (this.#finished) throw new RangeError(`upload ${this.#id} is finished: it takes no more bytes`)
+    if (this.#finished) return this.#appendNothing(body, signal)
     const last = { blocks: this.#staged.length, uncertain: false }
     this.#lastAppend = last
     if (signal.aborted) return this.#state
-    try {
-      // Also the check that the upload still exists: staging blocks would not tell.
-      await this.#touch(signal)
-      if (this.#toRestage !== undefined) await this.#restage(this.#toRestage, signal)
-    } catch (error) {
-      if (signal.aborted) return this.#state
-      throw storeFailure(error, signal, this.#state.offset)
+    if (this.#toRestage !== undefined) {
+      try {
+        await this.#restage(this.#toRestage, signal)
+      } catch (error) {
+        if (signal.aborted) return this.#state
+        throw storeFailure(error, signal, this.#state.offset)
+      }
     }
     const grace = graceAfter(signal, this.#context.flushGraceMs)
     const writer = new BlockWriter({
@@ -129,12 +129,26 @@ export class AzureUpload implements StoredUpload {
       // writer.failure says why.
     }
     last.uncertain = writer.uncertain
-    if (this.#staged.length > last.blocks) await this.#touch(grace.signal).catch(() => undefined)
+    // The last write's time, and the proof that the upload still exists (staging blocks would not tell: Azure
+    // takes blocks for any name). Only its absence fails the append; the bytes are safe either way.
+    const gone = await this.#touch(grace.signal).then(
+      () => undefined,
+      (error: unknown) => (error instanceof UploadNotFound ? error : undefined),
+    )
     grace.dispose()
+    if (gone !== undefined) throw gone
     const failure = writer.failure
     // A block aborted after the grace period is simply not stored: the append ends with what Azure confirmed.
     if (failure !== undefined && !grace.signal.aborted) throw storeFailure(failure.error, grace.signal, this.#state.offset)
     if (bodyFailure !== undefined && bodyFailure.error !== failure?.error) throw bodyFailure.error
+    return this.#state
+  }
+
+  /** A finished upload takes an empty body (a client completing it again), and no byte. */
+  async #appendNothing(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload> {
+    await consumeBody(body, signal, (chunk) => {
+      if (chunk.length > 0) throw new RangeError(`upload ${this.#id} is finished: it takes no more bytes`)
+    })
     return this.#state
   }
 
