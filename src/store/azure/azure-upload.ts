@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { AccessTier, BlockBlobClient } from '@azure/storage-blob'
-import { StorageFull, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
+import { StorageFull, StoreUnavailable, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { consumeBody } from '../consume-body.js'
 import { checkDeclaredLength } from '../length-rules.js'
@@ -84,8 +84,8 @@ export class AzureUpload implements StoredUpload {
    * Stages the body as blocks while it streams (see `BlockWriter`), and resolves with the offset Azure confirmed.
    * A body that ends early, or a signal that aborts, keeps what arrived: the last, short block is staged within
    * the grace period. Throws `UploadNotFound`, `StoreUnavailable` (with the offset kept) when Azure cannot be
-   * reached, `StorageFull` past Azure's 50,000 blocks, the body's error after keeping the bytes before it, and
-   * `RangeError` for a final upload or one that is finished.
+   * reached or does not confirm a block within the grace period, `StorageFull` past Azure's 50,000 blocks, the
+   * body's error after keeping the bytes before it, and `RangeError` for a final upload.
    */
   async append(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload> {
     if (this.#state.concat?.kind === 'final') throw new RangeError(`upload ${this.#id} is a final upload: it takes no bytes`)
@@ -138,9 +138,13 @@ export class AzureUpload implements StoredUpload {
     grace.dispose()
     if (gone !== undefined) throw gone
     const failure = writer.failure
-    // A block aborted after the grace period is simply not stored: the append ends with what Azure confirmed.
-    if (failure !== undefined && !grace.signal.aborted) throw storeFailure(failure.error, grace.signal, this.#state.offset)
-    if (bodyFailure !== undefined && bodyFailure.error !== failure?.error) throw bodyFailure.error
+    if (failure !== undefined) {
+      // A block Azure did not confirm within the grace period after the request was asked to let go: the bytes
+      // that arrived are not all stored, and Azure is too slow to say more. The offset says what is.
+      if (grace.signal.aborted) throw new StoreUnavailable(this.#state.offset, { cause: failure.error })
+      throw storeFailure(failure.error, grace.signal, this.#state.offset)
+    }
+    if (bodyFailure !== undefined) throw bodyFailure.error
     return this.#state
   }
 
