@@ -1,6 +1,6 @@
 import type { AccessTier } from '@azure/storage-blob'
 import { InvalidArgumentError } from 'commander'
-import { AzureStore, type AzureCredentials } from '../store/azure/azure-store.js'
+import type { AzureCredentials, AzureStore } from '../store/azure/azure-store.js'
 
 /** The flags of the Azure store, as `CliOptions` holds them after parsing. */
 export interface AzureFlags {
@@ -70,6 +70,8 @@ export async function azureStoreFromFlags(flags: AzureFlags, env: NodeJS.Process
   }
   const credentials = azureCredentials(flags.azureEndpoint, env)
   const accessType = flags.azureContainerAccessType === 'private' ? undefined : flags.azureContainerAccessType
+  // Loaded only here: the Azure SDK costs a file-store gateway ~10 MiB of memory for nothing.
+  const { AzureStore } = await import('../store/azure/azure-store.js')
   try {
     return await AzureStore.connect({
       credentials,

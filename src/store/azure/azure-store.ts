@@ -20,7 +20,7 @@ export interface AzureStoreOptions {
   readonly accessTier?: AccessTier
   /** Bytes per staged block (default 4 MiB); blocks grow beyond it only for uploads too large for 50,000 of them. */
   readonly blockSize?: number
-  /** The most memory every append together fills blocks in (default 32 MiB); appends wait for it beyond. */
+  /** The most memory every append together fills blocks in (default 16 MiB); appends wait for it beyond. */
   readonly bufferMemory?: number
   /** How long blocks under way may take to reach Azure once a request is asked to let go (default 5 s). */
   readonly flushGraceMs?: number
@@ -44,7 +44,7 @@ export interface AzureConnectOptions extends AzureStoreOptions {
 }
 
 const MiB = 1024 * 1024
-const DEFAULTS = { blockSize: 4 * MiB, bufferMemory: 32 * MiB, flushGraceMs: 5000 }
+const DEFAULTS = { blockSize: 4 * MiB, bufferMemory: 16 * MiB, flushGraceMs: 5000 }
 const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 }
 
 // URL-safe characters only: an id is one blob name segment, never `x.info`, never a path. tusd's ids fit.

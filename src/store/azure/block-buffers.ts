@@ -1,8 +1,9 @@
 /**
  * The memory every append of one store fills blocks in, bounded as a whole: `acquire` waits (first come,
- * first served) while the buffers held would pass `limit`. Released buffers are kept for reuse as long as
- * they fit in the limit, so a long upload fills the same few buffers instead of leaving the garbage
- * collector megabytes to find.
+ * first served) while the buffers held would pass `limit`. Released buffers are kept for reuse while appends
+ * run (within the limit), so a long upload fills the same few buffers instead of leaving the garbage collector
+ * megabytes to find; once no buffer is held they are let go, so an idle store (or one serving downloads)
+ * holds nothing.
  */
 export class BlockBuffers {
   /** The most bytes held and kept together. */
@@ -52,7 +53,8 @@ export class BlockBuffers {
   /** Gives a buffer from `acquire` back (once); waiters it makes room for get theirs. */
   release(buffer: Buffer): void {
     this.#held -= buffer.length
-    if (this.#held + this.#freeBytes() + buffer.length <= this.limit) this.#free.push(buffer)
+    if (this.#held === 0 && this.#waiting.length === 0) this.#free.length = 0
+    else if (this.#held + this.#freeBytes() + buffer.length <= this.limit) this.#free.push(buffer)
     this.#grant()
   }
 
