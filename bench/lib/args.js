@@ -41,7 +41,7 @@ export function parseOptions(argv) {
   const only = values.only
     ? values.only.split(',').map((s) => Number.parseInt(s.trim(), 10)).filter((n) => Number.isInteger(n))
     : null;
-  if (only && only.some((n) => n < 1 || n > 6)) throw new Error(`--only: scenario numbers are 1..6, got ${values.only}`);
+  if (only && only.some((n) => n < 1 || n > 7)) throw new Error(`--only: scenario numbers are 1..7, got ${values.only}`);
   const rounds = values.rounds ? Number.parseInt(values.rounds, 10) : null;
   if (rounds !== null && !(rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   const contenders = values.contenders ? values.contenders.split(',').map((s) => s.trim()) : [...COLUMNS];
@@ -54,7 +54,7 @@ export function parseOptions(argv) {
 export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net] [--limit-fsync]
 
   --quick       smoke run: 1 round and small sizes (about two minutes)
-  --only        comma-separated scenario numbers (1-6)
+  --only        comma-separated scenario numbers (1-7)
   --rounds      interleaved rounds per scenario (default 3; 1 with --quick)
   --contenders  restrict the columns that run (for debugging the harness)
   --limit-fsync the limit server fsyncs every file before its 204 (like-for-like
