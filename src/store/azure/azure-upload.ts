@@ -7,14 +7,15 @@ import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import { isNotFound, storeFailure } from './azure-errors.js'
-import { MAX_BLOCKS, SENTINEL_ID, blockId } from './block-ids.js'
 import type { BlockBuffers } from './block-buffers.js'
-import type { BlockCopier, CopiedBlock } from './block-copier.js'
+import type { BlockCopier } from './block-copier.js'
+import { MAX_BLOCKS, SENTINEL_ID, blockId } from './block-ids.js'
+import { blockSizeFor } from './block-size.js'
 import { sumOf, type Block, type BlockState } from './block-state.js'
 import { BlockWriter } from './block-writer.js'
+import { concatenationPlan, restagePlan } from './copy-plans.js'
 import { graceAfter } from './grace.js'
 import type { InfoBlob } from './info-blob.js'
-import { blockSizeFor, COPY_BLOCK_BYTES } from './block-size.js'
 
 /** What a handle needs of its `AzureStore`. */
 export interface AzureUploadContext {
@@ -129,15 +130,19 @@ export class AzureUpload implements StoredUpload {
       // writer.failure says why.
     }
     last.uncertain = writer.uncertain
+    const failure = writer.failure
     // The last write's time, and the proof that the upload still exists (staging blocks would not tell: Azure
-    // takes blocks for any name). Only its absence fails the append; the bytes are safe either way.
-    const gone = await this.#touch(grace.signal).then(
-      () => undefined,
-      (error: unknown) => (error instanceof UploadNotFound ? error : undefined),
-    )
+    // takes blocks for any name). Only its absence fails the append; the bytes are safe either way. Not asked
+    // of an Azure that just failed a block: it would only add its retries to the answer's delay.
+    const gone =
+      failure === undefined
+        ? await this.#touch(grace.signal).then(
+            () => undefined,
+            (error: unknown) => (error instanceof UploadNotFound ? error : undefined),
+          )
+        : undefined
     grace.dispose()
     if (gone !== undefined) throw gone
-    const failure = writer.failure
     if (failure !== undefined) {
       // A block Azure did not confirm within the grace period after the request was asked to let go: the bytes
       // that arrived are not all stored, and Azure is too slow to say more. The offset says what is.
@@ -266,24 +271,10 @@ export class AzureUpload implements StoredUpload {
    */
   async concatenate(partials: readonly StoredUpload[], signal: AbortSignal): Promise<Upload> {
     signal.throwIfAborted()
-    const { length, concat } = this.#state
-    if (concat?.kind !== 'final') throw new RangeError(`upload ${this.#id} is not a final upload`)
-    for (const { state, finished } of partials) {
-      if (state.concat?.kind !== 'partial') throw new RangeError(`upload ${state.id} is not a partial upload`)
-      if (!finished) throw new UploadIncomplete(state.offset, state.length)
-    }
-    const total = partials.reduce((sum, partial) => sum + partial.state.offset, 0)
-    if (length !== undefined && length !== total) throw new RangeError(`the partial uploads hold ${total} bytes, final upload ${this.#id} ${length}`)
+    const { length } = this.#state
+    const { blocks, total } = concatenationPlan(this.#state, partials, this.#context.dataBlob)
     // Every partial upload is there before a block is staged: a missing one leaves this upload as it was.
     await Promise.all([...new Set(partials.map((partial) => partial.state.id))].map((id) => this.#expectUpload(id, signal)))
-    const blocks: CopiedBlock[] = []
-    for (const partial of partials) {
-      const source = this.#context.dataBlob(partial.state.id)
-      for (let start = 0; start < partial.state.offset; start += COPY_BLOCK_BYTES) {
-        blocks.push({ id: blockId(blocks.length), source, start, end: Math.min(partial.state.offset, start + COPY_BLOCK_BYTES) })
-      }
-    }
-    if (blocks.length > MAX_BLOCKS) throw new StorageFull(0)
     try {
       await this.#context.copier.copy(this.#data, blocks, signal)
     } catch (error) {
@@ -314,13 +305,7 @@ export class AzureUpload implements StoredUpload {
 
   /** Stages the blob's committed `blocks` again under their ids, then the sentinel: the upload is unfinished again. */
   async #restage(blocks: readonly Block[], signal: AbortSignal): Promise<void> {
-    const copied: CopiedBlock[] = []
-    let start = 0
-    for (const block of blocks) {
-      copied.push({ id: block.id, source: this.#data, start, end: start + block.size })
-      start += block.size
-    }
-    await this.#context.copier.copy(this.#data, copied, signal)
+    await this.#context.copier.copy(this.#data, restagePlan(blocks, this.#data), signal)
     await this.#data.stageBlock(SENTINEL_ID, Buffer.of(0), 1, { abortSignal: signal })
     this.#staged = [...blocks]
     this.#toRestage = undefined

@@ -1,9 +1,6 @@
 import type { Upload } from '../../model/upload.js'
 import { MAX_BLOCK_BYTES, MAX_BLOCKS } from './block-ids.js'
 
-/** The bytes of one block copied from a committed blob: well below Azure's 4000 MiB, so a failed try costs little. */
-export const COPY_BLOCK_BYTES = 100 * 1024 * 1024
-
 const MiB = 1024 * 1024
 
 /**
