@@ -19,6 +19,7 @@ const LAYERS: Record<string, readonly string[]> = {
   'gateway.ts': ['*'],
   'index.ts': ['*'],
   'testing.ts': ['*'],
+  'azure.ts': ['*'],
   cli: ['*'],
 }
 
