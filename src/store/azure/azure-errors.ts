@@ -16,9 +16,13 @@ export function isConditionFailed(error: unknown): boolean {
   return error instanceof RestError && error.statusCode === 412
 }
 
-/** True for Azure's answer that it does not implement a call (Azurite: `stageBlockFromURL`, 501). */
-export function isNotImplemented(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 501
+/**
+ * True for Azure's refusal to copy from a URL at all: it does not implement the call (Azurite:
+ * `stageBlockFromURL`, 501), or cannot read the source through the SAS (`CannotVerifyCopySource`: an account
+ * whose network rules keep Azure itself out). The copy can still be made through the gateway.
+ */
+export function isCopyRefused(error: unknown): boolean {
+  return error instanceof RestError && (error.statusCode === 501 || error.code === 'CannotVerifyCopySource')
 }
 
 /**

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { BlobSASPermissions, type BlockBlobClient } from '@azure/storage-blob'
-import { isNotImplemented } from './azure-errors.js'
+import { isCopyRefused } from './azure-errors.js'
 
 /** One block to stage from a range of another blob's committed bytes: `start` inclusive, `end` exclusive. */
 export interface CopiedBlock {
@@ -21,9 +21,9 @@ const SAS_LIFETIME_MS = 60 * 60 * 1000
 /**
  * Stages blocks whose bytes are ranges of committed blobs (concatenation, and staging a committed blob's blocks
  * again after a roll-back). Azure copies them itself with `stageBlockFromURL` (the source named by a
- * read-only SAS URL), so no byte passes through the gateway. Where that is refused (Azurite answers 501, and a
- * store without the account key cannot sign a SAS), the copier remembers it and streams each range from a
- * download into `stageBlock` instead: one buffer of a socket's size per block, never a block in memory.
+ * read-only SAS URL), so no byte passes through the gateway. Where that is refused (Azurite answers 501, Azure
+ * cannot read the source, or a store without the account key cannot sign a SAS), the copier remembers it and
+ * streams each range from a download into `stageBlock` instead: one socket buffer per block, never a block in memory.
  */
 export class BlockCopier {
   #serverSide: boolean
@@ -73,7 +73,7 @@ export class BlockCopier {
           await target.stageBlockFromURL(block.id, url, block.start, block.end - block.start, { abortSignal: signal })
           return
         } catch (error) {
-          if (!isNotImplemented(error)) throw error
+          if (!isCopyRefused(error)) throw error
         }
       }
       this.#serverSide = false
