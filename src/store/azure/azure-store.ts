@@ -11,6 +11,7 @@ import { BlockBuffers } from './block-buffers.js'
 import { BlockCopier } from './block-copier.js'
 import { readBlockState, type BlockList } from './block-state.js'
 import { InfoBlob } from './info-blob.js'
+import { sweepLeftovers } from './leftovers.js'
 
 /** How an `AzureStore` lays out and writes uploads in its container. */
 export interface AzureStoreOptions {
@@ -26,6 +27,11 @@ export interface AzureStoreOptions {
   readonly flushGraceMs?: number
   /** Copy blocks with Azure's `stageBlockFromURL` where it is offered (default true); false always streams them. */
   readonly serverSideCopy?: boolean
+  /**
+   * How old a data blob without `.info` must be before `sweepLeftovers` removes it, in milliseconds (default 10
+   * minutes: a termination in progress is between its two deletes for far less).
+   */
+  readonly leftoverGraceMs?: number
 }
 
 /** Who the store talks to Azure as: a connection string, or an account's name and key (endpoint optional). */
@@ -44,7 +50,7 @@ export interface AzureConnectOptions extends AzureStoreOptions {
 }
 
 const MiB = 1024 * 1024
-const DEFAULTS = { blockSize: 4 * MiB, bufferMemory: 16 * MiB, flushGraceMs: 5000 }
+const DEFAULTS = { blockSize: 4 * MiB, bufferMemory: 16 * MiB, flushGraceMs: 5000, leftoverGraceMs: 10 * 60 * 1000 }
 const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 }
 
 // URL-safe characters only: an id is one blob name segment, never `x.info`, never a path. tusd's ids fit.
@@ -75,13 +81,15 @@ export class AzureStore implements Store {
   /** How uploads are named in it. */
   readonly names: BlobNames
   readonly #context: AzureUploadContext
+  readonly #leftoverGraceMs: number
 
   /** A store on `container`, which must exist (see `AzureStore.connect`). Throws `RangeError` for bad sizes. */
   constructor(container: ContainerClient, options: AzureStoreOptions = {}) {
-    const { blockSize, bufferMemory, flushGraceMs } = { ...DEFAULTS, ...withoutUndefined(options) }
+    const { blockSize, bufferMemory, flushGraceMs, leftoverGraceMs } = { ...DEFAULTS, ...withoutUndefined(options) }
     if (!(Number.isSafeInteger(blockSize) && blockSize > 0)) throw new RangeError(`blockSize must be a positive byte count, not ${blockSize}`)
     this.container = container
     this.names = blobNames(options.objectPrefix)
+    this.#leftoverGraceMs = leftoverGraceMs
     const blob = (name: string): BlockBlobClient => container.getBlockBlobClient(name)
     this.#context = {
       buffers: new BlockBuffers(bufferMemory),
@@ -183,6 +191,19 @@ export class AzureStore implements Store {
         const id = this.names.idOfInfo(blob.name)
         if (id !== undefined && this.isValidId(id)) yield id
       }
+    } catch (error) {
+      throw storeFailure(error, signal)
+    }
+  }
+
+  /**
+   * Removes data blobs whose `.info` is gone, once older than `leftoverGraceMs` (see `sweepLeftovers` in
+   * leftovers.ts): what a termination that stopped half-way, or an append through a handle of a terminated
+   * upload, left. Resolves with the committed bytes freed; throws `StoreUnavailable`, `signal.reason`.
+   */
+  async sweepLeftovers(signal: AbortSignal): Promise<number> {
+    try {
+      return await sweepLeftovers({ container: this.container, names: this.names, isValidId: (id) => this.isValidId(id), graceMs: this.#leftoverGraceMs, signal })
     } catch (error) {
       throw storeFailure(error, signal)
     }
