@@ -15,6 +15,7 @@ export const GiB = 1024 * MiB;
  * @property {{ trials: number, uploadSize: number, sent: number, stallMs: number, timeoutMs: number }} lock  scenario 5
  * @property {{ size: number, chunkSize: number }} client   scenario 6
  * @property {{ seconds: number, optionsBoundMs: number }} hostile   scenario 7
+ * @property {{ size: number, chunkSize: number }} azure    scenario 10
  */
 
 /** @type {Config} */
@@ -26,6 +27,7 @@ const FULL = {
   lock: { trials: 20, uploadSize: 10 * MiB, sent: 1 * MiB, stallMs: 200, timeoutMs: 10_000 },
   client: { size: 256 * MiB, chunkSize: 8 * MiB },
   hostile: { seconds: 20, optionsBoundMs: 10_000 },
+  azure: { size: 256 * MiB, chunkSize: 8 * MiB },
 };
 
 /** @type {Config} */
@@ -37,6 +39,7 @@ const QUICK = {
   lock: { trials: 5, uploadSize: 10 * MiB, sent: 1 * MiB, stallMs: 200, timeoutMs: 10_000 },
   client: { size: 32 * MiB, chunkSize: 8 * MiB },
   hostile: { seconds: 8, optionsBoundMs: 10_000 },
+  azure: { size: 32 * MiB, chunkSize: 8 * MiB },
 };
 
 /**

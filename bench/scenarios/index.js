@@ -8,8 +8,9 @@ import s6 from './6-tus-js-client.js';
 import s7 from './7-hostile.js';
 import s8 from './8-s3-single.js';
 import s9 from './9-s3-concurrent.js';
+import s10 from './10-azure.js';
 import s12 from './12-cross-gateway-release.js';
 import s13 from './13-scale-out-throughput.js';
 
 /** @type {import('./types.js').Scenario[]} */
-export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s12, s13];
+export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s12, s13];

@@ -15,6 +15,7 @@ import {
   parseSize,
   parseUpstreamUrl,
 } from './parse-values.js'
+import { parseAccessTier, parseContainerAccessType, parseContainerName, parseEndpoint, type AzureFlags } from './azure-flags.js'
 import { hookOptions, type HookCliOptions } from './hook-options.js'
 import { addS3Options, type S3CliOptions } from './s3-options.js'
 
@@ -23,7 +24,7 @@ export const LOCKERS = ['memory', 'file', 'redis'] as const
 export type LockerKind = (typeof LOCKERS)[number]
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions extends HookCliOptions, S3CliOptions {
+export interface CliOptions extends HookCliOptions, S3CliOptions, AzureFlags {
   host: string
   port: number
   basePath: string
@@ -234,6 +235,18 @@ export function buildCommand(version: string): Command {
       option('--redis-lock-lease <duration>', 'how long a lock lives in Redis without renewal (renewed every third; also how long a crashed gateway\'s locks last)', 'REDIS_LOCK_LEASE')
         .default(10_000, '10s')
         .argParser(parseLease),
+    )
+    .addOption(option('--azure-container <name>', 'store uploads in this Azure Blob Storage container (created if missing)', 'AZURE_CONTAINER').argParser(parseContainerName))
+    .addOption(option('--azure-storage <name>', "the same, under tusd's name for it", 'AZURE_STORAGE').argParser(parseContainerName))
+    .addOption(
+      option('--azure-container-access-type <type>', 'public access of a container created at start-up: blob, container or private', 'AZURE_CONTAINER_ACCESS_TYPE')
+        .argParser(parseContainerAccessType),
+    )
+    .addOption(option('--azure-blob-access-tier <tier>', 'access tier of finished uploads: hot, cool, cold or archive', 'AZURE_BLOB_ACCESS_TIER').argParser(parseAccessTier))
+    .addOption(option('--azure-object-prefix <prefix>', 'prefix of the blob names (a / is added)', 'AZURE_OBJECT_PREFIX'))
+    .addOption(
+      option('--azure-endpoint <url>', 'blob endpoint (default https://<AZURE_STORAGE_ACCOUNT>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/devstoreaccount1)', 'AZURE_ENDPOINT')
+        .argParser(parseEndpoint),
     )
   for (const hookOption of hookOptions()) command.addOption(hookOption)
   return addS3Options(command).showHelpAfterError('(run resumable-gateway --help for every flag)')

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js'
+import { azureStoreFromFlags } from './azure-flags.js'
 import type { CliOptions } from './options.js'
 import { s3StoreFromFlags } from './s3-options.js'
 
@@ -8,5 +9,8 @@ import { s3StoreFromFlags } from './s3-options.js'
  * Throws with a message naming the flag when the flags contradict each other.
  */
 export async function storeFromFlags(options: CliOptions): Promise<Store | undefined> {
-  return s3StoreFromFlags(options)
+  if (options.s3Bucket !== undefined && (options.azureContainer ?? options.azureStorage) !== undefined) {
+    throw new Error('--s3-bucket and --azure-container (--azure-storage) each choose a store: give one of them')
+  }
+  return (await s3StoreFromFlags(options)) ?? (await azureStoreFromFlags(options, process.env))
 }

@@ -22,6 +22,7 @@ const LAYERS: Record<string, readonly string[]> = {
   'gateway.ts': ['*'],
   'index.ts': ['*'],
   'testing.ts': ['*'],
+  'azure.ts': ['*'],
   cli: ['*'],
 }
 

@@ -1,0 +1,106 @@
+/**
+ * Scenario 10: Azure Blob Storage, against Azurite (Microsoft's emulator, in
+ * memory, on the same machine). tus-js-client uploads a file in 8 MiB chunks
+ * (one PATCH each, as scenario 6) to the gateway with its Azure store (tusd's
+ * layout: blocks staged as each body streams, committed at the end) and to
+ * @tus/server with @tus/azure-store (an append blob; each PATCH body collected
+ * whole in memory, then one appendBlock). Chunks, because the peer cannot take
+ * a PATCH over Azure's 100 MiB append-block limit.
+ *
+ * The runner starts its usual contenders; this scenario starts its own, on
+ * Azure, beside them (so the runner needs no Azure knowledge), measures those,
+ * and removes their container afterwards. MiB/s covers the whole upload,
+ * creation included; the bytes are checked by downloading the blob from
+ * Azurite. Azurite shares the machine's cores with the server it serves, so
+ * the figures compare the two servers, not what Azure would do.
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BlobServiceClient } from '@azure/storage-blob';
+import * as tus from 'tus-js-client';
+import { azurite } from '../lib/azurite.js';
+import { GiB, MiB, formatBytes } from '../lib/config.js';
+import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
+import { hashStream, randomFile } from '../lib/data.js';
+
+const BENCH_DIR = path.join(PROJECT_DIR, 'bench');
+
+/**
+ * The contender of `column` on Azure, in container `container`.
+ * @param {'gateway' | 'peer'} column
+ * @param {string} container
+ * @returns {import('../lib/contenders.js').ContenderSpec}
+ */
+function azureContender(column, container) {
+  const args = column === 'gateway'
+    ? [GATEWAY_MAIN, '--host', '127.0.0.1', '--port', '0', '--azure-container', container, '--log-level', 'silent']
+    : [path.join(BENCH_DIR, 'servers', 'peer-azure.js'), '--container', container];
+  return { column, id: `${column}-azure`, protocol: 'tus', h2: false, stores: false, command: () => ({ cwd: PROJECT_DIR, args }) };
+}
+
+/** @type {import('./types.js').Scenario} */
+export default {
+  id: 10,
+  short: 'Azure (Azurite)',
+  title: (cfg) => `Azure Blob Storage (Azurite): tus-js-client, ${formatBytes(cfg.azure.size)} in ${formatBytes(cfg.azure.chunkSize)} chunks`,
+  columns: ['gateway', 'peer'],
+  h2: false,
+  note: 'scenario 10: against Azurite on the same cores (limit and net are n/a); the peer is @tus/server with @tus/azure-store',
+  metrics: [
+    { key: 'mibps', label: 'MiB/s', better: 'higher', digits: 0 },
+    { key: 'cpuPerGiB', label: 'CPU-s/GiB', better: 'lower', digits: 2 },
+    { key: 'peakRssMiB', label: 'peak RSS MiB', better: 'lower', digits: 0 },
+  ],
+  prepare: async ({ cfg, ws }) => {
+    await randomFile(ws.dataDir, cfg.azure.size);
+    // The contenders' credentials, inherited by every child started from now on.
+    process.env.AZURE_STORAGE_CONNECTION_STRING = (await azurite()).connectionString;
+  },
+  timeoutMs: (cfg) => 60_000 + (cfg.azure.size / MiB) * 500,
+  estimateSeconds: (cfg) => 2 + cfg.azure.size / (40 * MiB) + cfg.azure.size / (80 * MiB),
+  async run(inst, { cfg, ws }) {
+    const { size, chunkSize } = cfg.azure;
+    const file = await randomFile(ws.dataDir, size);
+    const column = /** @type {'gateway' | 'peer'} */ (inst.spec.column);
+    const name = `bench-${path.basename(inst.dir).replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+    const container = BlobServiceClient.fromConnectionString((await azurite()).connectionString).getContainerClient(name);
+    const server = await start(azureContender(column, name), inst.dir);
+    try {
+      const cpu0 = server.cpu();
+      const t0 = performance.now();
+      /** @type {string} */
+      const url = await new Promise((resolve, reject) => {
+        const upload = new tus.Upload(createReadStream(file.path), {
+          endpoint: server.base,
+          chunkSize,
+          uploadSize: size,
+          retryDelays: null,
+          metadata: { filename: 'bench.bin' },
+          onError: reject,
+          onSuccess: () => resolve(/** @type {string} */ (upload.url)),
+        });
+        upload.start();
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu1 = server.cpu();
+      const rss = server.peakRss();
+      // Both keep the bytes in the blob named by the upload's id (a block blob, an append blob).
+      const id = path.basename(new URL(url).pathname);
+      const stored = await hashStream(/** @type {AsyncIterable<Buffer>} */ ((await container.getBlobClient(id).download()).readableStreamBody));
+      if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${url}: the blob holds ${stored.size} bytes that differ`);
+      const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+      return {
+        metrics: {
+          mibps: size / MiB / seconds,
+          cpuPerGiB: cpu === null ? null : cpu / (size / GiB),
+          peakRssMiB: rss === null ? null : rss / MiB,
+        },
+        details: { bytes: size, seconds, cpuSeconds: cpu, peakRssBytes: rss, verified: 'blob', url },
+      };
+    } finally {
+      await server.stop();
+      await container.deleteIfExists();
+    }
+  },
+};
