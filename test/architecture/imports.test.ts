@@ -23,6 +23,8 @@ const LAYERS: Record<string, readonly string[]> = {
   'index.ts': ['*'],
   'testing.ts': ['*'],
   'azure.ts': ['*'],
+  's3.ts': ['*'],
+  'redis.ts': ['*'],
   cli: ['*'],
 }
 
