@@ -77,11 +77,14 @@ export function renderChart(results, judged, { subtitle, targets }) {
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">resumable-gateway benchmark: gateway advantage over peer and limit</text>`);
+  const withBaseline = rows.some((r) => r.vs === 'baseline');
+  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">resumable-gateway benchmark: gateway advantage over ${withBaseline ? 'baseline, ' : ''}peer and limit</text>`);
   out.push(`<text x="16" y="44" fill="#555">${esc(subtitle)}</text>`);
   out.push(`<text x="16" y="62" fill="#555">x = gateway/other for ↑ (higher is better) metrics, other/gateway for ↓ ones: right of 1x = gateway better (green), left = worse (red), within 2% = grey.</text>`);
-  const marks = `${rows.some((r) => r.vs === 'baseline') ? '◆ vs baseline, ' : ''}● vs peer, ■ vs limit`;
-  out.push(`<text x="16" y="78" fill="#555">dot = median of the per-round ratios, bar = their min-max; ${marks}; orange dashes = targets; ▶/◀ = off the scale.</text>`);
+  const legend = withBaseline
+    ? 'mark = median of the per-round ratios, bar = min-max; ◆ vs baseline, ● vs peer, ■ vs limit; orange = targets; ▶/◀ off the scale.'
+    : 'dot = median of the per-round ratios, bar = their min-max; ● vs peer, ■ vs limit; orange dashes = targets; ▶/◀ = off the scale.';
+  out.push(`<text x="16" y="78" fill="#555">${legend}</text>`);
 
   // grid and axis labels
   for (let e = lo; e <= hi; e++) {
