@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--rounds N]`
+ * `npm run bench [-- --quick] [--only 1,3] [--rounds N] [--baseline other/dist/cli/main.js]`
  *
  * Measures resumable-gateway against @tus/server (the peer) and against the
  * machine's limit (a minimal Node server writing or discarding the body),
+ * and optionally against another build of itself (the baseline),
  * interleaving the contenders round by round, and prints a table of medians
  * and ratios with the issue's targets. Writes the raw runs as JSON and a
  * chart of the ratios as SVG under bench/results/. See bench/README.md.
@@ -17,7 +18,7 @@ import { USAGE, parseOptions } from './lib/args.js';
 import { renderChart } from './lib/chart.js';
 import { killAll } from './lib/children.js';
 import { makeConfig } from './lib/config.js';
-import { gatewayProblem } from './lib/contenders.js';
+import { GATEWAY_MAIN, buildProblem } from './lib/contenders.js';
 import { runScenario } from './lib/interleave.js';
 import { formatDuration, renderTable, renderTargets } from './lib/report.js';
 import { TARGETS, judgeTargets } from './lib/targets.js';
@@ -69,19 +70,24 @@ async function main() {
   const ws = createWorkspace();
   const ctx = { cfg, ws };
 
-  const problem = gatewayProblem();
+  const problem = buildProblem(GATEWAY_MAIN);
   const estimate = estimateSeconds(scenarios, cfg, opts.contenders);
   log(`resumable-gateway bench: ${opts.quick ? 'quick' : 'full'} run, ${cfg.rounds} round(s), scenarios ${scenarios.map((s) => s.id).join(',')}`);
   log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, scratch ${ws.root}`);
   log(`estimated duration: ~${formatDuration(estimate)} (rough: assumes ~400 MiB/s uploads and ~3 s per peer lock trial)`);
   log('each run starts a fresh server process (peak RSS = VmHWM, which cannot be reset)');
   if (problem) log(`gateway: unavailable, its columns will read "skipped": ${problem}`);
+  if (opts.baseline) {
+    log(`baseline: ${opts.baseline}`);
+    const baselineProblem = buildProblem(opts.baseline);
+    if (baselineProblem) log(`baseline: unavailable, its column will read "skipped": ${baselineProblem}`);
+  }
 
   /** @type {import('./lib/interleave.js').ScenarioResult[]} */
   const results = [];
   for (const s of scenarios) {
     log(`\nscenario ${s.id}: ${s.title(cfg)}`);
-    results.push(await runScenario(s, ctx, { columns: opts.contenders, limitFsync: opts.limitFsync, log }));
+    results.push(await runScenario(s, ctx, { columns: opts.contenders, limitFsync: opts.limitFsync, baseline: opts.baseline, log }));
   }
 
   const byId = new Map(results.map((r) => [r.id, r]));
@@ -96,9 +102,12 @@ async function main() {
   out.push(renderTable(results));
   out.push('');
   out.push(`net = limit server with the body discarded (network limit); limit = body piped to a file${opts.limitFsync ? ', fsynced before the 204 (--limit-fsync)' : ' (no fsync)'}.`);
+  if (opts.baseline) out.push(`baseline = ${opts.baseline} (same flags as the gateway; gateway/baseline: per-round ratios).`);
   for (const r of results) if (r.note) out.push(r.note);
-  const gwProblem = gatewayProblem();
+  const gwProblem = buildProblem(GATEWAY_MAIN);
   if (gwProblem) out.push(`gateway: ${gwProblem}`);
+  const blProblem = opts.baseline ? buildProblem(opts.baseline) : null;
+  if (blProblem) out.push(`baseline: ${blProblem}`);
   out.push('');
   out.push('targets (shown, not asserted):');
   out.push(renderTargets(judged));
@@ -123,6 +132,7 @@ async function main() {
       totalMemBytes: os.totalmem(),
       loadavgAtEnd: os.loadavg(),
       gateway: gwProblem ? { available: false, problem: gwProblem } : { available: true },
+      ...(opts.baseline ? { baseline: { main: opts.baseline, ...(blProblem ? { available: false, problem: blProblem } : { available: true }) } } : {}),
     },
     scenarios: results,
     targets: judged,

@@ -4,16 +4,20 @@
  *   --quick            smoke run: 1 round, small sizes (about two minutes)
  *   --only 1,3,5       run only these scenarios
  *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
- *   --contenders a,b   only these columns: gateway, peer, limit, net (debugging aid)
+ *   --contenders a,b   only these columns: gateway, baseline, peer, limit, net (debugging aid)
  *   --limit-fsync      the limit server fsyncs each file before answering
+ *   --baseline PATH    another gateway build's dist/cli/main.js as an extra column
+ *                      (or env BENCH_BASELINE_MAIN)
  *   --help
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from '../scenarios/index.js';
 
 const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
 
-export const COLUMNS = /** @type {const} */ (['gateway', 'peer', 'limit', 'net']);
+/** Every column, in run order; `baseline` runs only when a baseline build is given. */
+export const COLUMNS = /** @type {const} */ (['gateway', 'baseline', 'peer', 'limit', 'net']);
 
 /**
  * @typedef {object} Options
@@ -22,6 +26,7 @@ export const COLUMNS = /** @type {const} */ (['gateway', 'peer', 'limit', 'net']
  * @property {number | null} rounds       explicit rounds, or null for the default
  * @property {string[]} contenders        enabled columns
  * @property {boolean} limitFsync         limit column fsyncs each file
+ * @property {string | null} baseline     absolute path of the baseline build's main.js, or null
  */
 
 /**
@@ -37,6 +42,7 @@ export function parseOptions(argv) {
       rounds: { type: 'string' },
       contenders: { type: 'string' },
       'limit-fsync': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -47,19 +53,28 @@ export function parseOptions(argv) {
   if (only && only.some((n) => !SCENARIO_IDS.includes(n))) throw new Error(`--only: scenario numbers are ${SCENARIO_IDS.join(', ')}, got ${values.only}`);
   const rounds = values.rounds ? Number.parseInt(values.rounds, 10) : null;
   if (rounds !== null && !(rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-  const contenders = values.contenders ? values.contenders.split(',').map((s) => s.trim()) : [...COLUMNS];
+  const baselineMain = values.baseline ?? process.env.BENCH_BASELINE_MAIN;
+  const baseline = baselineMain ? path.resolve(baselineMain) : null;
+  const contenders = values.contenders
+    ? values.contenders.split(',').map((s) => s.trim())
+    : COLUMNS.filter((c) => c !== 'baseline' || baseline);
   for (const c of contenders) {
     if (!COLUMNS.includes(/** @type {any} */ (c))) throw new Error(`--contenders: unknown column ${c}`);
+    if (c === 'baseline' && !baseline) throw new Error('--contenders: the baseline column needs --baseline <main.js>');
   }
-  return { quick: values.quick, only, rounds, contenders, limitFsync: values['limit-fsync'], help: values.help };
+  return { quick: values.quick, only, rounds, contenders, limitFsync: values['limit-fsync'], baseline, help: values.help };
 }
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net] [--limit-fsync]
+export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net]
+                       [--limit-fsync] [--baseline path/to/dist/cli/main.js]
 
   --quick       smoke run: 1 round and small sizes (about two minutes)
   --only        comma-separated scenario numbers (${SCENARIO_IDS.join(', ')})
   --rounds      interleaved rounds per scenario (default 3; 1 with --quick)
   --contenders  restrict the columns that run (for debugging the harness)
   --limit-fsync the limit server fsyncs every file before its 204 (like-for-like
-                with a server that syncs uploads; the gateway's file store does)
+                with a server that syncs uploads, e.g. the gateway with --fsync)
+  --baseline    another build of the gateway (its dist/cli/main.js) runs as the
+                column "baseline", with the gateway's flags, in the same rounds;
+                the report adds gateway/baseline (env: BENCH_BASELINE_MAIN)
 `;

@@ -2,7 +2,7 @@
  * A hand-written SVG chart of the ratios (no dependency).
  *
  * One row per scenario, metric and comparison (gateway vs peer, gateway vs
- * limit). The x axis is the gateway's *advantage* on a log scale: the ratio
+ * limit, and gateway vs baseline when a baseline build ran). The x axis is the gateway's *advantage* on a log scale: the ratio
  * gateway/x for higher-is-better metrics, its inverse for lower-is-better
  * ones, so right of the 1x line always means "gateway better" (green) and
  * left means "gateway worse" (red); within 2% of 1x is grey. The dot is the
@@ -37,7 +37,7 @@ export function renderChart(results, judged, { subtitle, targets }) {
   for (const sc of results) {
     for (const m of sc.metrics) {
       if (m.ratio === false) continue;
-      for (const vs of /** @type {const} */ (['peer', 'limit'])) {
+      for (const vs of /** @type {const} */ (['baseline', 'peer', 'limit'])) {
         const s = sc.ratios[vs]?.[m.key];
         if (!s) continue;
         const inv = m.better === 'lower';
@@ -77,10 +77,14 @@ export function renderChart(results, judged, { subtitle, targets }) {
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">resumable-gateway benchmark: gateway advantage over peer and limit</text>`);
+  const withBaseline = rows.some((r) => r.vs === 'baseline');
+  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">resumable-gateway benchmark: gateway advantage over ${withBaseline ? 'baseline, ' : ''}peer and limit</text>`);
   out.push(`<text x="16" y="44" fill="#555">${esc(subtitle)}</text>`);
   out.push(`<text x="16" y="62" fill="#555">x = gateway/other for ↑ (higher is better) metrics, other/gateway for ↓ ones: right of 1x = gateway better (green), left = worse (red), within 2% = grey.</text>`);
-  out.push(`<text x="16" y="78" fill="#555">dot = median of the per-round ratios, bar = their min-max; ● vs peer, ■ vs limit; orange dashes = targets; ▶/◀ = off the scale.</text>`);
+  const legend = withBaseline
+    ? 'mark = median of the per-round ratios, bar = min-max; ◆ vs baseline, ● vs peer, ■ vs limit; orange = targets; ▶/◀ off the scale.'
+    : 'dot = median of the per-round ratios, bar = their min-max; ● vs peer, ■ vs limit; orange dashes = targets; ▶/◀ = off the scale.';
+  out.push(`<text x="16" y="78" fill="#555">${legend}</text>`);
 
   // grid and axis labels
   for (let e = lo; e <= hi; e++) {
@@ -108,6 +112,7 @@ export function renderChart(results, judged, { subtitle, targets }) {
     const off = beyond(r.adv.median);
     if (off) out.push(`<path d="M${num(mx + off * 7)},${cy} L${num(mx - off * 5)},${cy - 7} L${num(mx - off * 5)},${cy + 7} Z" fill="${color}"/>`);
     else if (r.vs === 'peer') out.push(`<circle cx="${num(mx)}" cy="${cy}" r="5.5" fill="${color}"/>`);
+    else if (r.vs === 'baseline') out.push(`<path d="M${num(mx)},${cy - 6.5} L${num(mx + 6.5)},${cy} L${num(mx)},${cy + 6.5} L${num(mx - 6.5)},${cy} Z" fill="${color}"/>`);
     else out.push(`<rect x="${num(mx - 5)}" y="${cy - 5}" width="10" height="10" fill="${color}"/>`);
     if (r.target !== undefined) {
       const tx = x(r.target);

@@ -3,6 +3,7 @@
  *
  * - gateway: resumable-gateway (dist/cli/main.js) with its file store; one
  *   port speaks HTTP/1.1 and h2c (prior knowledge).
+ * - baseline: another build of the gateway (--baseline), same flags.
  * - peer:    @tus/server 2.x + @tus/file-store (bench/servers/peer.js), on
  *   node:http, or on node:http2 h2c in a second flavour.
  * - limit:   bench/servers/limit.js piping bodies to files, answering 204.
@@ -27,7 +28,7 @@ export const GATEWAY_MAIN = process.env.BENCH_GATEWAY_MAIN
 const READY_RE = /listening on (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 15_000;
 
-/** @typedef {'gateway' | 'peer' | 'limit' | 'net'} Column */
+/** @typedef {'gateway' | 'baseline' | 'peer' | 'limit' | 'net'} Column */
 
 /**
  * @typedef {object} ContenderSpec
@@ -36,26 +37,31 @@ const START_TIMEOUT_MS = 15_000;
  * @property {'tus' | 'raw'} protocol   raw = the limit servers (no tus)
  * @property {boolean} h2           the client speaks h2c to it
  * @property {boolean} stores       bodies end up in files under its dir
+ * @property {string} [main]        a gateway build's entry point (gateway, baseline)
  * @property {(dir: string) => { args: string[], cwd: string }} command
  */
 
 /**
  * The contender of one column, for HTTP/1.1 or h2c clients.
  * @param {Column} column
- * @param {{ h2: boolean, limitFsync?: boolean }} opts
+ * @param {{ h2: boolean, limitFsync?: boolean, baseline?: string | null }} opts  baseline: its main.js
  * @returns {ContenderSpec}
  */
-export function contender(column, { h2, limitFsync = false }) {
+export function contender(column, { h2, limitFsync = false, baseline = null }) {
   const proto = h2 ? 'h2c' : 'h1';
   switch (column) {
     case 'gateway':
+    case 'baseline': {
+      const main = column === 'gateway' ? GATEWAY_MAIN : baseline;
+      if (!main) throw new Error('the baseline column needs the path of a baseline build');
       return {
-        column, id: `gateway-${proto}`, protocol: 'tus', h2, stores: true,
+        column, id: `${column}-${proto}`, protocol: 'tus', h2, stores: true, main,
         command: (dir) => ({
           cwd: PROJECT_DIR,
-          args: [GATEWAY_MAIN, '--host', '127.0.0.1', '--port', '0', '--upload-dir', dir, '--log-level', 'silent'],
+          args: [main, '--host', '127.0.0.1', '--port', '0', '--upload-dir', dir, '--log-level', 'silent'],
         }),
       };
+    }
     case 'peer':
       return {
         column, id: `peer-${proto}`, protocol: 'tus', h2, stores: true,
@@ -89,15 +95,19 @@ export function contender(column, { h2, limitFsync = false }) {
 /** Raised when a contender cannot run at all (e.g. the gateway is not built). */
 export class UnavailableError extends Error {}
 
-/** @type {string | null} why the gateway cannot run in this session */
-let gatewayUnavailable = null;
+/** @type {Map<string, string>} main.js -> why that gateway build cannot run in this session */
+const unavailable = new Map();
 
-/** @returns {string | null} the reason the gateway is unavailable, or null */
-export function gatewayProblem() {
-  if (gatewayUnavailable) return gatewayUnavailable;
-  if (!existsSync(GATEWAY_MAIN)) {
-    const rel = path.relative(PROJECT_DIR, GATEWAY_MAIN);
-    return `${rel.startsWith('..') ? GATEWAY_MAIN : rel} not found (run npm run build)`;
+/**
+ * @param {string} main  a gateway build's entry point
+ * @returns {string | null} the reason that build is unavailable, or null
+ */
+export function buildProblem(main) {
+  const known = unavailable.get(main);
+  if (known) return known;
+  if (!existsSync(main)) {
+    const rel = path.relative(PROJECT_DIR, main);
+    return `${rel.startsWith('..') ? main : rel} not found (run npm run build)`;
   }
   return null;
 }
@@ -121,8 +131,8 @@ export function gatewayProblem() {
  * @returns {Promise<Instance>}
  */
 export async function start(spec, dir) {
-  if (spec.column === 'gateway') {
-    const problem = gatewayProblem();
+  if (spec.main) {
+    const problem = buildProblem(spec.main);
     if (problem) throw new UnavailableError(problem);
   }
   const { args, cwd } = spec.command(dir);
@@ -156,8 +166,8 @@ export async function start(spec, dir) {
   } catch (err) {
     await stopChild(child);
     const msg = `${spec.id}: ${/** @type {Error} */ (err).message}${errTail ? `; stderr: ${errTail.trim().slice(-600)}` : ''}`;
-    if (spec.column === 'gateway') {
-      gatewayUnavailable = msg;
+    if (spec.main) {
+      unavailable.set(spec.main, msg);
       throw new UnavailableError(msg);
     }
     throw new Error(msg);

@@ -3,8 +3,9 @@
  * same order (A B C D A B C D ...), each run in a fresh process and a fresh
  * upload directory that is removed afterwards. Then the summaries: median
  * and min-max of every metric per contender, and of the per-round ratios
- * gateway/peer and gateway/limit (runs of the same round are neighbours in
- * time, so their ratio cancels most of a shared machine's drift).
+ * gateway/peer and gateway/limit, and gateway/baseline when a baseline
+ * build runs (runs of the same round are neighbours in time, so their
+ * ratio cancels most of a shared machine's drift).
  */
 import { performance } from 'node:perf_hooks';
 import { UnavailableError, contender, start } from './contenders.js';
@@ -35,23 +36,23 @@ import { summarize } from './stats.js';
  * @property {string} [note]
  * @property {Run[]} runs
  * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} values   column -> metric -> summary
- * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} ratios   'peer'|'limit' -> metric -> summary of gateway/x
+ * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} ratios   'peer'|'limit'|'baseline' -> metric -> summary of gateway/x
  */
 
 /**
  * @param {Scenario} scenario
  * @param {Context} ctx
- * @param {{ columns: string[], limitFsync: boolean, log: (line: string) => void }} opts
+ * @param {{ columns: string[], limitFsync: boolean, baseline: string | null, log: (line: string) => void }} opts
  * @returns {Promise<ScenarioResult>}
  */
-export async function runScenario(scenario, ctx, { columns, limitFsync, log }) {
+export async function runScenario(scenario, ctx, { columns, limitFsync, baseline, log }) {
   const cols = scenario.columns.filter((c) => columns.includes(c));
   await scenario.prepare?.(ctx);
   /** @type {Run[]} */
   const runs = [];
   for (let round = 1; round <= ctx.cfg.rounds; round++) {
     for (const column of cols) {
-      const spec = scenario.contender?.(column) ?? contender(column, { h2: scenario.h2, limitFsync });
+      const spec = scenario.contender?.(column) ?? contender(column, { h2: scenario.h2, limitFsync, baseline });
       const run = await runOnce(scenario, spec, ctx, round);
       runs.push(run);
       log(`  [${scenario.id}] round ${round}/${ctx.cfg.rounds} ${spec.id.padEnd(18)} ${describe(scenario, run)}`);
@@ -67,7 +68,7 @@ export async function runScenario(scenario, ctx, { columns, limitFsync, log }) {
     note: scenario.note,
     runs,
     values: valueSummaries(scenario, cols, runs),
-    ratios: ratioSummaries(scenario, runs),
+    ratios: ratioSummaries(scenario, cols, runs),
   };
 }
 
@@ -144,14 +145,17 @@ function valueSummaries(scenario, cols, runs) {
 }
 
 /**
- * Per-round ratios gateway/peer and gateway/limit.
+ * Per-round ratios gateway/peer and gateway/limit, and gateway/baseline if it ran.
  * @param {Scenario} scenario
+ * @param {Column[]} cols
  * @param {Run[]} runs
  */
-function ratioSummaries(scenario, runs) {
+function ratioSummaries(scenario, cols, runs) {
   /** @type {ScenarioResult['ratios']} */
   const out = {};
-  for (const other of /** @type {Column[]} */ (['peer', 'limit'])) {
+  /** @type {Column[]} */
+  const others = cols.includes('baseline') ? ['baseline', 'peer', 'limit'] : ['peer', 'limit'];
+  for (const other of others) {
     out[other] = {};
     for (const m of scenario.metrics) {
       if (m.ratio === false) continue;

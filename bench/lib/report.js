@@ -3,6 +3,8 @@
  *
  *   gateway | peer | limit | gateway/peer | gateway/limit | net
  *
+ * and, when a baseline build ran, a `baseline` column next to `gateway` and
+ * a `gateway/baseline` ratio before `gateway/peer`.
  * Values are "median (min-max)" over the rounds (just the value with one
  * round). Ratios are medians (min-max) of the per-round ratios. "net" is
  * the limit server with the body discarded (the network limit). "n/a"
@@ -56,13 +58,17 @@ function ratioCell(s) {
  * @returns {string}
  */
 export function renderTable(results) {
-  const header = ['scenario', 'metric', 'gateway', 'peer', 'limit', 'gateway/peer', 'gateway/limit', 'net'];
+  const withBaseline = results.some((sc) => sc.columns.includes('baseline'));
+  const header = [
+    'scenario', 'metric', 'gateway', ...(withBaseline ? ['baseline'] : []), 'peer', 'limit',
+    ...(withBaseline ? ['gateway/baseline'] : []), 'gateway/peer', 'gateway/limit', 'net',
+  ];
   /** @type {string[][]} */
   const rows = [];
   for (const sc of results) {
     sc.metrics.forEach((m, i) => {
       const v = (/** @type {string} */ col) => cell(sc.values[col]?.[m.key], m.digits) ?? missing(sc, col);
-      const ratio = (/** @type {'peer' | 'limit'} */ vs) => {
+      const ratio = (/** @type {'baseline' | 'peer' | 'limit'} */ vs) => {
         if (m.ratio === false) return '';
         return ratioCell(sc.ratios[vs]?.[m.key]) ?? 'n/a';
       };
@@ -70,8 +76,8 @@ export function renderTable(results) {
       rows.push([
         i === 0 ? `${sc.id} ${sc.short}` : '',
         m.label + arrow,
-        v('gateway'), v('peer'), v('limit'),
-        ratio('peer'), ratio('limit'),
+        v('gateway'), ...(withBaseline ? [v('baseline')] : []), v('peer'), v('limit'),
+        ...(withBaseline ? [ratio('baseline')] : []), ratio('peer'), ratio('limit'),
         v('net'),
       ]);
     });

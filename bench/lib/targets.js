@@ -88,6 +88,12 @@ export const TARGETS = [
     judge: (r) => { const v = ratio(r, 4, 'peer', 'uploadsPerSec'); return verdict(v, (x) => x >= 1.5, `${fmt(v, 2)}x`); },
   },
   {
+    id: 's4-limit',
+    text: 'scenario 4: gateway >= 0.7x limit (uploads/s)',
+    chart: { scenario: 4, vs: 'limit', metric: 'uploadsPerSec', at: 0.7 },
+    judge: (r) => { const v = ratio(r, 4, 'limit', 'uploadsPerSec'); return verdict(v, (x) => x >= 0.7, `${fmt(v, 2)}x`); },
+  },
+  {
     id: 's5-p99',
     text: 'scenario 5: lock release p99 < 100 ms',
     judge: (r) => {

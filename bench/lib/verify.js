@@ -4,8 +4,8 @@
  *
  * - peer and limit: the file `<upload dir>/<id>` (FileStore's layout, and
  *   the limit server's), id = last path segment of the upload URL.
- * - gateway: the same file if its store uses that layout, else a GET of the
- *   upload URL (finished uploads can be downloaded).
+ * - gateway and baseline: the same file if its store uses that layout, else
+ *   a GET of the upload URL (finished uploads can be downloaded).
  * - net (body discarded): nothing is stored; the byte count the server
  *   read (its Bench-Received answer header) must equal the upload size.
  */
@@ -32,7 +32,7 @@ export async function verifyUpload(inst, url, expected, extra = {}) {
   const id = path.basename(new URL(url).pathname);
   let got = await hashFile(path.join(inst.dir, id));
   let how = /** @type {'file' | 'get'} */ ('file');
-  if (!got && inst.spec.column === 'gateway') {
+  if (!got && inst.spec.main) {
     const res = await request(url, { method: 'GET', headers: { 'tus-resumable': '1.0.0' } });
     if (res.statusCode !== 200) {
       await res.body.dump();

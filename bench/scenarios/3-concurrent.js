@@ -19,7 +19,7 @@ export default {
   id: 3,
   short: 'concurrent',
   title: (cfg) => `${cfg.concurrent.count} concurrent uploads of ${formatBytes(cfg.concurrent.size)}, HTTP/1.1`,
-  columns: ['gateway', 'peer', 'limit', 'net'],
+  columns: ['gateway', 'baseline', 'peer', 'limit', 'net'],
   h2: false,
   metrics: THROUGHPUT_METRICS,
   prepare: async ({ cfg, ws }) => { await randomFile(ws.dataDir, cfg.concurrent.size); },

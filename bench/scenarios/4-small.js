@@ -30,7 +30,7 @@ export default {
   id: 4,
   short: 'small uploads',
   title: (cfg) => `${cfg.small.count} uploads of ${cfg.small.size / 1024} KiB (creation-with-upload), ${cfg.small.concurrency} at a time`,
-  columns: ['gateway', 'peer', 'limit', 'net'],
+  columns: ['gateway', 'baseline', 'peer', 'limit', 'net'],
   h2: false,
   metrics: [
     { key: 'uploadsPerSec', label: 'uploads/s', better: 'higher', digits: 0 },

@@ -100,7 +100,7 @@ export default {
   id: 5,
   short: 'lock release',
   title: (cfg) => `lock release: HEAD during a stalled PATCH (${cfg.lock.trials} trials)`,
-  columns: ['gateway', 'peer'],
+  columns: ['gateway', 'baseline', 'peer'],
   h2: false,
   note: 'scenario 5: limit and net are n/a (a lock exists only in a tus server)',
   metrics: [

@@ -17,7 +17,7 @@ export default {
   id: 6,
   short: 'tus-js-client',
   title: (cfg) => `tus-js-client, ${formatBytes(cfg.client.size)} in ${formatBytes(cfg.client.chunkSize)} chunks`,
-  columns: ['gateway', 'peer'],
+  columns: ['gateway', 'baseline', 'peer'],
   h2: false,
   note: 'scenario 6: limit and net are n/a (tus-js-client speaks tus only)',
   metrics: [

@@ -32,7 +32,7 @@ export function singleUpload({ id, h2 }) {
     id,
     short: h2 ? 'single PATCH h2c' : 'single PATCH h1',
     title: (cfg) => `${formatBytes(cfg.single.size)} in one PATCH, ${h2 ? 'h2c' : 'HTTP/1.1'} (curl -T)`,
-    columns: ['gateway', 'peer', 'limit', 'net'],
+    columns: ['gateway', 'baseline', 'peer', 'limit', 'net'],
     h2,
     metrics: THROUGHPUT_METRICS,
     prepare: async ({ cfg, ws }) => { await randomFile(ws.dataDir, cfg.single.size); },
