@@ -86,9 +86,10 @@ local now = now_ms()
 local since = tonumber(redis.call('GET', started) or '')
 if not since then
   -- Missing: a fresh Redis, or one that lost its data when it restarted. Leases it forgot end no later
-  -- than a lease after it started; uptime is in whole seconds, so the start is taken as late as it can be.
+  -- than a lease after it started. Uptime is the difference of two whole-second clocks, the start's rounded
+  -- down, so it may say 1 when 0.1 s have passed: the start is taken a second later than it says.
   local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) or 0
-  since = now - uptime * 1000
+  since = now - math.max(0, uptime - 1) * 1000
   redis.call('SET', started, string.format('%d', since))
 end
 if now - since < lease then return { 'warming', lease - (now - since), 0, '', 0, 0 } end
