@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
 import { startApp, type TestApp } from './app.js'
+import { processMemory } from '../resilience/generated-transfer.js'
 
 // A huge upload through upstream mode with bounded memory: 768 MiB go from the client to the store, then
 // from the store to the application as one request, both streamed; the gateway's peak resident set stays far
@@ -15,12 +16,6 @@ import { startApp, type TestApp } from './app.js'
 const MiB = 1024 * 1024
 const SIZE = 768 * MiB
 const PEAK_RSS_LIMIT = 160 * MiB
-
-async function peakRss(pid: number): Promise<number> {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
-  if (match === null) throw new Error(`no VmHWM in /proc/${pid}/status`)
-  return Number(match[1]) * 1024
-}
 
 describe('upstream mode: a huge upload with bounded gateway memory', () => {
   let app: TestApp
@@ -66,7 +61,7 @@ describe('upstream mode: a huge upload with bounded gateway memory', () => {
     const sha256 = hash.digest('hex')
     expect(JSON.parse(reply.body)).toMatchObject({ bytes: SIZE, sha256 })
     expect(app.received).toMatchObject([{ bytes: SIZE, sha256 }])
-    const peak = await peakRss(gateway.pid)
+    const peak = await processMemory(gateway.pid, 'VmHWM')
     expect(peak, `peak RSS ${Math.round(peak / MiB)} MiB`).toBeLessThan(PEAK_RSS_LIMIT)
   }, 180_000)
 })
