@@ -8,7 +8,7 @@ import { download, head, patch } from '../support/tus.js'
 
 // A directory written by tusd's filestore, served as it is ("fronting existing storage").
 // shared/ lies beside the repository (here and in CI).
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/tusd-filestore', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('../fixtures/tusd-filestore', import.meta.url))
 const FINISHED = '3f1c9a7e5b2d4c6e8f0a1b2c3d4e5f60'
 const UNFINISHED = '8a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d'
 const DEFERRED = 'c0ffee00c0ffee00c0ffee00c0ffee00'

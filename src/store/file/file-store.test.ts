@@ -11,7 +11,7 @@ import { FileStore } from './file-store.js'
 import type { FileUpload } from './file-upload.js'
 
 // Resolved from this file, not the working directory: CI runs a fresh clone with shared/ beside main/.
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/tusd-filestore/', import.meta.url))
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/tusd-filestore/', import.meta.url))
 const FINISHED = '3f1c9a7e5b2d4c6e8f0a1b2c3d4e5f60'
 const RESUMABLE = '8a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d'
 const DEFERRED = 'c0ffee00c0ffee00c0ffee00c0ffee00'
