@@ -12,11 +12,11 @@ import {
   UploadStopped,
   isCoreError,
 } from '../model/errors.js'
-import { StopRequested } from '../model/stop-reasons.js'
+import { ReleaseRequested, StopRequested } from '../model/stop-reasons.js'
 import { awaitsDelivery, isComplete, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
 import type { BodyCheck } from './body/body-check.js'
-import { GuardedBody } from './body/guarded-body.js'
+import { GuardedBody, type BodyStop } from './body/guarded-body.js'
 import { stopError } from './body/stop-error.js'
 import type { AppendCommand, RequestContext, WriteResult } from './commands.js'
 import type { UploadMachine } from './machine.js'
@@ -115,7 +115,9 @@ export class Appender {
     } finally {
       stopProgress()
     }
-    const stopped = body.stop
+    // A release request that came once every announced byte was read (the body's end not seen yet, or the
+    // store still writing its last bytes) interrupted nothing if they are all stored: the request succeeds.
+    const stopped = releasedAfterWholeBody(body.stop, body.bytes, command.bodySize, upload.offset - before.offset) ? undefined : body.stop
     if (stopped !== undefined) {
       // A checked body counts all or nothing: a part of it cannot be verified.
       if (discardable) upload = await machine.rollBack(handle, lock.lost)
@@ -228,6 +230,15 @@ function observerOf(checks: readonly BodyCheck[], completion: ((chunk: Uint8Arra
 async function readThrough(body: AsyncIterable<Uint8Array>, upload: Upload): Promise<Upload> {
   for await (const chunk of body) if (chunk.byteLength > 0) break
   return upload
+}
+
+/**
+ * Whether `stop` is a release request that reached a body after all of its `announced` bytes (its
+ * Content-Length) were read and stored. Only a release request: a stop request, a lost lock or a shutdown
+ * still ends the request as such.
+ */
+function releasedAfterWholeBody(stop: BodyStop | undefined, read: number, announced: number | undefined, stored: number): boolean {
+  return stop?.kind === 'aborted' && stop.reason instanceof ReleaseRequested && announced !== undefined && read === announced && stored === announced
 }
 
 function isInconsistentLength(error: unknown): boolean {

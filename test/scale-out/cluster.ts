@@ -8,12 +8,15 @@ import type { RedisServer } from '../servers/redis.js'
 
 /**
  * A store every gateway of a cluster shares: the flags that point a gateway at it. The matrix of
- * test/scale-out runs every case once per entry; an S3 store (radosgw) becomes one more entry.
+ * test/scale-out runs every case once per entry; a store that needs a server of its own (S3 on radosgw,
+ * s3-shared-store.ts) is made by the test file that starts that server.
  */
 export interface SharedStore {
   readonly name: string
   /** The store's flags for a gateway; `workDir` is the cluster's own temporary directory. */
   args(workDir: string): string[]
+  /** Environment variables for every gateway (e.g. the S3 keys, which the AWS SDK reads from there). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /** The stores the scale-out cases run on. */
@@ -92,10 +95,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     'info',
     ...(options.args ?? []),
   ]
+  const spawn = (extra: readonly string[] = []): Promise<GatewayProcess> => spawnGateway([...args, ...extra], { env: { ...options.store.env } })
   const gateways: GatewayProcess[] = []
   let nginx: NginxServer | undefined
   try {
-    gateways.push(...(await Promise.all(Array.from({ length: options.gateways }, () => spawnGateway(args)))))
+    gateways.push(...(await Promise.all(Array.from({ length: options.gateways }, () => spawn()))))
     nginx = await startNginx({ upstreams: gateways.map((gateway) => `127.0.0.1:${gateway.port}`) })
   } catch (error) {
     await Promise.all(gateways.map((gateway) => gateway.stop()))
@@ -122,7 +126,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const old = gateways[index]
       if (old === undefined) throw new Error(`no gateway ${index}`)
       await old.stop()
-      const fresh = await spawnGateway([...args, '--port', String(old.port)])
+      const fresh = await spawn(['--port', String(old.port)])
       gateways[index] = fresh
       return fresh
     },
