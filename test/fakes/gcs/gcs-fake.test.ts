@@ -3,12 +3,13 @@
  * `@google-cloud/storage` 7.22.0, the way the GCS store will use it. Raw HTTP only where the SDK has no call
  * for a protocol detail (the session status query).
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Storage, type File, type StorageOptions } from '@google-cloud/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGcsFake, type GcsFake } from './gcs-fake.js'
+import { crc32c } from './gcs-fake-crc32c.js'
 import { RESUMABLE_CHUNK_UNIT } from './gcs-fake-uploads.js'
 
 /** Bitwise CRC32C (Castagnoli, reflected polynomial 0x82F63B78): a reference independent of the SDK's tables. */
@@ -84,6 +85,12 @@ describe('the GCS fake through @google-cloud/storage', () => {
     const [metadata] = await file.getMetadata()
     expect(metadata.crc32c).toBe('4waSgw==')
     expect(metadata.md5Hash).toBe(createHash('md5').update('123456789').digest('base64'))
+  })
+
+  it('computes its CRC32C eight bytes at a time exactly as the bitwise reference does, at every alignment', () => {
+    const data = randomBytes(1024 * 1024 + 13)
+    for (let length = 0; length <= 70; length++) expect(crc32c(data.subarray(3, 3 + length)), `${length} bytes`).toBe(crc32cReference(data.subarray(3, 3 + length)))
+    expect(crc32c(data)).toBe(crc32cReference(data))
   })
 
   it('creates a bucket once: exists() turns true and a second create answers 409', async () => {
