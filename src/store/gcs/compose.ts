@@ -9,7 +9,7 @@ export const MAX_COMPOSE_SOURCES = 32
 const COMPOSE_ATTEMPTS = 3
 
 /** The calls a compose makes. */
-export type ComposeCalls = Pick<GcsBucket, 'compose' | 'remove'>
+export type ComposeCalls = Pick<GcsBucket, 'compose' | 'remove' | 'removeAll'>
 
 /**
  * Composes `sources` (one or more, in order; one may repeat) into `destination`, with what `init` sets.
@@ -44,7 +44,7 @@ export async function composeObjects(
     return await composeChecked(calls, level, destination, init, signal)
   } finally {
     // Best effort: a temporary object left behind is a leftover `sweepLeftovers` removes later.
-    await Promise.all(made.map((name) => calls.remove(name, signal).catch(() => false)))
+    await calls.removeAll(made, signal)
   }
 }
 

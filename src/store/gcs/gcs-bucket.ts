@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import type { Bucket } from '@google-cloud/storage'
 import type { ByteRange } from '../../model/upload.js'
@@ -7,6 +8,9 @@ import { uploadObject, type UploadOptions, type UploadTarget } from './object-up
 
 // A listing page as large as GCS gives: one request lists an upload of up to a thousand chunks.
 const PAGE_SIZE = 1000
+
+// Deletes in flight at once when many objects go (the chunks of a finished upload).
+const PARALLEL_DELETES = 8
 
 /** What a compose sets on its destination. */
 export interface ComposeInit {
@@ -89,6 +93,27 @@ export class GcsBucket {
     } catch (error) {
       if (isNotFound(error)) return false
       throw error
+    }
+  }
+
+  /**
+   * Deletes the objects named, several at a time, as far as it goes: a failure is not reported (what is
+   * left is a leftover for `sweepLeftovers`). For clean-ups after the fact, never for state.
+   */
+  async removeAll(names: readonly string[], signal: AbortSignal): Promise<void> {
+    // One listener on the caller's signal, whatever the number of deletes.
+    const controller = new AbortController()
+    setMaxListeners(PARALLEL_DELETES + 1, controller.signal)
+    const forward = (): void => controller.abort(signal.reason)
+    signal.addEventListener('abort', forward, { once: true })
+    try {
+      const queue = [...names]
+      const worker = async (): Promise<void> => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) await this.remove(name, controller.signal).catch(() => false)
+      }
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_DELETES, queue.length) }, worker))
+    } finally {
+      signal.removeEventListener('abort', forward)
     }
   }
 

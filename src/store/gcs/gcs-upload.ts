@@ -144,7 +144,7 @@ export class GcsUpload implements StoredUpload {
       this.#chunks = []
       this.#uncertain = false
       // Best effort: `<key>` is the upload now; a chunk left behind is a leftover `sweepLeftovers` removes.
-      await Promise.all([...objects.chunks, ...objects.temporaries].map(({ name }) => bucket.remove(name, signal).catch(() => false)))
+      await bucket.removeAll([...objects.chunks, ...objects.temporaries].map(({ name }) => name), signal)
     } catch (error) {
       throw storeError(error)
     }
@@ -187,7 +187,7 @@ export class GcsUpload implements StoredUpload {
       const objects = this.#names.classify(await bucket.listAll(this.#names.key, signal))
       if (objects.final !== undefined) await bucket.remove(objects.final.name, signal)
       for (const chunk of [...objects.chunks].reverse()) await bucket.remove(chunk.name, signal)
-      await Promise.all(objects.temporaries.map(({ name }) => bucket.remove(name, signal)))
+      for (const { name } of objects.temporaries) await bucket.remove(name, signal)
       if (!(await bucket.remove(this.#names.info, signal))) throw new UploadNotFound(this.#state.id)
     } catch (error) {
       throw storeError(error)

@@ -173,11 +173,17 @@ export class PieceUpload {
   async #drained(attempt: Attempt): Promise<void> {
     const { request } = attempt
     if (request.destroyed || attempt.settled) return
+    let done = (): void => {}
     const drained = new Promise<void>((resolve) => {
-      request.once('drain', resolve)
-      request.once('close', resolve)
+      done = () => {
+        request.off('drain', done).off('close', done)
+        resolve()
+      }
+      request.on('drain', done).on('close', done)
     })
-    await this.#timed(attempt, drained).catch(() => undefined)
+    await this.#timed(attempt, drained)
+      .catch(() => undefined)
+      .finally(done)
   }
 
   #answer(attempt: Attempt): Promise<ObjectInfo> {
