@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseEndpoint, parseGcsObjectPrefix, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
 export interface CliOptions {
@@ -28,6 +28,10 @@ export interface CliOptions {
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  /** Store uploads in this GCS bucket instead of `uploadDir` (tusd's `-gcs-bucket`). */
+  gcsBucket?: string
+  gcsObjectPrefix?: string
+  gcsEndpoint?: string
 }
 
 function option(flags: string, description: string, env: string): Option {
@@ -123,5 +127,8 @@ export function buildCommand(version: string): Command {
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
     )
+    .addOption(option('--gcs-bucket <name>', 'store uploads in this Google Cloud Storage bucket, in tusd\'s gcsstore layout (credentials: GCS_SERVICE_ACCOUNT_FILE, else Application Default Credentials)', 'GCS_BUCKET'))
+    .addOption(option('--gcs-object-prefix <prefix>', 'put GCS objects under this prefix, e.g. uploads (no "_")', 'GCS_OBJECT_PREFIX').argParser(parseGcsObjectPrefix))
+    .addOption(option('--gcs-endpoint <url>', 'the GCS JSON API endpoint, e.g. an emulator\'s http://127.0.0.1:4443 (default: GCS itself)', 'GCS_ENDPOINT').argParser(parseEndpoint))
     .showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js'
+import { gcsStoreFromFlags } from './gcs-store-from-flags.js'
 import type { CliOptions } from './options.js'
 
 /**
@@ -6,6 +7,6 @@ import type { CliOptions } from './options.js'
  * `--azure-storage`) select it; without any, undefined: the gateway opens its file store in `--upload-dir`.
  * Throws with a message naming the flag when the flags contradict each other.
  */
-export async function storeFromFlags(_options: CliOptions): Promise<Store | undefined> {
-  return undefined
+export async function storeFromFlags(options: CliOptions): Promise<Store | undefined> {
+  return gcsStoreFromFlags(options)
 }
