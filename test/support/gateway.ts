@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
+import type { Store } from '../../src/store/store.js'
 import { selfSignedCertificate } from './tls-certificate.js'
 
 /** A gateway running in this process on 127.0.0.1, for tests. */
@@ -22,8 +23,22 @@ export interface TestGateway {
 /** What a test may change; the rest is fixed (loopback, port 0, silent log, TLS on the same port). */
 export type TestGatewayOptions = Omit<GatewayOptions, 'host' | 'port' | 'tls' | 'logger'>
 
+/** Makes a fresh store for one test gateway, and removes what it left. */
+export type StoreMaker = () => Promise<{ readonly store: Store; cleanup(): Promise<void> }>
+
+let storeMaker: StoreMaker | undefined
+
 /**
- * Starts a gateway on 127.0.0.1 and a free port, storing uploads in a fresh temporary directory.
+ * Runs every gateway this test file starts without a `store` of its own on a fresh store from `make`
+ * (e.g. GCS on a fake), so that suites written for the file store run unchanged on another backend.
+ */
+export function useStoreForGateways(make: StoreMaker): void {
+  storeMaker = make
+}
+
+/**
+ * Starts a gateway on 127.0.0.1 and a free port, storing uploads in a fresh temporary directory (or in a
+ * store from `useStoreForGateways`).
  * TLS is always on: the one port takes HTTP/1.1, h2c and TLS (ALPN h2), so every transport can talk
  * to the same gateway.
  */
@@ -31,8 +46,10 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
   const { cert, key } = await selfSignedCertificate()
   const ownDir = options.uploadDir === undefined ? await mkdtemp(join(tmpdir(), 'rg-uploads-')) : undefined
   const uploadDir = options.uploadDir ?? (ownDir as string)
+  const made = options.store === undefined ? await storeMaker?.() : undefined
   const gateway = await createGateway({
     ...options,
+    ...(made === undefined ? {} : { store: made.store }),
     uploadDir,
     host: '127.0.0.1',
     port: 0,
@@ -48,6 +65,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     ca: cert,
     async close() {
       await gateway.close()
+      await made?.cleanup()
       if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
     },
   }

@@ -21,7 +21,9 @@ export interface AppendOutcome {
   readonly chunks: readonly Chunk[]
   /** A chunk object may exist that GCS never confirmed (its answer was lost or cut off). */
   readonly uncertain: boolean
-  /** The body's error (after its bytes were stored), or the store's (which explains more); none for an abort. */
+  /** Bytes that arrived were dropped: the grace period after an abort ran out before GCS confirmed them. */
+  readonly cut: boolean
+  /** The body's error (after its bytes were stored), or the store's (which explains more). */
   readonly failure?: { readonly error: unknown }
 }
 
@@ -32,8 +34,8 @@ export interface AppendOutcome {
  * stops, an abort, a crash or `kill -9` lose at most the piece in flight, whose bytes no one counted.
  *
  * When `signal` aborts, reading stops at once and the piece holding the bytes that arrived gets
- * `abortGraceMs` to be confirmed; then its request is cut and those bytes are not counted (an abort is no
- * failure). Never throws: the outcome carries the failure.
+ * `abortGraceMs` to be confirmed; then its request is cut and those bytes are not counted (`cut`).
+ * Never throws: the outcome carries the failure.
  */
 export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: AbortSignal, target: AppendTarget): Promise<AppendOutcome> {
   const { names, firstIndex, pieceSize } = target
@@ -87,10 +89,11 @@ export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: Abor
   } finally {
     hard.dispose()
   }
-  // Cut off by the end of the grace period: the caller asked to stop, the bytes simply do not count.
-  if (hard.signal.aborted) storeFailure = undefined
+  // Cut off by the end of the grace period: not GCS's failure, but bytes that arrived do not count.
+  const cut = hard.signal.aborted && storeFailure !== undefined
+  if (cut) storeFailure = undefined
   const failure = storeFailure ?? bodyFailure
-  return { chunks, uncertain, ...(failure === undefined ? {} : { failure }) }
+  return { chunks, uncertain, cut, ...(failure === undefined ? {} : { failure }) }
 }
 
 /** A signal that aborts `graceMs` after `signal` does (with its reason). */

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { Readable } from 'node:stream'
-import { UploadIncomplete, UploadNotFound } from '../../model/errors.js'
+import { StoreUnavailable, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
@@ -66,13 +66,12 @@ export class GcsUpload implements StoredUpload {
   /**
    * Appends the body as new chunk objects (see `appendChunks`), each confirmed by GCS before it counts.
    * Throws `UploadNotFound` (checked before the first byte is written), `StoreUnavailable` with the bytes
-   * kept when GCS fails past its retries, the body's error after keeping what came before it, `RangeError`
-   * for a final upload and an `Error` for a finished upload or a handle whose last append is uncertain.
+   * kept when GCS fails past its retries or, after an abort, does not confirm the last bytes within the grace period, the body's error after keeping what came before it, `RangeError`
+   * for a final upload, an `Error` for a byte sent to a finished upload or a handle whose last append is uncertain.
    */
   async append(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Upload> {
     const { id, offset, concat } = this.#state
     if (concat?.kind === 'final') throw new RangeError(`upload ${id} is a final upload: it takes no bytes`)
-    if (this.#final !== undefined) throw new Error(`upload ${id} is finished: its bytes cannot change`)
     if (this.#uncertain) throw new Error(`upload ${id} may hold a chunk this handle does not know: open it again`)
     if (signal.aborted) return this.#state
     const { bucket, pieceSize, abortGraceMs } = this.#context
@@ -81,6 +80,8 @@ export class GcsUpload implements StoredUpload {
     const present = bucket.stat(this.#names.info, signal)
     present.catch(() => undefined)
     const stillThere = async (): Promise<void> => {
+      // An empty body is fine on a finished upload (the draft replays a completion that way); a byte is not.
+      if (this.#final !== undefined) throw new Error(`upload ${id} is finished: its bytes cannot change`)
       if ((await present) === undefined) throw new UploadNotFound(id)
     }
     const outcome = await appendChunks(body, signal, { uploads: bucket.uploads, names: this.#names, firstIndex: index, pieceSize, abortGraceMs, stillThere })
@@ -92,6 +93,8 @@ export class GcsUpload implements StoredUpload {
       this.#state = { ...this.#state, offset: offset + added, updatedAt: Date.now() }
     }
     if (outcome.failure !== undefined) throw storeError(outcome.failure.error, this.#state.offset)
+    // Asked to stop, and GCS did not confirm the last bytes in time: the client must hear that they are not stored.
+    if (outcome.cut) throw new StoreUnavailable(this.#state.offset, { cause: signal.reason })
     return this.#state
   }
 
