@@ -1,6 +1,7 @@
 import { consumeBody } from '../consume-body.js'
 import type { Chunk, UploadNames } from './gcs-objects.js'
 import { PieceUpload, type UploadTarget } from './object-upload.js'
+import type { RetryBuffers } from './retry-buffers.js'
 
 /** What one append writes with, and where. */
 export interface AppendTarget {
@@ -8,8 +9,8 @@ export interface AppendTarget {
   readonly names: UploadNames
   /** Index of the first chunk object the append writes (`<key>_<firstIndex>`, then on). */
   readonly firstIndex: number
-  /** Largest chunk object: a longer body becomes several, each confirmed before the next is read. */
-  readonly pieceSize: number
+  /** Their size is the largest chunk object: a longer body becomes several, each confirmed before the next is read. */
+  readonly buffers: RetryBuffers
   /** How long, once the signal aborts, the bytes that arrived get to reach GCS before the request is cut. */
   readonly abortGraceMs: number
   /** Resolves if the upload still exists (checked once, before the first byte is written); throws otherwise. */
@@ -28,17 +29,18 @@ export interface AppendOutcome {
 }
 
 /**
- * Streams `body` into new chunk objects of at most `pieceSize` bytes, tusd's `<key>_<n>`. Each object's
- * bytes are sent as they arrive and kept (for a retry) until GCS confirms the object; then the next one
- * starts, so memory stays at one piece and every confirmed object is durable on its own: a body that
- * stops, an abort, a crash or `kill -9` lose at most the piece in flight, whose bytes no one counted.
+ * Streams `body` into new chunk objects of at most a retry buffer's size, tusd's `<key>_<n>`. Each object's
+ * bytes are sent as they arrive (kept for a retry when a buffer is free, see `PieceUpload`) and the next
+ * object starts once GCS confirmed it, so every confirmed object is durable on its own: a body that stops,
+ * an abort, a crash or `kill -9` lose at most the piece in flight, whose bytes no one counted.
  *
  * When `signal` aborts, reading stops at once and the piece holding the bytes that arrived gets
  * `abortGraceMs` to be confirmed; then its request is cut and those bytes are not counted (`cut`).
  * Never throws: the outcome carries the failure.
  */
 export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: AbortSignal, target: AppendTarget): Promise<AppendOutcome> {
-  const { names, firstIndex, pieceSize } = target
+  const { names, firstIndex, buffers } = target
+  const pieceSize = buffers.size
   const hard = afterGrace(signal, target.abortGraceMs)
   const chunks: Chunk[] = []
   let piece: PieceUpload | undefined
@@ -67,7 +69,7 @@ export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: Abor
           await target.stillThere()
         }
         for (let at = 0; at < chunk.byteLength;) {
-          piece ??= new PieceUpload(target.uploads, names.chunk(firstIndex + chunks.length), { ifGenerationMatch: 0 }, hard.signal)
+          piece ??= new PieceUpload(target.uploads, names.chunk(firstIndex + chunks.length), buffers, hard.signal)
           const take = Math.min(chunk.byteLength - at, pieceSize - piece.size)
           await piece.write(chunk.subarray(at, at + take))
           at += take
@@ -87,6 +89,8 @@ export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: Abor
   } catch (error) {
     storeFailure = { error }
   } finally {
+    // A piece cut short by a failure is never finished: its request and retry buffer go now.
+    piece?.abandon()
     hard.dispose()
   }
   // Cut off by the end of the grace period: not GCS's failure, but bytes that arrived do not count.

@@ -78,6 +78,22 @@ describe('the GCS store when GCS fails', () => {
     expect(sha256(await readAll(resumed))).toBe(sha256(data))
   })
 
+  it('sends a piece that finds no retry buffer free without a copy, and does not retry it: StoreUnavailable at the bytes before', async () => {
+    const lean = await connect({ retryMemory: 0 })
+    const data = pseudoRandomBytes(2 * PIECE)
+    const upload = await lean.create({ id: 'lean', length: data.length, metadata: {} }, NEVER)
+    fake.failNext({ method: 'POST', nameIncludes: 'lean_1', status: 503 })
+    const failure = await upload.append(body(data), NEVER).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(StoreUnavailable)
+    expect(failure).toMatchObject({ offset: PIECE })
+    expect(fake.requests.filter((request) => request.query.name === 'lean_1')).toHaveLength(1)
+    const resumed = await lean.open('lean', NEVER)
+    await resumed.append(body(data.subarray(PIECE)), NEVER)
+    await resumed.finish(NEVER)
+    expect(sha256(await readAll(resumed))).toBe(sha256(data))
+    await lean.close()
+  })
+
   it('gives up on a stalled chunk after the request timeout and sends it again', async () => {
     const data = pseudoRandomBytes(PIECE + 100)
     const upload = await store.create({ id: 'stalled', length: data.length, metadata: {} }, NEVER)

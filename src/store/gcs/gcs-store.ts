@@ -7,6 +7,7 @@ import { isPreconditionFailed, statusOf, storeError } from './gcs-errors.js'
 import { UploadNames, type ObjectInfo } from './gcs-objects.js'
 import { GcsUpload, type GcsContext } from './gcs-upload.js'
 import type { RetryPolicy } from './object-upload.js'
+import { RetryBuffers } from './retry-buffers.js'
 
 /** Options of a `GcsStore`. */
 export interface GcsStoreOptions {
@@ -21,8 +22,14 @@ export interface GcsStoreOptions {
   readonly endpoint?: string
   /** A service account key file (tusd's `GCS_SERVICE_ACCOUNT_FILE`); default the library's Application Default Credentials. */
   readonly keyFilename?: string
-  /** Largest chunk object an append writes, in bytes (default 8 MiB): what one append holds in memory. */
+  /** Largest chunk object an append writes, in bytes (default 8 MiB). */
   readonly pieceSize?: number
+  /**
+   * Memory for keeping pieces in flight so that a failed one is sent again, shared by all uploads, in bytes
+   * (default 16 MiB: two pieces of 8 MiB). A piece that finds none free is sent without a copy and, if GCS
+   * fails it, not retried: its client hears 503 and resumes from the bytes stored.
+   */
+  readonly retryMemory?: number
   /** How long a request may wait for GCS before it counts as failed (default 30 s). */
   readonly requestTimeoutMs?: number
   /** Retries of a failed call (default 3, waits from 1 s growing twofold, at most 8 s). */
@@ -36,6 +43,7 @@ export interface GcsStoreOptions {
 const MiB = 1024 * 1024
 const DEFAULTS = {
   pieceSize: 8 * MiB,
+  retryMemory: 16 * MiB,
   requestTimeoutMs: 30_000,
   retry: { maxRetries: 3, maxDelayMs: 8_000, multiplier: 2 },
   abortGraceMs: 5_000,
@@ -93,9 +101,11 @@ export class GcsStore implements Store {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
       retry: { ...DEFAULTS.retry, ...options.retry },
     })
+    const retryMemory = options.retryMemory ?? DEFAULTS.retryMemory
+    if (!(Number.isSafeInteger(retryMemory) && retryMemory >= 0)) throw new RangeError(`retryMemory must be a byte count, not ${retryMemory}`)
     this.#context = {
       bucket: this.#connection.bucket,
-      pieceSize,
+      buffers: new RetryBuffers(pieceSize, Math.floor(retryMemory / pieceSize)),
       abortGraceMs: options.abortGraceMs ?? DEFAULTS.abortGraceMs,
     }
     this.#leftoverGraceMs = options.leftoverGraceMs ?? DEFAULTS.leftoverGraceMs

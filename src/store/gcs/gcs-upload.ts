@@ -11,11 +11,13 @@ import { finalObjectInit } from './final-object.js'
 import type { GcsBucket } from './gcs-bucket.js'
 import { isNotFound, isPreconditionFailed, storeError } from './gcs-errors.js'
 import type { Chunk, ObjectInfo, UploadNames } from './gcs-objects.js'
+import type { RetryBuffers } from './retry-buffers.js'
 
 /** What a handle needs of its `GcsStore`. */
 export interface GcsContext {
   readonly bucket: GcsBucket
-  readonly pieceSize: number
+  /** The buffers that keep pieces in flight; their size is the largest chunk object an append writes. */
+  readonly buffers: RetryBuffers
   readonly abortGraceMs: number
 }
 
@@ -74,7 +76,7 @@ export class GcsUpload implements StoredUpload {
     if (concat?.kind === 'final') throw new RangeError(`upload ${id} is a final upload: it takes no bytes`)
     if (this.#uncertain) throw new Error(`upload ${id} may hold a chunk this handle does not know: open it again`)
     if (signal.aborted) return this.#state
-    const { bucket, pieceSize, abortGraceMs } = this.#context
+    const { bucket, buffers, abortGraceMs } = this.#context
     const index = (this.#chunks.at(-1)?.index ?? -1) + 1
     // Started at once, awaited before the first byte is written: a terminated upload must not come back.
     const present = bucket.stat(this.#names.info, signal)
@@ -84,7 +86,7 @@ export class GcsUpload implements StoredUpload {
       if (this.#final !== undefined) throw new Error(`upload ${id} is finished: its bytes cannot change`)
       if ((await present) === undefined) throw new UploadNotFound(id)
     }
-    const outcome = await appendChunks(body, signal, { uploads: bucket.uploads, names: this.#names, firstIndex: index, pieceSize, abortGraceMs, stillThere })
+    const outcome = await appendChunks(body, signal, { uploads: bucket.uploads, names: this.#names, firstIndex: index, buffers, abortGraceMs, stillThere })
     this.#lastAppend = { index }
     this.#uncertain = outcome.uncertain
     if (outcome.chunks.length > 0) {
