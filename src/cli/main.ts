@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createGateway } from '../gateway.js'
 import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
+import { hooksFromFlags } from './hooks-from-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     store: await storeFromFlags(options),
     locker: await lockerFromFlags(options),
     maxSize: options.maxSize,
+    maxPartialUploads: options.maxPartialUploads,
+    maxFinalSize: options.maxFinalSize,
     behindProxy: options.behindProxy,
     networkTimeoutMs: options.networkTimeout,
     acquireLockTimeoutMs: options.acquireLockTimeout,
@@ -39,8 +42,20 @@ async function main(): Promise<void> {
     maxAppendSize: options.maxAppendSize,
     minAppendSize: options.minAppendSize,
     progressIntervalMs: options.progressInterval,
+    tusdHooks: hooksFromFlags(options, logger),
+    exposeMetrics: options.exposeMetrics,
+    metricsPath: options.metricsPath,
+    metricsListen: options.metricsListen,
+    maxConnections: options.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    minBodyRate: options.minBodyRate,
     logger,
     tls: readTls(options),
+    upstream: options.upstream,
+    upstreamTimeoutMs: options.upstreamTimeout,
+    upstreamRetries: options.upstreamRetries,
+    upstreamMaxDeliveries: options.upstreamMaxDeliveries,
+    demoPath: options.demo === false ? undefined : options.demo,
   })
   const url = await gateway.listen()
   process.stdout.write(`resumable-gateway listening on ${url}\n`)

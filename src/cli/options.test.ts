@@ -18,6 +18,14 @@ const FLAGS = [
   '--tls-cert',
   '--tls-key',
   '--tls-min-version',
+  '--upstream',
+  '--upstream-timeout',
+  '--upstream-retries',
+  '--upstream-max-deliveries',
+  '--demo',
+  '--max-connections',
+  '--max-connections-per-ip',
+  '--min-body-rate',
 ]
 
 /** Parses `args` as the command line would, without exiting the process (errors are thrown). */
@@ -63,7 +71,11 @@ describe('command line', () => {
       logLevel: 'info',
       logFormat: 'json',
       tlsMinVersion: 'TLSv1.2',
+      minBodyRate: 0,
     })
+    // Left to the gateway, which derives them from the open-file limit.
+    expect(parse([]).options.maxConnections).toBeUndefined()
+    expect(parse([]).options.maxConnectionsPerIp).toBeUndefined()
   })
 
   it('lists every flag in --help, each with its environment variable', () => {
@@ -90,8 +102,14 @@ describe('command line', () => {
       '--shutdown-timeout=2m',
       '--cors-allow-origin=https://a.example,https://b.example',
       '--behind-proxy',
+      '--max-connections=300',
+      '--max-connections-per-ip=0',
+      '--min-body-rate=1KiB',
     ])
     expect(options).toMatchObject({
+      maxConnections: 300,
+      maxConnectionsPerIp: 0,
+      minBodyRate: 1024,
       port: 0,
       maxSize: 2 * 1024 ** 3,
       networkTimeout: 1000,
@@ -121,6 +139,15 @@ describe('command line', () => {
     [['--cors-allow-origin', 'example.com'], '--cors-allow-origin'],
     [['--base-path', '/a b/'], '--base-path'],
     [['--tls-min-version', 'TLSv1.0'], '--tls-min-version'],
+    [['--upstream', 'ftp://app'], '--upstream'],
+    [['--upstream', 'http://app/?q=1'], '--upstream'],
+    [['--upstream-timeout', 'later'], '--upstream-timeout'],
+    [['--upstream-retries', '11'], '--upstream-retries'],
+    [['--upstream-max-deliveries', '0'], '--upstream-max-deliveries'],
+    [['--demo', 'demo'], '--demo'],
+    [['--max-connections', '-5'], '--max-connections'],
+    [['--max-connections-per-ip', 'many'], '--max-connections-per-ip'],
+    [['--min-body-rate', 'fast'], '--min-body-rate'],
   ])('refuses %j with a message naming %s', (args, flag) => {
     const message = failure(args)
     expect(message).toContain(flag)
@@ -134,5 +161,16 @@ describe('command line', () => {
 
   it('refuses unknown flags', () => {
     expect(failure(['--uploads-dir', '/tmp'])).toContain('--uploads-dir')
+  })
+
+  it('reads the upstream flags and the demo page, from flags and from the environment', () => {
+    expect(parse([]).options).toMatchObject({ upstreamTimeout: 60_000, upstreamRetries: 2, upstreamMaxDeliveries: 8, demo: false })
+    expect(parse([]).options.upstream).toBeUndefined()
+    const given = parse(['--upstream', 'http://127.0.0.1:3000', '--upstream-timeout', '5s', '--upstream-retries', '0', '--upstream-max-deliveries', '3', '--demo'])
+    expect(given.options).toMatchObject({ upstream: 'http://127.0.0.1:3000/', upstreamTimeout: 5000, upstreamRetries: 0, upstreamMaxDeliveries: 3, demo: '/demo/' })
+    expect(parse(['--demo', '/ui/']).options.demo).toBe('/ui/')
+    setEnv('RESUMABLE_GATEWAY_UPSTREAM', 'https://app.internal/prefix')
+    setEnv('RESUMABLE_GATEWAY_DEMO', 'false')
+    expect(parse([]).options).toMatchObject({ upstream: 'https://app.internal/prefix', demo: false })
   })
 })

@@ -1,15 +1,31 @@
 import { Command, Option } from 'commander'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../observe/logger.js'
-import { parseBasePath, parseBoolean, parseEndpoint, parseGcsObjectPrefix, parseHeaderNames, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import {
+  parseBasePath,
+  parseBoolean,
+  parseCount,
+  parseDemo,
+  parseDuration,
+  parseEndpoint,
+  parseGcsObjectPrefix,
+  parseHeaderNames,
+  parseOrigins,
+  parsePort,
+  parseSize,
+  parseUpstreamUrl,
+} from './parse-values.js'
+import { hookOptions, type HookCliOptions } from './hook-options.js'
 
 /** Every flag, each also settable through `RESUMABLE_GATEWAY_<NAME>` (e.g. RESUMABLE_GATEWAY_PORT). */
-export interface CliOptions {
+export interface CliOptions extends HookCliOptions {
   host: string
   port: number
   basePath: string
   uploadDir: string
   fsync: boolean
   maxSize: number
+  maxPartialUploads: number
+  maxFinalSize: number
   behindProxy: boolean
   networkTimeout: number
   acquireLockTimeout: number
@@ -23,11 +39,22 @@ export interface CliOptions {
   maxAppendSize: number
   minAppendSize: number
   progressInterval: number
+  /** Undefined: derived from the open-file limit. */
+  maxConnections?: number
+  /** Undefined: half of --max-connections, off with --behind-proxy. */
+  maxConnectionsPerIp?: number
+  minBodyRate: number
   logLevel: LogLevel
   logFormat: LogFormat
   tlsCert?: string
   tlsKey?: string
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  upstream?: string
+  upstreamTimeout: number
+  upstreamRetries: number
+  upstreamMaxDeliveries: number
+  /** The demo page's path, or false when it is off. */
+  demo: string | false
   /** Store uploads in this GCS bucket instead of `uploadDir` (tusd's `-gcs-bucket`). */
   gcsBucket?: string
   gcsObjectPrefix?: string
@@ -40,7 +67,7 @@ function option(flags: string, description: string, env: string): Option {
 
 /** The command line definition; `parse` exits non-zero with a message naming a bad flag. */
 export function buildCommand(version: string): Command {
-  return new Command('resumable-gateway')
+  const command = new Command('resumable-gateway')
     .description('A resumable-upload server speaking tus 1.0.0 on one endpoint, over HTTP/1.1 and HTTP/2.')
     .version(version)
     .addOption(option('--host <address>', 'address to listen on', 'HOST').default('0.0.0.0'))
@@ -54,6 +81,16 @@ export function buildCommand(version: string): Command {
         .argParser(parseBoolean),
     )
     .addOption(option('--max-size <bytes>', 'largest upload accepted, e.g. 2GiB (0 = unlimited)', 'MAX_SIZE').default(0).argParser(parseSize))
+    .addOption(
+      option('--max-partial-uploads <count>', 'most partial uploads one final upload (tus concatenation) may name, repeats counted', 'MAX_PARTIAL_UPLOADS')
+        .default(128)
+        .argParser(parseCount(1, 1_000_000)),
+    )
+    .addOption(
+      option('--max-final-size <bytes>', 'largest final upload of a concatenation when --max-size is 0 (it never exceeds --max-size)', 'MAX_FINAL_SIZE')
+        .default(64 * 1024 ** 3, '64GiB')
+        .argParser(parseSize),
+    )
     .addOption(
       // An optional value, so that the environment variable can say false too (`RESUMABLE_GATEWAY_BEHIND_PROXY=false`).
       option('--behind-proxy [boolean]', 'trust Forwarded / X-Forwarded-Host / X-Forwarded-Proto for Location URLs', 'BEHIND_PROXY')
@@ -120,6 +157,25 @@ export function buildCommand(version: string): Command {
         .default(1000, '1s')
         .argParser(parseDuration),
     )
+    .addOption(
+      option(
+        '--max-connections <count>',
+        'most connections open at once; more get 503 at once (default: half the open-file limit less a reserve, 16 to 10000; 0 = no limit)',
+        'MAX_CONNECTIONS',
+      ).argParser(parseCount(0, 999_999_999)),
+    )
+    .addOption(
+      option(
+        '--max-connections-per-ip <count>',
+        'most connections open at once from one address (default: half of --max-connections, off with --behind-proxy; 0 = no limit)',
+        'MAX_CONNECTIONS_PER_IP',
+      ).argParser(parseCount(0, 999_999_999)),
+    )
+    .addOption(
+      option('--min-body-rate <bytes/s>', 'stop a request body that averages less than this over 20 s, keeping its bytes, e.g. 1KiB (0 = off)', 'MIN_BODY_RATE')
+        .default(0, 'off')
+        .argParser(parseSize),
+    )
     .addOption(option('--log-level <level>', 'log level', 'LOG_LEVEL').default('info').choices(LOG_LEVELS))
     .addOption(option('--log-format <format>', 'log format on stderr', 'LOG_FORMAT').default('json').choices(['json', 'pretty']))
     .addOption(option('--tls-cert <file>', 'PEM certificate: serve TLS (h2 and http/1.1 by ALPN) on the same port', 'TLS_CERT'))
@@ -127,8 +183,35 @@ export function buildCommand(version: string): Command {
     .addOption(
       option('--tls-min-version <version>', 'oldest TLS version accepted', 'TLS_MIN_VERSION').default('TLSv1.2').choices(['TLSv1.2', 'TLSv1.3']),
     )
+    .addOption(
+      option('--upstream <url>', 'upstream mode: the application behind the gateway; resumable uploads to any other path are delivered to it', 'UPSTREAM').argParser(
+        parseUpstreamUrl,
+      ),
+    )
+    .addOption(
+      option('--upstream-timeout <duration>', 'upstream mode: how long the application may stay silent (then 504)', 'UPSTREAM_TIMEOUT')
+        .default(60_000, '60s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      option('--upstream-retries <count>', 'upstream mode: retries of a delivery the application refused with a 5xx or could not take', 'UPSTREAM_RETRIES')
+        .default(2)
+        .argParser(parseCount(0, 10)),
+    )
+    .addOption(
+      option('--upstream-max-deliveries <count>', 'upstream mode: deliveries to the application under way at once', 'UPSTREAM_MAX_DELIVERIES')
+        .default(8)
+        .argParser(parseCount(1, 10_000)),
+    )
+    .addOption(
+      option('--demo [path]', 'serve the demo page (Uppy and tus-js-client) at /demo/ or at the path given', 'DEMO')
+        .default(false, 'off')
+        .preset(true)
+        .argParser(parseDemo),
+    )
     .addOption(option('--gcs-bucket <name>', 'store uploads in this Google Cloud Storage bucket, in tusd\'s gcsstore layout (credentials: GCS_SERVICE_ACCOUNT_FILE, else Application Default Credentials)', 'GCS_BUCKET'))
     .addOption(option('--gcs-object-prefix <prefix>', 'put GCS objects under this prefix, e.g. uploads (no "_")', 'GCS_OBJECT_PREFIX').argParser(parseGcsObjectPrefix))
     .addOption(option('--gcs-endpoint <url>', 'the GCS JSON API endpoint, e.g. an emulator\'s http://127.0.0.1:4443 (default: GCS itself)', 'GCS_ENDPOINT').argParser(parseEndpoint))
-    .showHelpAfterError('(run resumable-gateway --help for every flag)')
+  for (const hookOption of hookOptions()) command.addOption(hookOption)
+  return command.showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseBasePath, parseBoolean, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseCount, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
 
 describe('parsePort', () => {
   it('accepts 0 to 65535', () => {
@@ -18,6 +18,23 @@ describe('parsePort', () => {
   it('refuses anything else with an InvalidArgumentError', () => {
     for (const value of ['x', '', '-1', '65536', '99999', '80.5', '0x50', '1e3', '8080a', ' ']) {
       expect(() => parsePort(value), value).toThrow(InvalidArgumentError)
+    }
+  })
+})
+
+describe('parseCount', () => {
+  it('accepts whole numbers within its range', () => {
+    const count = parseCount(0, 1000)
+    expect(count('0')).toBe(0)
+    expect(count('500')).toBe(500)
+    expect(count(' 12 ')).toBe(12)
+    expect(parseCount(1, 10)('10')).toBe(10)
+  })
+
+  it('refuses anything else with an InvalidArgumentError', () => {
+    const count = parseCount(1, 1000)
+    for (const value of ['x', '', '-1', '1.5', '1e3', '0x10', '12a', '1234567890', '0', '1001']) {
+      expect(() => count(value), value).toThrow(InvalidArgumentError)
     }
   })
 })

@@ -87,6 +87,41 @@ export function parseHeaderNames(value: string): string[] {
   return names
 }
 
+/** An application's base URL for upstream mode: `http://` or `https://`, a host, maybe a path; no query or fragment. */
+export function parseUpstreamUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    throw new InvalidArgumentError('expected a URL such as http://127.0.0.1:3000')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('expected an http:// or https:// URL')
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError('expected a URL without query, fragment or credentials')
+  }
+  return url.href
+}
+
+/** A whole number from `min` to `max`. */
+export function parseCount(min: number, max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`)
+    }
+    return Number(value.trim())
+  }
+}
+
+/** `--demo`: a switch (`true` serves the page at `/demo/`) or the path to serve it at. */
+export function parseDemo(value: string | boolean): string | false {
+  if (typeof value === 'boolean') return value ? '/demo/' : false
+  const normalized = value.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return '/demo/'
+  if (['0', 'false', 'no', 'off', ''].includes(normalized)) return false
+  if (!value.trim().startsWith('/')) throw new InvalidArgumentError('expected true, false or a path such as /demo/')
+  return parseBasePath(value.trim())
+}
+
 /** An endpoint URL such as `https://storage.example.com` or `http://127.0.0.1:4443` (tusd: must start with http:// or https://). */
 export function parseEndpoint(value: string): string {
   let url: URL

@@ -1,4 +1,5 @@
 import type { Lock } from '../lock/locker.js'
+import { mergeAnswers } from '../model/answer.js'
 import {
   AppendTooLarge,
   FinalUploadImmutable,
@@ -12,7 +13,7 @@ import {
   isCoreError,
 } from '../model/errors.js'
 import { StopRequested } from '../model/stop-reasons.js'
-import { isComplete, type Upload } from '../model/upload.js'
+import { awaitsDelivery, isComplete, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
 import type { BodyCheck } from './body/body-check.js'
 import { GuardedBody } from './body/guarded-body.js'
@@ -103,7 +104,9 @@ export class Appender {
     const stopProgress = discardable ? () => {} : this.#reportProgress(handle, body, bounded(before), command, context)
     let upload: Upload
     try {
-      upload = await machine.append(handle, body, signal)
+      // A finished upload takes no bytes (a store may refuse even an empty append): the body is only read
+      // to see whether it is empty; a byte of it stops it at the length.
+      upload = handle.finished ? await readThrough(body, handle.state) : await machine.append(handle, body, signal)
     } catch (error) {
       // The store failed (full, unreachable) after keeping what it could.
       if (discardable) await machine.rollBack(handle, lock.lost)
@@ -144,6 +147,13 @@ export class Appender {
     if (isComplete(upload) && (!wasComplete || !handle.finished)) answer = await machine.finish(handle, context, lock.lost, command.completionCheck)
     // A request completing an upload complete before it (the draft's replay) hears the completion's answer again.
     else if (wasComplete && command.complete === true && command.completionCheck !== undefined) await machine.recheck(handle, command.completionCheck, lock.lost)
+    // Upstream mode: the request that completes an upload with a target delivers it, and so does one that
+    // completes it again after a delivery failed (anything but "not complete": tus requests say nothing).
+    if (command.complete !== false && awaitsDelivery(handle.state)) {
+      // Not the request's signal: a delivery under way goes on when its client leaves (the target may answer).
+      const delivered = await machine.deliver(handle, context, lock.lost)
+      return { before, upload: handle.state, answer: mergeAnswers(answer, delivered.answer), delivered: delivered.response }
+    }
     return { before, upload: handle.state, answer }
   }
 
@@ -212,6 +222,11 @@ function observerOf(checks: readonly BodyCheck[], completion: ((chunk: Uint8Arra
   return (chunk) => {
     for (const observer of observers) observer(chunk)
   }
+}
+
+async function readThrough(body: AsyncIterable<Uint8Array>, upload: Upload): Promise<Upload> {
+  for await (const chunk of body) if (chunk.byteLength > 0) break
+  return upload
 }
 
 function isInconsistentLength(error: unknown): boolean {

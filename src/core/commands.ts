@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream'
 import type { Answer } from '../model/answer.js'
 import type { RequestInfo } from '../model/request-info.js'
-import type { ByteRange, Metadata, Upload, UploadConcat, UploadDigests } from '../model/upload.js'
+import type { ByteRange, Metadata, Upload, UploadConcat, UploadDigests, UploadTarget } from '../model/upload.js'
 import type { BodyCheck } from './body/body-check.js'
+import type { DeliveryResponse } from './delivery.js'
 
 // The commands and results of the UploadService: what a protocol codec hands it and gets back.
 
@@ -80,6 +81,11 @@ export interface CreateCommand extends BodyCommand {
   readonly onCreated?: (upload: Upload) => void
   /** Nothing may be left behind if the request fails (the draft, when it offered no resumption). */
   readonly removeOnFailure?: boolean
+  /**
+   * The request the upload is to be delivered as once complete (upstream mode; needs the service's
+   * delivery port): the request that completes it gets the target's answer in `WriteResult.delivered`.
+   */
+  readonly target?: UploadTarget
 }
 
 export interface AppendCommand extends BodyCommand {
@@ -101,6 +107,11 @@ export interface WriteResult {
   readonly before?: Upload
   /** Merged into the answer: what hooks said (pre-create, pre-finish). */
   readonly answer?: Answer
+  /**
+   * The answer of the upload's target, when this request delivered the upload (upstream mode): the caller
+   * passes its body on to the client or discards it.
+   */
+  readonly delivered?: DeliveryResponse
 }
 
 export interface ReadResult {

@@ -1,7 +1,7 @@
 import type { Lock } from '../lock/locker.js'
 import { mergeAnswers } from '../model/answer.js'
 import { LengthExceeded, NotSupported } from '../model/errors.js'
-import { isComplete, isPendingFinal, type Upload, type UploadConcat } from '../model/upload.js'
+import { awaitsDelivery, isComplete, isPendingFinal, type Upload, type UploadConcat } from '../model/upload.js'
 import type { StoreCapabilities, StoredUpload } from '../store/store.js'
 import { checkMaxSize, type Appender } from './append.js'
 import type { Background } from './background.js'
@@ -20,6 +20,8 @@ export interface CreationOptions {
   readonly capabilities: StoreCapabilities
   /** The largest upload, in bytes; 0: no limit. */
   readonly maxSize: number
+  /** Uploads with a target can be delivered (the service has a delivery port). */
+  readonly canDeliver: boolean
   /** The upload as the answer shows it (its expiry). */
   readonly annotate: (upload: Upload, context: RequestContext) => Promise<Upload>
   /** Completes a pending final upload in the background, once its partial uploads allow. */
@@ -45,6 +47,8 @@ export class Creation {
   async create(command: CreateCommand, context: RequestContext): Promise<WriteResult> {
     const { capabilities, concatenation, machine, locks } = this.#options
     if (command.concat !== undefined && !capabilities.concat) throw new NotSupported('concatenation')
+    if (command.target !== undefined && !this.#options.canDeliver) throw new NotSupported('delivery to an application (upstream mode)')
+    if (command.target !== undefined && command.concat !== undefined) throw new TypeError('a part of a concatenation has no target of its own')
     const final = command.concat?.kind === 'final' ? command.concat : undefined
     if (final !== undefined && (command.body !== undefined || command.length !== undefined)) {
       throw new TypeError('a final upload takes neither a body nor a length: both come from its partial uploads')
@@ -53,7 +57,7 @@ export class Creation {
     if (length !== undefined) checkMaxSize(length, this.#options.maxSize)
     else if (!capabilities.deferLength) throw new NotSupported('deferred lengths')
     if (command.bodySize !== undefined && length !== undefined && command.bodySize > length) throw new LengthExceeded(length)
-    const init = { id: newUploadId(), length, metadata: command.metadata, concat: command.concat, digests: command.digests }
+    const init = { id: newUploadId(), length, metadata: command.metadata, concat: command.concat, digests: command.digests, target: command.target }
     const { handle, answer } = await machine.create(init, context)
     const fill = async (lock: Lock | undefined): Promise<WriteResult> => {
       try {
@@ -66,7 +70,8 @@ export class Creation {
     // Nobody knows the new upload's id yet, so its lock is free: taken before the id is announced (a draft
     // 104 announces it while the body still streams), the body goes straight into the state just created. A
     // final upload is locked against its own completion in the background; an empty upload needs no lock.
-    const locked = command.body !== undefined || final !== undefined
+    // An upload with a target is delivered under its lock (upstream mode), even when it is empty.
+    const locked = command.body !== undefined || final !== undefined || command.target !== undefined
     const result = locked ? await locks.withLock(handle.state.id, context, fill) : await fill(undefined)
     return { ...result, answer: mergeAnswers(answer, result.answer) }
   }
@@ -82,11 +87,16 @@ export class Creation {
     if (concat?.kind === 'final') return this.#fillFinal(handle, concat, context)
     if (command.body === undefined) {
       const answer = isComplete(handle.state) ? await machine.finish(handle, context, lost, command.completionCheck) : undefined
+      // An empty upload with a target, complete at once (upstream mode): delivered now.
+      if (awaitsDelivery(handle.state)) {
+        const delivered = await machine.deliver(handle, context, lost)
+        return { upload: await annotate(handle.state, context), answer: mergeAnswers(answer, delivered.answer), delivered: delivered.response }
+      }
       return { upload: await annotate(handle.state, context), answer }
     }
     if (lock === undefined) throw new TypeError('a body is appended under the upload lock')
     const result = await this.#options.appender.append(handle, { ...command, offset: 0, length: undefined, body: command.body }, context, lock)
-    return { upload: await annotate(result.upload, context), answer: result.answer }
+    return { upload: await annotate(result.upload, context), answer: result.answer, delivered: result.delivered }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel'
 import type { RequestInfo } from '../model/request-info.js'
 import type { Upload } from '../model/upload.js'
+import type { DeliverySummary } from './delivery.js'
 
 /**
  * Something that happened to an upload, for logs, metrics, post-hooks and library users. `request` is
@@ -12,7 +13,11 @@ export type LifecycleEvent =
   | { readonly type: 'progress'; readonly upload: Upload; readonly request?: RequestInfo }
   /** An append ended with its bytes kept for good; `bytes` of them. */
   | { readonly type: 'received'; readonly upload: Upload; readonly bytes: number; readonly request?: RequestInfo }
-  | { readonly type: 'finished'; readonly upload: Upload; readonly request?: RequestInfo }
+  /**
+   * Every byte is there (and the client said so, where it does). An upload with a target (upstream mode) is
+   * finished once its target has answered the delivery: `delivery` says what it answered.
+   */
+  | { readonly type: 'finished'; readonly upload: Upload; readonly request?: RequestInfo; readonly delivery?: DeliverySummary }
   /** An append stopped early; `bytes` were kept; `reason` is the core error code that explains it. */
   | { readonly type: 'interrupted'; readonly upload: Upload; readonly bytes: number; readonly reason: string; readonly request?: RequestInfo }
   | { readonly type: 'terminated'; readonly upload: Upload; readonly request?: RequestInfo }

@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream'
 import type { Answer } from '../model/answer.js'
 import { HookFailed, NotSupported } from '../model/errors.js'
-import { isComplete, isPendingFinal, type Upload, type UploadInit } from '../model/upload.js'
+import { awaitsDelivery, isComplete, isPendingFinal, type Upload, type UploadInit } from '../model/upload.js'
 import type { StoreCapabilities, StoredUpload, Store } from '../store/store.js'
 import type { CompletionCheck, RequestContext } from './commands.js'
+import type { DeliveryResponse, UploadDelivery } from './delivery.js'
 import type { LifecycleEvent, UploadEvents } from './events.js'
 import type { UploadHooks } from './hooks.js'
 
@@ -18,6 +20,8 @@ export interface MachineOptions {
   readonly store: Store
   readonly hooks: UploadHooks
   readonly events: UploadEvents
+  /** Hands complete uploads with a target on (upstream mode); without it, such uploads cannot be finished. */
+  readonly delivery?: UploadDelivery
   /** Told when a partial upload that final uploads wait for is finished, with their ids. */
   readonly onAwaitedPartialFinished: (finalIds: readonly string[]) => void
 }
@@ -115,6 +119,7 @@ export class UploadMachine {
    * Finishes a complete upload: the store finishes it (S3 completes its multipart upload), `check` verifies
    * it (a failure removes the upload, then is thrown), pre-finish may shape the answer or refuse, then
    * `finished` is published and the final uploads waiting for it are told. Returns pre-finish's answer.
+   * An upload with a target (upstream mode) stops after the check: it is finished by `deliver`.
    */
   async finish(handle: StoredUpload, context: RequestContext, signal: AbortSignal, check?: CompletionCheck): Promise<Answer | undefined> {
     if (!isComplete(handle.state)) throw new IllegalTransition('finish', handle.state, 'it is not complete')
@@ -127,13 +132,40 @@ export class UploadMachine {
         throw error
       }
     }
-    const answer = (await this.#options.hooks.preFinish?.({ upload: handle.state, request: requestOf(context), signal: context.signal })) ?? undefined
+    if (awaitsDelivery(handle.state)) return undefined
+    const answer = await this.#preFinish(handle, context)
     const upload = handle.state
     this.#publish({ type: 'finished', upload, request: context.request })
     if (upload.concat?.kind === 'partial' && (upload.awaitedBy?.length ?? 0) > 0) {
       this.#options.onAwaitedPartialFinished(upload.awaitedBy ?? [])
     }
     return answer
+  }
+
+  /**
+   * Hands a finished upload that awaits its delivery (upstream mode) to its target: pre-finish may shape the
+   * answer or refuse (then nothing is sent), the delivery port sends it, the upload is recorded as delivered,
+   * and `finished` is published with what the target answered. Returns pre-finish's answer and the target's
+   * (whose body the caller passes on or discards). Throws DeliveryFailed (the upload still awaits its
+   * delivery, for the next request to try again), NotSupported without a delivery port.
+   */
+  async deliver(handle: StoredUpload, context: RequestContext, signal: AbortSignal): Promise<{ answer?: Answer; response: DeliveryResponse }> {
+    const { state } = handle
+    if (!awaitsDelivery(state) || !handle.finished) throw new IllegalTransition('deliver', state, 'it does not await its delivery')
+    const { delivery } = this.#options
+    if (delivery === undefined) throw new NotSupported('delivery to an application (upstream mode)')
+    const answer = await this.#preFinish(handle, context)
+    const response = await delivery.deliver(state, (readSignal) => this.#readable(handle, readSignal), context.request, signal)
+    try {
+      await handle.update({ delivered: true }, signal)
+    } catch (error) {
+      // The target has the upload, but it is not recorded: a later request delivers it again (at least once).
+      response.discard()
+      throw error
+    }
+    const { status, headers, attempts } = response
+    this.#publish({ type: 'finished', upload: handle.state, request: context.request, delivery: { status, headers, attempts } })
+    return { answer, response }
   }
 
   /** Runs a completion check again on a finished upload, for its answer (a replayed completion); nothing changes. */
@@ -178,8 +210,16 @@ export class UploadMachine {
   }
 
   async #read(handle: StoredUpload, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    return this.#readable(handle, signal)
+  }
+
+  async #readable(handle: StoredUpload, signal: AbortSignal): Promise<Readable> {
     if (handle.read === undefined) throw new NotSupported('downloads')
     return handle.read(undefined, signal)
+  }
+
+  async #preFinish(handle: StoredUpload, context: RequestContext): Promise<Answer | undefined> {
+    return (await this.#options.hooks.preFinish?.({ upload: handle.state, request: requestOf(context), signal: context.signal })) ?? undefined
   }
 
   #publish(event: LifecycleEvent): void {

@@ -1,5 +1,6 @@
 import type { Locker } from '../lock/locker.js'
 import type { Store, StoreCapabilities } from '../store/store.js'
+import type { UploadDelivery } from './delivery.js'
 import type { UploadEvents } from './events.js'
 import type { ExpirationPolicy } from './expiry/expiration.js'
 import type { UploadHooks } from './hooks.js'
@@ -23,8 +24,15 @@ export interface ServiceOptions {
   readonly expiration?: ExpirationPolicy
   /** How many expired uploads are remembered, to answer "expired" rather than "not found" (default 10,000). */
   readonly expiredUploadsRemembered?: number
-  /** The most partial uploads one final upload may name (default 128). */
+  /** The most partial uploads one final upload may name, a repeated one counted each time (default 128). */
   readonly maxPartials?: number
+  /**
+   * The largest final upload of a concatenation, in bytes, when `maxSize` sets no limit (default 64 GiB): a
+   * final upload may name one small partial upload many times, and joining it writes all those copies.
+   */
+  readonly maxFinalSize?: number
+  /** Hands complete uploads that have a target to it (upstream mode); none by default (then no creation may give one). */
+  readonly delivery?: UploadDelivery
   /** Receives the errors of work done in the background (completing final uploads); must not throw. */
   readonly onBackgroundError?: (error: unknown, task: string) => void
 }
@@ -35,4 +43,6 @@ export interface ServiceFeatures {
   /** The largest upload, in bytes, the gateway's and the store's limit together; 0 means none. */
   readonly maxSize: number
   readonly expiration: ExpirationPolicy | undefined
+  /** Uploads can be delivered to a target (upstream mode). */
+  readonly delivery: boolean
 }

@@ -2,7 +2,7 @@ import type { Lock } from '../lock/locker.js'
 import type { Answer } from '../model/answer.js'
 import { NotSupported, UploadExpired, UploadIncomplete, UploadNotFound } from '../model/errors.js'
 import { StopRequested, type StopDetails } from '../model/stop-reasons.js'
-import { isComplete, isPendingFinal, type ByteRange, type Upload } from '../model/upload.js'
+import { awaitsDelivery, isComplete, isPendingFinal, type ByteRange, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
 import { Appender } from './append.js'
 import { Background } from './background.js'
@@ -19,6 +19,18 @@ import { UploadLocks } from './upload-locks.js'
 
 export type { AppendCommand, CreateCommand, ReadResult, RequestContext, WriteResult } from './commands.js'
 export type { ServiceFeatures, ServiceOptions } from './service-options.js'
+
+const DEFAULT_MAX_FINAL_SIZE = 64 * 1024 ** 3
+
+/** How `status` treats an upload that awaits its delivery (upstream mode). */
+export interface StatusOptions {
+  /**
+   * Deliver it now, its target's answer discarded (after the `finished` event has it): for protocols whose
+   * clients never complete an upload again once every byte is there (tus). Otherwise it is left to the next
+   * request that completes it, which gets the answer.
+   */
+  readonly deliver?: boolean
+}
 
 /**
  * The upload operations every protocol maps onto: a thin facade that checks access, takes the upload's
@@ -48,13 +60,19 @@ export class UploadService {
     this.#hooks = options.hooks ?? {}
     this.events = options.events ?? new UploadEvents()
     const maxSize = Math.min(options.maxSize || Infinity, capabilities.maxSize || Infinity)
-    this.features = { capabilities, maxSize: Number.isFinite(maxSize) ? maxSize : 0, expiration: expires(expiration) ? expiration : undefined }
+    this.features = {
+      capabilities,
+      maxSize: Number.isFinite(maxSize) ? maxSize : 0,
+      expiration: expires(expiration) ? expiration : undefined,
+      delivery: options.delivery !== undefined,
+    }
     this.#locks = new UploadLocks(options.locker, options.acquireLockTimeoutMs)
     this.#background = new Background(options.onBackgroundError)
     this.#machine = new UploadMachine({
       store,
       hooks: this.#hooks,
       events: this.events,
+      delivery: options.delivery,
       onAwaitedPartialFinished: (finals) => finals.forEach((id) => void this.#settleInBackground(id)),
     })
     this.#appender = new Appender({
@@ -64,13 +82,15 @@ export class UploadService {
       networkTimeoutMs: options.networkTimeoutMs,
       progressIntervalMs: options.progressIntervalMs ?? 1000,
     })
+    // With no maximum size, a final upload is still bounded: naming a partial upload many times costs a client nothing.
+    const maxFinalSize = this.features.maxSize > 0 ? this.features.maxSize : (options.maxFinalSize ?? DEFAULT_MAX_FINAL_SIZE)
     this.#concatenation = new Concatenation({
       machine: this.#machine,
       // A partial upload may be receiving its bytes: never ask it to stop. A request does not wait for it;
       // the background waits as long as it takes (a PATCH may last hours), until shutdown.
       lock: (id, context, locking) =>
         this.#locks.lock(id, context, locking === 'now' ? { requestRelease: false, wait: false } : { requestRelease: false, timeoutMs: 2 ** 31 - 1 }),
-      maxSize: this.features.maxSize,
+      maxSize: maxFinalSize,
       maxPartials: options.maxPartials ?? 128,
     })
     this.#expiry = new UploadExpiry(expiration, this.#concatenation, options.expiredUploadsRemembered ?? 10_000)
@@ -82,6 +102,7 @@ export class UploadService {
       background: this.#background,
       capabilities,
       maxSize: this.features.maxSize,
+      canDeliver: this.features.delivery,
       annotate: (upload, context) => this.#annotate(upload, context),
       settleInBackground: (id) => this.#settleInBackground(id),
     })
@@ -111,11 +132,15 @@ export class UploadService {
    * The current state of an upload, read while holding its lock (so a running append stops first). A
    * pending final upload is first brought as far as its partial uploads allow (it may complete here).
    * Throws UploadNotFound, UploadExpired, and MaxSizeExceeded for a final upload whose partial uploads add
-   * up to more than the maximum size.
+   * up to more than the maximum size; with `deliver`, DeliveryFailed.
    */
-  async status(id: string, context: RequestContext): Promise<Upload> {
+  async status(id: string, context: RequestContext, options: StatusOptions = {}): Promise<Upload> {
     await this.#preAccess('status', id, context)
-    return this.#locks.withLock(id, context, async (lock) => this.#annotate((await this.#settled(id, context, lock, 'now')).state, context))
+    return this.#locks.withLock(id, context, async (lock) => {
+      const handle = await this.#settled(id, context, lock, 'now')
+      if (options.deliver === true && awaitsDelivery(handle.state)) (await this.#machine.deliver(handle, context, lock.lost)).response.discard()
+      return this.#annotate(handle.state, context)
+    })
   }
 
   /**

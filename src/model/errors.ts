@@ -88,11 +88,18 @@ export class UploadInterrupted extends UploadError {
   }
 }
 
-/** The body sent nothing for too long; what arrived was kept. */
+/**
+ * The body sent nothing for too long (or, with `tooSlow`, arrived slower than the minimum rate over
+ * `idleMs`); what arrived was kept.
+ */
 export class NetworkTimeout extends UploadError {
   readonly code = 'NETWORK_TIMEOUT'
-  constructor(readonly idleMs: number, readonly offset: number) {
-    super(`no data received for ${idleMs} ms; ${offset} bytes are stored`)
+  constructor(readonly idleMs: number, readonly offset: number, tooSlow?: { readonly minBytesPerSecond: number; readonly observedBytesPerSecond: number }) {
+    super(
+      tooSlow === undefined
+        ? `no data received for ${idleMs} ms; ${offset} bytes are stored`
+        : `the request body arrived at ${tooSlow.observedBytesPerSecond} bytes/s over ${idleMs} ms, below the minimum of ${tooSlow.minBytesPerSecond} bytes/s; ${offset} bytes are stored`,
+    )
   }
 }
 
@@ -247,6 +254,37 @@ export class TooManyPartials extends UploadError {
   }
 }
 
+/** Why a delivery to the application behind the gateway failed (upstream mode). */
+export type DeliveryFailure = 'unreachable' | 'error-status' | 'timeout' | 'busy'
+
+/**
+ * The application behind the gateway (upstream mode) did not take a completed upload: it could not be
+ * reached, kept answering with a 5xx (`status`, the last one), did not answer in time, or too many deliveries
+ * were under way. The upload is kept with every byte, and not reported complete: a later request that
+ * completes it (or, for tus, asks for it) delivers it again, until it expires.
+ */
+export class DeliveryFailed extends UploadError {
+  readonly code = 'DELIVERY_FAILED'
+  constructor(readonly reason: DeliveryFailure, readonly attempts: number, readonly status?: number, options?: { cause?: unknown }) {
+    super(`${deliveryProblem(reason, attempts, status)}; the upload is kept: complete it again (an empty request at its offset) to retry`, options)
+  }
+}
+
+function deliveryProblem(reason: DeliveryFailure, attempts: number, status: number | undefined): string {
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`
+  switch (reason) {
+    case 'unreachable':
+      return `the application could not be reached (${tries})`
+    case 'error-status':
+      return `the application answered ${status ?? 'an error'} (${tries})`
+    case 'timeout':
+      return 'the application did not answer in time'
+    case 'busy':
+      return 'too many uploads are being handed to the application right now'
+  }
+  return 'the application did not take the upload'
+}
+
 /** Every error the core reports. Codecs switch on `code` exhaustively. */
 export type CoreError =
   | UploadNotFound
@@ -276,6 +314,7 @@ export type CoreError =
   | StorageFull
   | StoreUnavailable
   | TooManyPartials
+  | DeliveryFailed
 
 /** Every code, for tests that check each codec maps them all. */
 export const coreErrorCodes = [
@@ -306,6 +345,7 @@ export const coreErrorCodes = [
   'STORAGE_FULL',
   'STORE_UNAVAILABLE',
   'TOO_MANY_PARTIALS',
+  'DELIVERY_FAILED',
 ] as const satisfies readonly CoreError['code'][]
 
 /** Narrows an unknown thrown value to a core error. */

@@ -57,3 +57,18 @@ export class LockLoss extends Error {
     this.name = 'LockLoss'
   }
 }
+
+/**
+ * The reason an exchange's signal is aborted with when its body arrives too slowly: what arrived is
+ * kept, as for a body that stalls (--network-timeout).
+ */
+export class BodyTooSlow extends Error {
+  constructor(
+    readonly minBytesPerSecond: number,
+    readonly observedBytesPerSecond: number,
+    readonly windowMs: number,
+  ) {
+    super(`the request body arrived at ${observedBytesPerSecond} bytes/s over ${windowMs} ms, below the minimum of ${minBytesPerSecond} bytes/s`)
+    this.name = 'BodyTooSlow'
+  }
+}

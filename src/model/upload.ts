@@ -41,6 +41,38 @@ export interface Upload {
    * upload, so that no process removes a partial upload that a final upload on any host still needs.
    */
   readonly awaitedBy?: readonly string[]
+  /**
+   * The request this upload stands for, when the gateway hands the completed upload on to an application
+   * (upstream mode): the draft's "resource targeted by the initial request". Persisted with the upload.
+   */
+  readonly target?: UploadTarget
+  /** The target's application has answered the delivery of this upload (see `awaitsDelivery`). Persisted. */
+  readonly delivered?: boolean
+  /**
+   * Where the store keeps the upload, as tusd's `Storage` map (filestore `{Type, Path, InfoPath}`, s3store
+   * `{Type, Bucket, Key}`, ...): informative, for hook payloads (tusd's `FileInfo.Storage`). Set by the
+   * store; undefined when it has nothing to tell (hooks then send `null`, as tusd does before creation).
+   */
+  readonly storage?: Readonly<Record<string, string>>
+}
+
+/**
+ * The request an upload was created by, as the application behind the gateway is to receive it once the
+ * upload is complete: its method, path and query, its end-to-end headers (the upload protocol's own fields
+ * left out) and where it came from (for `Forwarded`). Recorded at creation and never changed.
+ */
+export interface UploadTarget {
+  readonly method: string
+  /** Path and query as the client sent them (not percent-decoded). */
+  readonly uri: string
+  /** End-to-end request headers, names in lower case (repeated fields joined as node joins them). */
+  readonly headers: Readonly<Record<string, string>>
+  /** The `Host` (HTTP/1.1) or `:authority` (HTTP/2) the client asked for, if any. */
+  readonly host?: string
+  /** The scheme of the client's connection. */
+  readonly scheme: 'http' | 'https'
+  /** The client's address (no port), if known. */
+  readonly remoteAddress?: string
 }
 
 /**
@@ -75,11 +107,22 @@ export interface UploadInit {
   /** A partial or final upload of a concatenation; undefined for a plain upload. */
   readonly concat?: UploadConcat
   readonly digests?: UploadDigests
+  /** The request the completed upload is handed on as (upstream mode); undefined for a plain upload. */
+  readonly target?: UploadTarget
 }
 
 /** True when the upload's length is known, every byte has arrived, and no completion is pending. */
 export function isComplete(upload: Upload): boolean {
   return upload.length !== undefined && upload.offset === upload.length && upload.completionPending !== true
+}
+
+/**
+ * True for an upload that is complete and has a target that has not answered its delivery yet (never
+ * tried, failed, or cut short by a crash): it is delivered by the next request that completes it or asks
+ * for it, and a protocol reports it as not complete (no final response was produced, draft R-45).
+ */
+export function awaitsDelivery(upload: Upload): boolean {
+  return upload.target !== undefined && upload.delivered !== true && isComplete(upload)
 }
 
 /** True for a final upload whose partial uploads have not all been concatenated into it yet. */

@@ -11,8 +11,16 @@ export function logLifecycle(logger: Logger): LifecycleListener {
       case 'finished':
         // A finished partial upload is only a part of a file (tus concatenation): `concat` tells it apart.
         logger.info(
-          { event: 'finished', uploadId: event.upload.id, length: event.upload.length, concat: event.upload.concat?.kind },
-          'upload finished',
+          {
+            event: 'finished',
+            uploadId: event.upload.id,
+            length: event.upload.length,
+            concat: event.upload.concat?.kind,
+            // Upstream mode: what the application answered the delivery (its body is not logged).
+            deliveryStatus: event.delivery?.status,
+            deliveryAttempts: event.delivery?.attempts,
+          },
+          event.delivery === undefined ? 'upload finished' : 'upload finished and delivered',
         )
         break
       case 'expired':

@@ -18,6 +18,8 @@ export interface ErrorAnswer {
 export interface Codec {
   /** The protocol's name in request facts and logs (`tus-v1`, `ietf-draft`). */
   readonly protocol: string
+  /** Which version of the protocol a request speaks, for metrics (the draft's interop version); absent when the protocol has one. */
+  versionOf?(exchange: Exchange): string
   /** True when the request speaks this protocol (`method` is the effective one, after X-HTTP-Method-Override). */
   claims(exchange: Exchange, method: string): boolean
   /**

@@ -25,6 +25,8 @@ export interface RouteOutcome {
   readonly status: number
   readonly method: string
   readonly protocol: string
+  /** The version of the protocol the request speaks, when the protocol has several (the draft's interop version). */
+  readonly version?: string
   readonly uploadId?: string
   /** Why the request failed, when it did (a core error code, `HEADER`, `REJECTED` or `INTERNAL`). */
   readonly error?: string
@@ -67,7 +69,7 @@ export class Router {
     }
     await this.#send(exchange, response)
     const uploadId = target?.kind === 'upload' ? target.id : createdUploadId(response, this.#options.basePath)
-    return { status: response.status, method, protocol: codec.protocol, uploadId, error }
+    return { status: response.status, method, protocol: codec.protocol, version: codec.versionOf?.(exchange), uploadId, error }
   }
 
   /** Answers a request that arrives while the gateway shuts down. */
@@ -75,7 +77,7 @@ export class Router {
     const codec = this.#codecFor(exchange, exchange.method)
     const response = codec.errorResponse(new ShuttingDown(), exchange, exchange.method, undefined)?.response ?? textResponse(503, 'the server is shutting down')
     await this.#send(exchange, { ...response, headers: { ...response.headers, connection: 'close' } })
-    return { status: response.status, method: exchange.method, protocol: codec.protocol, error: 'SHUTTING_DOWN' }
+    return { status: response.status, method: exchange.method, protocol: codec.protocol, version: codec.versionOf?.(exchange), error: 'SHUTTING_DOWN' }
   }
 
   #codecFor(exchange: Exchange, method: string): Codec {

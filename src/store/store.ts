@@ -36,6 +36,8 @@ export interface UploadChanges {
   readonly completionPending?: boolean
   /** The final uploads that wait for this partial upload (`Upload.awaitedBy`); replaces the list. */
   readonly awaitedBy?: readonly string[]
+  /** The upload's target has answered its delivery (`Upload.delivered`; only for uploads with a `target`). */
+  readonly delivered?: boolean
 }
 
 /**

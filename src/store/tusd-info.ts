@@ -1,4 +1,4 @@
-import type { Upload, UploadConcat, UploadDigests, UploadInit } from '../model/upload.js'
+import type { Upload, UploadConcat, UploadDigests, UploadInit, UploadTarget } from '../model/upload.js'
 import type { UploadChanges } from './store.js'
 
 /**
@@ -38,6 +38,10 @@ export type InfoJson = {
   readonly digests?: UploadDigests
   /** Ours: the final uploads that wait for this partial upload (`Upload.awaitedBy`); left out when none. */
   readonly awaitedBy?: string[]
+  /** Ours: the request the upload is delivered as (upstream mode; `Upload.target`), headers included. */
+  readonly target?: UploadTarget
+  /** Ours: the target answered the delivery (`Upload.delivered`); left out until then. */
+  readonly delivered?: true
 }
 
 /** A `.info` file or object that is not valid JSON or lacks what tusd always writes. */
@@ -69,6 +73,7 @@ export function newInfo(id: string, init: UploadInit, storage: TusdStorage | nul
     ...(withoutValue.length > 0 ? { metadataKeysWithoutValue: withoutValue } : {}),
     ...(init.concat?.kind === 'final' && init.concat.partialUrls !== undefined ? { partialUrls: [...init.concat.partialUrls] } : {}),
     ...(init.digests === undefined ? {} : { digests: init.digests }),
+    ...(init.target === undefined ? {} : { target: init.target }),
   }
 }
 
@@ -95,10 +100,12 @@ export interface StoredBytes {
 
 /**
  * The upload described by a parsed `.info`, given the stored bytes' size as its offset: tusd never
- * updates `Offset`, and `Storage` names wherever the writing server kept the data, so neither is read.
+ * updates `Offset`, so it is not read. `Storage` names wherever the writing server kept the data: it is
+ * reported (`Upload.storage`, for hooks, as tusd reports it), never used to find the bytes; a store that
+ * knows better where the bytes are now (a directory moved since) gives `storage` instead.
  * Throws `InvalidInfoFile` when `Size`, `MetaData` or `PartialUploads` is malformed.
  */
-export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes: StoredBytes, location: string): Upload {
+export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes: StoredBytes, location: string, storage?: TusdStorage): Upload {
   const deferred = info['SizeIsDeferred'] === true
   const size = info['Size']
   if (!deferred && !isByteCount(size)) throw new InvalidInfoFile(location, '`Size` is not a byte count')
@@ -116,7 +123,16 @@ export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes:
     ...(info['completionPending'] === true ? { completionPending: true } : {}),
     ...digestsFromInfo(info),
     ...(isStringArray(awaitedBy) && awaitedBy.length > 0 ? { awaitedBy } : {}),
+    ...targetFromInfo(info),
+    ...(storage === undefined ? storageFromInfo(info) : { storage }),
   }
+}
+
+/** tusd's `Storage` when it is a map of strings; anything else (null, an edited file) tells nothing. */
+function storageFromInfo(info: Record<string, unknown>): { storage?: TusdStorage } {
+  const storage = info['Storage']
+  if (!isPlainObject(storage) || !Object.values(storage).every((value) => typeof value === 'string')) return {}
+  return { storage: storage as TusdStorage }
 }
 
 /**
@@ -125,14 +141,16 @@ export function uploadFromInfo(id: string, info: Record<string, unknown>, bytes:
  * that no longer say anything are left out, so the file looks like tusd's where it can.
  */
 export function withChanges(info: Record<string, unknown>, changes: UploadChanges): Record<string, unknown> {
-  const { completionPending, awaitedBy, ...rest } = info
+  const { completionPending, awaitedBy, delivered, ...rest } = info
   const pending = changes.completionPending ?? completionPending === true
   const waiting = changes.awaitedBy ?? (isStringArray(awaitedBy) ? awaitedBy : [])
+  const answered = changes.delivered ?? delivered === true
   return {
     ...rest,
     ...(changes.length === undefined ? {} : { Size: changes.length, SizeIsDeferred: false }),
     ...(pending ? { completionPending: true } : {}),
     ...(waiting.length > 0 ? { awaitedBy: [...waiting] } : {}),
+    ...(answered ? { delivered: true } : {}),
   }
 }
 
@@ -147,6 +165,29 @@ function digestsFromInfo(info: Record<string, unknown>): { digests?: UploadDiges
       ...(validExpected ? { expected: expected as Record<string, string> } : {}),
       ...(isStringArray(wanted) ? { wanted } : {}),
     },
+  }
+}
+
+/**
+ * Our `target` and `delivered`, when well-formed. A malformed target (an edited file) is left out: the
+ * upload is then a plain one, never delivered with made-up headers.
+ */
+function targetFromInfo(info: Record<string, unknown>): { target?: UploadTarget; delivered?: true } {
+  const target = info['target']
+  if (!isPlainObject(target)) return {}
+  const { method, uri, headers, host, scheme, remoteAddress } = target
+  const validHeaders = isPlainObject(headers) && Object.values(headers).every((value) => typeof value === 'string')
+  if (typeof method !== 'string' || typeof uri !== 'string' || !validHeaders || (scheme !== 'http' && scheme !== 'https')) return {}
+  return {
+    target: {
+      method,
+      uri,
+      headers: headers as Record<string, string>,
+      scheme,
+      ...(typeof host === 'string' ? { host } : {}),
+      ...(typeof remoteAddress === 'string' ? { remoteAddress } : {}),
+    },
+    ...(info['delivered'] === true ? { delivered: true } : {}),
   }
 }
 

@@ -14,6 +14,11 @@ export interface Exchange {
   readonly path: string
   /** Header names in lower case; HTTP/2 pseudo-headers left out. */
   readonly headers: IncomingHttpHeaders
+  /**
+   * The header fields as received, one name and one value per line (names as the client spelled them),
+   * repeated fields not joined; HTTP/2 pseudo-headers left out. For hook payloads, which list every line.
+   */
+  readonly rawHeaders?: readonly string[]
   readonly httpVersion: '1.1' | '2'
   /** `https` when the connection is TLS. */
   readonly scheme: 'http' | 'https'
@@ -30,7 +35,10 @@ export interface Exchange {
   readonly body: AsyncIterable<Uint8Array>
   /** Trailer fields, known once the body has ended (empty before or if none were sent). */
   trailers(): Record<string, string>
-  /** Aborted when the client goes away or the gateway shuts down, with a reason from model/stop-reasons.ts. */
+  /**
+   * Aborted when the client goes away or the gateway shuts down, with a reason from model/stop-reasons.ts,
+   * or when the body arrives slower than the minimum rate (BodyTooSlow).
+   */
   readonly signal: AbortSignal
   /** Sends an interim (1xx) response; ignored once the final response has started. */
   sendInformational(status: number, headers: Record<string, string>): void

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { Wire } from './wire.js'
+import { takeUnreadBody, type UnreadBodyLimits } from './http1-unread-body.js'
+import type { UnreadBodyProgress, Wire } from './wire.js'
 
 // node:http has no public API for arbitrary 1xx responses. `_writeRaw` is what `writeEarlyHints`
 // uses: it writes before the final head and keeps order with pipelined responses, which writing
@@ -20,10 +21,12 @@ export class Http1Wire implements Wire {
   readonly httpVersion = '1.1' as const
   readonly #request: IncomingMessage
   readonly #response: ServerResponse
+  readonly #unreadBody: UnreadBodyLimits
 
-  constructor(request: IncomingMessage, response: ServerResponse) {
+  constructor(request: IncomingMessage, response: ServerResponse, unreadBody: UnreadBodyLimits) {
     this.#request = request
     this.#response = response
+    this.#unreadBody = unreadBody
   }
 
   get scheme(): 'http' | 'https' {
@@ -66,9 +69,10 @@ export class Http1Wire implements Wire {
     else this.#response.writeHead(status, reason, headers)
   }
 
-  prepareForUnreadBody(headers: OutgoingHttpHeaders): void {
-    // node would otherwise read and discard the rest of the body to keep the connection alive;
-    // `Connection: close` makes it end the connection after the response (RFC 9112 §9.6).
-    headers.connection = 'close'
+  prepareForUnreadBody(headers: OutgoingHttpHeaders, progress: UnreadBodyProgress): void {
+    // node would otherwise read the rest of the body, however large, to keep the connection alive. A
+    // short rest is still read; otherwise `Connection: close` announces that the connection ends after
+    // the response (RFC 9112 §9.6), which it does once the client had a chance to read the answer.
+    if (takeUnreadBody(this.#request, this.#response, this.#unreadBody, progress) === 'linger') headers.connection = 'close'
   }
 }

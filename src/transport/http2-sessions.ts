@@ -17,6 +17,7 @@ export class Http2Sessions {
   readonly #options: Http2SessionOptions
   readonly #sessions = new Set<Http2Session>()
   readonly #bodyStreams = new WeakMap<Http2Session, number>()
+  #streams = 0
 
   constructor(options: Http2SessionOptions) {
     this.#options = options
@@ -37,10 +38,12 @@ export class Http2Sessions {
     let idle: NodeJS.Timeout | undefined = closeWhenIdle()
     session.on('stream', (stream) => {
       openStreams += 1
+      this.#streams += 1
       clearTimeout(idle)
       idle = undefined
       stream.once('close', () => {
         openStreams -= 1
+        this.#streams -= 1
         if (openStreams === 0 && !session.closed) idle = closeWhenIdle()
       })
     })
@@ -48,6 +51,16 @@ export class Http2Sessions {
       clearTimeout(idle)
       this.#sessions.delete(session)
     })
+  }
+
+  /** Sessions open now. */
+  get sessions(): number {
+    return this.#sessions.size
+  }
+
+  /** Streams open now, over all sessions. */
+  get streams(): number {
+    return this.#streams
   }
 
   /**

@@ -1,6 +1,7 @@
 import { constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2'
 import { boundedReads } from './bounded-reads.js'
-import type { Wire } from './wire.js'
+import { whenResponseSent } from './http2-response-sent.js'
+import type { UnreadBodyProgress, Wire } from './wire.js'
 
 const READ_SIZE = 64 * 1024
 
@@ -9,10 +10,13 @@ export class Http2Wire implements Wire {
   readonly httpVersion = '2' as const
   readonly #request: Http2ServerRequest
   readonly #response: Http2ServerResponse
+  readonly #giveUpMs: number
 
-  constructor(request: Http2ServerRequest, response: Http2ServerResponse) {
+  /** `giveUpMs`: how long an early answer waits for its END_STREAM to leave before the stream is reset anyway. */
+  constructor(request: Http2ServerRequest, response: Http2ServerResponse, giveUpMs: number) {
     this.#request = request
     this.#response = response
+    this.#giveUpMs = giveUpMs
   }
 
   get scheme(): 'http' | 'https' {
@@ -55,19 +59,25 @@ export class Http2Wire implements Wire {
     stream.additionalHeaders({ ':status': status, ...headers })
   }
 
-  prepareForUnreadBody(_headers: OutgoingHttpHeaders): void {
+  prepareForUnreadBody(_headers: OutgoingHttpHeaders, _progress: UnreadBodyProgress): void {
     // RFC 9113 §8.1: a server that answered before the request ended may ask the client to stop
-    // sending with RST_STREAM(NO_ERROR); the response already sent stays valid. It ends the one
-    // stream, never the connection. It waits for the response's last frame ('finish' of the stream's
-    // writable side: the compat response only finishes once both sides are closed, which a client
-    // still sending never lets happen).
-    // The reset waits one more turn of the event loop: nghttp2 sends RST_STREAM ahead of DATA frames still
-    // queued and drops them, so a reset right at 'finish' could cut the (short) answer's body and END_STREAM;
-    // node's own client then never closes the stream.
-    const stream = this.#response.stream
+    // sending with RST_STREAM(NO_ERROR) "after sending a complete response (i.e., a frame with the
+    // END_STREAM flag set)". It ends the one stream, never the connection. The reset waits until the
+    // response's END_STREAM has really been written: a reset submitted earlier cut the answer (its
+    // DATA, its END_STREAM), and node's own client then never closed the stream.
+    const stream = this.#request.stream
     stream.once('finish', () =>
-      setImmediate(() => {
-        if (!this.requestEnded() && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR)
+      whenResponseSent(stream, this.#giveUpMs, () => {
+        if (!stream.closed && !this.requestEnded()) stream.close(constants.NGHTTP2_NO_ERROR)
+        // node frees a closed stream only once its readable side has ended, that is once every byte the
+        // client sent is read: a stream left with unread data stayed open for good, holding its data and
+        // one of the connection's body streams (after 16, every upload on it was refused). The rest is
+        // read and dropped; after the reset no more arrives.
+        const drop = (): void => {
+          while (stream.read() !== null);
+        }
+        stream.on('readable', drop)
+        drop()
       }),
     )
   }

@@ -2,9 +2,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion } from 'node:tls'
+import type { MinBodyRateOptions } from './body-rate.js'
 import { answerClientError } from './client-error.js'
+import { ConnectionLimits } from './connection-limits.js'
+import { ConnectionRefusal } from './connection-refusal.js'
 import type { ExchangeHandler } from './exchange.js'
 import { inConnectionOrder } from './http1-pipeline.js'
+import type { UnreadBodyLimits } from './http1-unread-body.js'
 import { Http1Wire } from './http1-wire.js'
 import { applyHttp1Timeouts } from './http1-timeouts.js'
 import { Http2Sessions } from './http2-sessions.js'
@@ -43,6 +47,25 @@ export interface ListenerOptions {
   readonly maxFrameSize: number
   /** Memory one HTTP/2 session may hold in nghttp2's buffers, in MiB; beyond it new streams are refused. */
   readonly maxSessionMemoryMiB: number
+  /** What an HTTP/1.1 connection reads of a request body its answer left unread (lingering close). */
+  readonly unreadBody: UnreadBodyLimits
+  /**
+   * Most connections open at once (absent or 0: no limit); more are answered and closed at once (see
+   * ConnectionRefusal).
+   */
+  readonly maxConnections?: number
+  /** Most connections open at once from one client address (absent or 0: no limit). */
+  readonly maxConnectionsPerIp?: number
+  /** Request bodies slower than this are stopped (absent: no minimum). */
+  readonly minBodyRate?: MinBodyRateOptions
+}
+
+/** What a listener holds open now, for metrics. */
+export interface ListenerStats {
+  /** Connections (TCP sockets) open, whatever their protocol. */
+  readonly connections: number
+  readonly http2Sessions: number
+  readonly http2Streams: number
 }
 
 /** Called for each exchange, with the concrete object so the gateway can abort it on shutdown. */
@@ -60,16 +83,20 @@ export class Listener {
   readonly #tls: http2.Http2SecureServer | undefined
   readonly #sockets = new Set<Socket>()
   readonly #sessions: Http2Sessions
+  readonly #limits: ConnectionLimits
+  readonly #refusal = new ConnectionRefusal()
 
   constructor(handler: ListenerHandler, options: ListenerOptions) {
     this.#options = options
+    this.#limits = new ConnectionLimits({ maxConnections: options.maxConnections ?? 0, maxConnectionsPerIp: options.maxConnectionsPerIp ?? 0 })
+    const minBodyRate = options.minBodyRate
     const onHttp1 = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
-      const exchange = new NodeExchange(request, response, new Http1Wire(request, response), { expectsContinue })
+      const exchange = new NodeExchange(request, response, new Http1Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate })
       inConnectionOrder(request.socket, () => handler(exchange))
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {
       if (!this.#sessions.admit(request.stream)) return
-      void handler(new NodeExchange(request, response, new Http2Wire(request, response), { expectsContinue }))
+      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody.lingerTimeMs), { expectsContinue, minBodyRate }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
     const onEither =
@@ -132,6 +159,11 @@ export class Listener {
     this.#sockets.add(socket)
     socket.once('close', () => this.#sockets.delete(socket))
     socket.on('error', () => socket.destroy())
+    const refused = this.#limits.admit(socket)
+    if (refused !== undefined) {
+      this.#refusal.refuse(socket, refused)
+      return
+    }
     let head = Buffer.alloc(0)
     const headTimer = setTimeout(() => socket.destroy(), this.#options.headersTimeoutMs)
     const onData = (chunk: Buffer): void => {
@@ -180,6 +212,11 @@ export class Listener {
   setTlsCredentials(tls: TlsOptions): void {
     if (this.#tls === undefined) throw new Error('this listener serves no TLS')
     this.#tls.setSecureContext(secureContextOptions(tls))
+  }
+
+  /** What is open now (read when metrics are scraped). */
+  stats(): ListenerStats {
+    return { connections: this.#sockets.size, http2Sessions: this.#sessions.sessions, http2Streams: this.#sessions.streams }
   }
 
   /** Stops accepting connections; open ones stay. */

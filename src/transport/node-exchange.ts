@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ClientGone } from '../model/stop-reasons.js'
+import { MinBodyRate, type MinBodyRateOptions } from './body-rate.js'
 import type { Exchange, ResponseBody } from './exchange.js'
 import type { Wire, WireRequest, WireResponse } from './wire.js'
 
@@ -14,6 +15,7 @@ export class NodeExchange implements Exchange {
   readonly path: string
   readonly uri: string
   readonly headers: IncomingHttpHeaders
+  readonly #rawHeaders: readonly string[]
   readonly #request: WireRequest
   readonly #response: WireResponse
   readonly #wire: Wire
@@ -23,12 +25,20 @@ export class NodeExchange implements Exchange {
   /** The response can no longer be sent: the connection or stream is gone, or the response is done. */
   #closed = false
   #bytesReceived = 0
+  /** Aborts the exchange with BodyTooSlow when its body arrives slower than the minimum rate. */
+  readonly #rate: MinBodyRate | undefined
 
-  constructor(request: WireRequest, response: WireResponse, wire: Wire, options: { expectsContinue: boolean }) {
+  /**
+   * `minBodyRate`: a body that averages less than this (only while waiting for the client) is stopped
+   * through the exchange's signal, whose reason is then a BodyTooSlow; off when absent or 0.
+   */
+  constructor(request: WireRequest, response: WireResponse, wire: Wire, options: { expectsContinue: boolean; minBodyRate?: MinBodyRateOptions }) {
     this.#request = request
     this.#response = response
     this.#wire = wire
     this.#continueRequested = options.expectsContinue
+    const minBodyRate = options.minBodyRate
+    this.#rate = minBodyRate !== undefined && minBodyRate.bytesPerSecond > 0 ? new MinBodyRate(minBodyRate, (tooSlow) => this.#abort.abort(tooSlow)) : undefined
     this.method = request.method ?? 'GET'
     // RFC 9112 §3.2.2: a server MUST accept the absolute form (`OPTIONS http://host/files/`); only its path counts here.
     const url = (request.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/'
@@ -36,10 +46,22 @@ export class NodeExchange implements Exchange {
     this.path = query === -1 ? url : url.slice(0, query)
     this.uri = url
     this.headers = withoutPseudoHeaders(request.headers)
+    this.#rawHeaders = request.rawHeaders
     response.once('close', () => {
       this.#closed = true
+      this.#rate?.done()
       if (!response.writableFinished) this.#abort.abort(new ClientGone())
     })
+  }
+
+  /** Copied only when asked for (a hook payload): most requests never need it. */
+  get rawHeaders(): readonly string[] {
+    const lines: string[] = []
+    for (let index = 0; index + 1 < this.#rawHeaders.length; index += 2) {
+      const name = this.#rawHeaders[index] as string
+      if (!name.startsWith(':')) lines.push(name, this.#rawHeaders[index + 1] as string)
+    }
+    return lines
   }
 
   get httpVersion(): '1.1' | '2' {
@@ -86,10 +108,16 @@ export class NodeExchange implements Exchange {
       this.#continueRequested = false
       if (!this.#responded) this.#response.writeContinue()
     }
+    // Only the time spent waiting for the client counts toward its rate, not the time the consumer
+    // takes with a chunk.
+    this.#rate?.waiting()
     for await (const chunk of this.#wire.requestBody()) {
+      this.#rate?.received(chunk.byteLength)
       this.#bytesReceived += chunk.byteLength
       yield chunk
+      this.#rate?.waiting()
     }
+    this.#rate?.done()
   }
 
   /** Aborts the exchange's signal (used by the gateway on shutdown). */
@@ -113,6 +141,7 @@ export class NodeExchange implements Exchange {
   async respond(status: number, headers: OutgoingHttpHeaders, body?: ResponseBody): Promise<void> {
     if (this.#responded) return
     this.#responded = true
+    this.#rate?.done()
     const response = this.#response
     if (this.#closed) {
       // Nobody to answer; a file opened for the answer must still be closed.
@@ -124,8 +153,10 @@ export class NodeExchange implements Exchange {
       response.once('finish', resolve)
     })
     // A client that asked for 100-continue and was answered without it must not send its body; one
-    // that sends it anyway is stopped after the answer rather than read to the end.
-    if (!this.#wire.requestEnded()) this.#wire.prepareForUnreadBody(headers)
+    // that sends it anyway is stopped after the answer rather than read to the end (see the wires).
+    if (!this.#wire.requestEnded()) {
+      this.#wire.prepareForUnreadBody(headers, { bytesRead: this.#bytesReceived, continueWithheld: this.#continueRequested })
+    }
     if (body instanceof Readable) {
       this.#wire.writeHead(status, headers)
       await pipeline(body, response).catch(() => response.destroy())

@@ -6,6 +6,8 @@ export interface WireRequest extends Readable {
   readonly method?: string
   readonly url?: string
   readonly headers: Record<string, string | string[] | undefined>
+  /** Names and values alternating, as received. */
+  readonly rawHeaders: string[]
   readonly trailers: Record<string, string | string[] | undefined>
   readonly complete: boolean
 }
@@ -36,8 +38,16 @@ export interface Wire {
   writeHead(status: number, headers: OutgoingHttpHeaders): void
   /**
    * Called before the final response when the request body has not been read to its end: the client
-   * is stopped once the response is sent (HTTP/1.1 closes the connection, HTTP/2 resets the stream),
-   * rather than reading an unwanted body to its end.
+   * is stopped once the response is sent (HTTP/1.1 closes the connection after a bounded lingering read,
+   * HTTP/2 resets the stream), rather than reading an unwanted body to its end.
    */
-  prepareForUnreadBody(headers: OutgoingHttpHeaders): void
+  prepareForUnreadBody(headers: OutgoingHttpHeaders, progress: UnreadBodyProgress): void
+}
+
+/** What the exchange knows about a request body it answers before reading to its end. */
+export interface UnreadBodyProgress {
+  /** Body bytes read so far. */
+  readonly bytesRead: number
+  /** The client sent `Expect: 100-continue` and never got its `100`: it may not send the body at all. */
+  readonly continueWithheld: boolean
 }

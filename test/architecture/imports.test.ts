@@ -12,9 +12,12 @@ const LAYERS: Record<string, readonly string[]> = {
   transport: ['model'],
   core: ['model', 'store', 'lock'],
   protocol: ['model', 'core', 'transport'],
-  observe: ['model', 'core', 'transport'],
+  // Metrics measure the store and the locker by wrapping them (observe/measured-*.ts).
+  observe: ['model', 'core', 'transport', 'store', 'lock'],
   hooks: ['model', 'core', 'transport'],
   upstream: ['model', 'core', 'protocol', 'transport'],
+  // The demo page: static files served on the transport's exchange.
+  demo: ['model', 'transport'],
   // The composition roots: they put the layers together.
   'gateway.ts': ['*'],
   'index.ts': ['*'],

@@ -9,6 +9,18 @@ import { createUpload, idOf, send } from '../resilience/tus-http.js'
 
 // The command line as a user meets it: `node dist/cli/main.js` in a real process.
 
+/** A raw connection to the gateway, sending an OPTIONS so it is counted as open. */
+async function openHttp1(port: number): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1')
+  let text = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (part: string) => (text += part))
+  socket.on('error', () => {})
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  await new Promise((resolve) => socket.once('connect', resolve))
+  return { socket, received: () => text, closed }
+}
+
 describe('resumable-gateway command line', () => {
   let workDir: string
   const gateways: GatewayProcess[] = []
@@ -47,6 +59,9 @@ describe('resumable-gateway command line', () => {
     ['--max-size', 'lots'],
     ['--network-timeout', 'soon'],
     ['--log-level', 'loud'],
+    ['--max-connections', 'lots'],
+    ['--max-connections-per-ip', '-1'],
+    ['--min-body-rate', 'slow'],
   ])('%s %s exits non-zero with a message naming the flag', async (flag, value) => {
     const run = await runCli([flag, value, '--upload-dir', join(workDir, 'never')])
     expect(run.code).not.toBe(0)
@@ -115,6 +130,21 @@ describe('resumable-gateway command line', () => {
     expect((await send('OPTIONS', gateway.url)).headers['tus-max-size']).toBe('1024')
     expect((await send('POST', gateway.url, { 'upload-length': '1025' })).status).toBe(413)
     expect((await send('POST', gateway.url, { 'upload-length': '1024' })).status).toBe(201)
+  })
+
+  it('--max-connections 2 answers a third connection 503 at once (RESUMABLE_GATEWAY_MAX_CONNECTIONS too)', async () => {
+    for (const [args, env] of [
+      [['--max-connections', '2'], {}],
+      [[], { RESUMABLE_GATEWAY_MAX_CONNECTIONS: '2' }],
+    ] as const) {
+      const gateway = await start(['--upload-dir', workDir, ...args], env)
+      const held = await Promise.all([0, 1].map(() => openHttp1(gateway.port)))
+      const third = await openHttp1(gateway.port)
+      third.socket.write('OPTIONS /files/ HTTP/1.1\r\nHost: localhost\r\n\r\n')
+      await third.closed
+      expect(third.received()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 5\r\n/)
+      for (const connection of held) connection.socket.destroy()
+    }
   })
 
   it('prints only the start-up line on stdout; logs go to stderr', async () => {

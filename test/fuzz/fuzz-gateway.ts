@@ -13,6 +13,8 @@ export interface FuzzGateway {
   /** `http://127.0.0.1:PORT` */
   readonly origin: string
   readonly basePath: string
+  /** The upload directory (the file store's), to see what was stored without a request that would interrupt one. */
+  readonly uploadDir: string
   /** Log lines at `warn` and above (JSON objects), e.g. `internal error` with the error that caused a 500. */
   readonly problems: Record<string, unknown>[]
   close(): Promise<void>
@@ -35,6 +37,7 @@ export async function startFuzzGateway(options: Omit<GatewayOptions, 'host' | 'p
     port: Number(url.port),
     origin: url.origin,
     basePath: url.pathname,
+    uploadDir,
     problems,
     async close() {
       await gateway.close()

@@ -72,18 +72,23 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 /**
  * Starts `node dist/cli/main.js` with `args` (plus `--host 127.0.0.1 --port 0` unless the args or `env`
  * set them) and resolves once it printed its start-up line. Rejects if it exits first or takes longer
- * than `timeoutMs`. Callers must `stop()` it.
+ * than `timeoutMs`. With `openFileLimit`, the process may open at most that many descriptors
+ * (`ulimit -n`). Callers must `stop()` it.
  */
 export function spawnGateway(
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; openFileLimit?: number } = {},
 ): Promise<GatewayProcess> {
   assertBuilt()
   const env = options.env ?? {}
   const defaults: string[] = []
   if (!args.includes('--host') && env.RESUMABLE_GATEWAY_HOST === undefined) defaults.push('--host', '127.0.0.1')
   if (!args.includes('--port') && env.RESUMABLE_GATEWAY_PORT === undefined) defaults.push('--port', '0')
-  const child = spawn(process.execPath, [CLI, ...defaults, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const command = [process.execPath, CLI, ...defaults, ...args]
+  // `ulimit -n` in a shell that then becomes node (exec keeps the pid, so stop() still reaches it).
+  const [file, ...argv] =
+    options.openFileLimit === undefined ? command : ['/bin/sh', '-c', `ulimit -n ${options.openFileLimit} && exec "$@"`, 'sh', ...command]
+  const child = spawn(file as string, argv, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   const lines: string[] = []
   const watchers = new Set<{ pattern: RegExp; resolve: (line: string) => void }>()

@@ -29,9 +29,9 @@ export class RawConnection {
     void this.closed.then(() => this.#wake())
   }
 
-  /** Opens a cleartext connection. */
-  static async open(port: number): Promise<RawConnection> {
-    const socket = net.connect(port, '127.0.0.1')
+  /** Opens a cleartext connection, from `localAddress` if given (any 127.x.y.z is this machine on Linux). */
+  static async open(port: number, localAddress?: string): Promise<RawConnection> {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress })
     socket.setNoDelay(true)
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
     return new RawConnection(socket)

@@ -10,6 +10,8 @@ export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 
 export const FrameType = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 } as const
 export const Flag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4 } as const
+/** RFC 9113 §6.5.2 setting identifiers. */
+export const Setting = { HEADER_TABLE_SIZE: 0x1, INITIAL_WINDOW_SIZE: 0x4 } as const
 /** RFC 9113 §7 error codes. */
 export const ErrorCode = { NO_ERROR: 0, PROTOCOL_ERROR: 1, REFUSED_STREAM: 7, CANCEL: 8, ENHANCE_YOUR_CALM: 11 } as const
 
@@ -50,6 +52,13 @@ export function settingsAck(): Buffer {
 export function headers(streamId: number, fields: ReadonlyArray<readonly [string, string]>, endStream = false): Buffer {
   const block = Buffer.concat(fields.map(([name, value]) => literal(name, value)))
   return frame(FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), streamId, block)
+}
+
+/** A WINDOW_UPDATE frame (RFC 9113 §6.9) for a stream, or for the connection with stream 0. */
+export function windowUpdate(streamId: number, increment: number): Buffer {
+  const payload = Buffer.alloc(4)
+  payload.writeUInt32BE(increment & 0x7fffffff)
+  return frame(FrameType.WINDOW_UPDATE, 0, streamId, payload)
 }
 
 /** A DATA frame, with END_STREAM if asked. */
@@ -101,20 +110,35 @@ const STATIC_STATUS: Record<number, number> = { 8: 200, 9: 204, 10: 206, 11: 304
 
 /**
  * The `:status` of a response HEADERS frame: node sends it first, either as a static-table index or
- * as a literal whose name is that of a `:status` entry (its value then is three plain digits).
+ * as a literal whose name is that of a `:status` entry (its value then is three plain digits). A status
+ * node stored in its dynamic table is sent as an index into it, which this cannot read: a client that
+ * reads many answers announces SETTINGS_HEADER_TABLE_SIZE 0 (`Setting.HEADER_TABLE_SIZE`).
  */
 export function responseStatus(headersFrame: Frame): number {
-  const first = headersFrame.payload[0] as number
+  const block = withoutTableSizeUpdates(headersFrame.payload)
+  const first = block[0] as number
   if ((first & 0x80) !== 0) {
     const status = STATIC_STATUS[first & 0x7f]
     if (status === undefined) throw new Error(`unexpected indexed field ${first & 0x7f}`)
     return status
   }
   // A literal with an indexed name: the value follows as (length, digits), unless Huffman-coded.
-  const lengthByte = headersFrame.payload[1] as number
-  const text = headersFrame.payload.subarray(2, 2 + (lengthByte & 0x7f))
+  const lengthByte = block[1] as number
+  const text = block.subarray(2, 2 + (lengthByte & 0x7f))
   if ((lengthByte & 0x80) !== 0) return huffmanStatus(text)
   return Number(text.toString('latin1'))
+}
+
+// RFC 7541 §6.3: a header block may open with dynamic table size updates (001xxxxx, a 5-bit prefix
+// integer), as after a client's SETTINGS_HEADER_TABLE_SIZE.
+function withoutTableSizeUpdates(block: Buffer): Buffer {
+  let at = 0
+  while (at < block.length && ((block[at] as number) & 0xe0) === 0x20) {
+    const prefixFull = ((block[at] as number) & 0x1f) === 0x1f
+    at += 1
+    if (prefixFull) while (at < block.length && ((block[at++] as number) & 0x80) !== 0);
+  }
+  return block.subarray(at)
 }
 
 // RFC 7541 Appendix B: the 5-bit Huffman codes of the ten digits ('0'-'2' are 5 bits, the rest 6).

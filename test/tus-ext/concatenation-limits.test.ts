@@ -29,3 +29,26 @@ eachTransport({ maxSize: MAX_SIZE }, (context) => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_SIZE + 16 * 1024)
   })
 })
+
+// Without --max-size a final upload is still bounded: one 4 MiB partial upload named 380 times once made the
+// gateway write 1.59 GB for a single request (issue 10). Both limits answer before any byte is copied.
+eachTransport({ maxPartialUploads: 8, maxFinalSize: 3000 }, (context) => {
+  it('[T-51] refuses a final upload naming more partial uploads than --max-partial-uploads with 400, repeats counted', async () => {
+    const { gateway, client } = context()
+    const part = pathOf(await createPartial(client, gateway.basePath, 10))
+    const refused = await createFinal(client, gateway.basePath, Array.from({ length: 9 }, () => part))
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('at most 8 partial uploads')
+    expect((await createFinal(client, gateway.basePath, Array.from({ length: 8 }, () => part))).status).toBe(201)
+  })
+
+  it('[T-34] refuses a final upload larger than --max-final-size with 413 before copying anything', async () => {
+    const { gateway, client } = context()
+    const part = pathOf(await createPartial(client, gateway.basePath, 1000))
+    expect((await patch(client, part, 0, Buffer.alloc(1000, 2))).status).toBe(204)
+    const before = await readdir(gateway.uploadDir)
+    const refused = await createFinal(client, gateway.basePath, [part, part, part, part])
+    expect(refused.status, refused.text).toBe(413)
+    expect(await readdir(gateway.uploadDir)).toEqual(before)
+  })
+})

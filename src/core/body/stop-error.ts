@@ -9,7 +9,7 @@ import {
   UploadInterrupted,
   UploadStopped,
 } from '../../model/errors.js'
-import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested } from '../../model/stop-reasons.js'
+import { BodyTooSlow, LockLoss, ReleaseRequested, ShutdownRequested, StopRequested } from '../../model/stop-reasons.js'
 import type { Upload } from '../../model/upload.js'
 import type { BodyStop } from './guarded-body.js'
 
@@ -47,5 +47,7 @@ export function abortError(reason: unknown, upload: Upload): StopError {
   if (reason instanceof StopRequested) return new UploadStopped(upload.offset, reason.details.answer)
   if (reason instanceof LockLoss) return new LockLost(upload.id, upload.offset)
   if (reason instanceof ShutdownRequested) return new ShuttingDown(upload.offset)
+  // --min-body-rate: a body that trickles in too slowly ends as one that stalls: its bytes kept, a 5xx to resume from.
+  if (reason instanceof BodyTooSlow) return new NetworkTimeout(reason.windowMs, upload.offset, reason)
   return new BodyIncomplete(upload.offset, { cause: reason })
 }

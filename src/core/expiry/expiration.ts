@@ -1,7 +1,7 @@
-import { isComplete, type Upload } from '../../model/upload.js'
+import { awaitsDelivery, isComplete, type Upload } from '../../model/upload.js'
 
 /**
- * When uploads expire (tus `expiration`). An unfinished upload expires `unfinishedAfterMs` after its last
+ * When uploads expire (tus `expiration`). An unfinished upload (also one that awaits its delivery) expires `unfinishedAfterMs` after its last
  * write; a finished one only if `finishedAfterMs` says so. 0 means never.
  */
 export interface ExpirationPolicy {
@@ -20,6 +20,7 @@ export function expires(policy: ExpirationPolicy | undefined): policy is Expirat
  */
 export function expiresAt(policy: ExpirationPolicy, upload: Upload, lastActivity = upload.updatedAt): number | undefined {
   if (lastActivity === undefined) return undefined
-  const after = isComplete(upload) ? policy.finishedAfterMs : policy.unfinishedAfterMs
+  // An upload its target has not taken yet (upstream mode) gave its client no final answer: it is unfinished.
+  const after = isComplete(upload) && !awaitsDelivery(upload) ? policy.finishedAfterMs : policy.unfinishedAfterMs
   return after > 0 ? lastActivity + after : undefined
 }

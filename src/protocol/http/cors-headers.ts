@@ -21,6 +21,8 @@ export const CORS_ALLOW_HEADERS = [
   'Content-Digest',
   'Repr-Digest',
   'Want-Repr-Digest',
+  // Upstream mode: a tus client asks for the application's answer (RFC 7240 return=representation).
+  'Prefer',
 ]
 
 /** Response headers browser scripts may read. */
@@ -45,4 +47,5 @@ export const CORS_EXPOSE_HEADERS = [
   'Tus-Extension',
   'Content-Disposition',
   'Content-Range',
+  'Preference-Applied',
 ]

@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { ProgressListener, RequestContext } from '../../core/commands.js'
 import type { UploadService } from '../../core/service.js'
 import { LengthBelowOffset, LengthExceeded, LengthMismatch, UploadExpired, UploadNotFound } from '../../model/errors.js'
-import { isComplete, type Upload } from '../../model/upload.js'
+import { awaitsDelivery, isComplete, type Upload, type UploadTarget } from '../../model/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { withAnswer } from '../answer.js'
 import type { Codec, ErrorAnswer } from '../codec.js'
@@ -10,6 +10,8 @@ import { HeaderError, RequestRejected } from '../header-error.js'
 import { requestBodySize } from '../http/body-size.js'
 import { headerValue } from '../http/header-value.js'
 import { mediaType } from '../http/media-type.js'
+import { deliveredResponse, uploadTargetOf } from '../http/upload-target.js'
+import type { DeliveryResponse } from '../../core/delivery.js'
 import type { ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { completedUploadGone, completedUploadInconsistent, refuseAppendToCompleted } from './completed-upload.js'
@@ -27,6 +29,17 @@ import { dialectOf, INTEROP_VERSION_FIELD, type DraftDialect, type InteropVersio
 const PARTIAL_UPLOAD = 'application/partial-upload'
 // Methods that cannot carry the content of an upload creation (-01 §5: "all methods are allowed with the exception of ...").
 const NOT_CREATION_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'])
+// The draft's fields describe the upload, not the representation: the application does not get them (upstream
+// mode). `Content-Digest` is of one request's content; `Want-Repr-Digest` is answered by the gateway.
+const DRAFT_FIELDS = new Set([
+  'upload-complete',
+  'upload-incomplete',
+  'upload-length',
+  'upload-offset',
+  INTEROP_VERSION_FIELD,
+  'content-digest',
+  'want-repr-digest',
+])
 
 export interface DraftCodecOptions {
   /** Absolute URL of an upload from its id, for `Location`. */
@@ -34,6 +47,19 @@ export interface DraftCodecOptions {
   readonly limits: UploadLimits
   /** How often progress 104s are sent while content streams in; 0 sends none. */
   readonly progressIntervalMs: number
+  /**
+   * Upstream mode: true for a path outside the collection that belongs to the application behind the
+   * gateway. A creation there makes an upload that is delivered to it as the creation request once complete,
+   * and the request that completes it gets the application's answer.
+   */
+  readonly upstreamPath?: (exchange: Exchange) => boolean
+}
+
+/** Whether a request carries the completeness field of its version: only such a request creates an upload. */
+export function isDraftCreation(exchange: Exchange, method: string): boolean {
+  if (!isDraftRequest(exchange) || NOT_CREATION_METHODS.has(method)) return false
+  const { row } = dialectOf(headerValue(exchange.headers, INTEROP_VERSION_FIELD))
+  return exchange.headers[row.completeness] !== undefined
 }
 
 /**
@@ -56,6 +82,11 @@ export class DraftCodec implements Codec {
   /** True for a request that speaks the draft (it carries `Upload-Draft-Interop-Version`, App. B); OPTIONS is for everyone. */
   claims(exchange: Exchange, method: string): boolean {
     return method !== 'OPTIONS' && isDraftRequest(exchange)
+  }
+
+  /** The request's interop version (`unknown` for a missing or unknown one, served as the newest). */
+  versionOf(exchange: Exchange): string {
+    return this.#dialect(exchange).echo ?? 'unknown'
   }
 
   /**
@@ -88,7 +119,8 @@ export class DraftCodec implements Codec {
     if (known === undefined) return undefined
     const dialect = this.#dialect(exchange)
     const { row } = dialect
-    const carriesContent = target?.kind === 'collection' || method === 'PATCH'
+    const upstreamCreation = target === undefined && this.#options.upstreamPath?.(exchange) === true && isDraftCreation(exchange, method)
+    const carriesContent = target?.kind === 'collection' || method === 'PATCH' || upstreamCreation
     const headers: OutgoingHttpHeaders = { ...echoOf(dialect) }
     if (carriesContent) {
       // -06 on: a response to a request that did not complete the upload carries `Upload-Complete: ?0`;
@@ -113,7 +145,13 @@ export class DraftCodec implements Codec {
   }
 
   async #dispatch(exchange: Exchange, method: string, target: Target | undefined, dialect: DraftDialect, context: RequestContext): Promise<ProtocolResponse> {
-    if (target === undefined) throw new RequestRejected(404, `no upload at ${exchange.path.slice(0, 200)}`)
+    if (target === undefined) {
+      // Upstream mode, §4.2: "a resumable upload from any request that can carry content".
+      if (this.#options.upstreamPath?.(exchange) === true && isDraftCreation(exchange, method)) {
+        return this.#create(exchange, dialect, context, uploadTargetOf(exchange, method, DRAFT_FIELDS))
+      }
+      throw new RequestRejected(404, `no upload at ${exchange.path.slice(0, 200)}`)
+    }
     if (target.kind === 'collection') {
       if (NOT_CREATION_METHODS.has(method)) {
         throw new RequestRejected(405, `${method} cannot create an upload; send its content with POST`, { allow: 'POST, PUT, PATCH, OPTIONS' })
@@ -141,7 +179,7 @@ export class DraftCodec implements Codec {
   }
 
   /** §4.2 (-01 §5): a request carrying the completeness field to the collection creates an upload. */
-  async #create(exchange: Exchange, dialect: DraftDialect, context: RequestContext): Promise<ProtocolResponse> {
+  async #create(exchange: Exchange, dialect: DraftDialect, context: RequestContext, target?: UploadTarget): Promise<ProtocolResponse> {
     const { row, echo } = dialect
     const fields = new DraftFields(exchange.headers, row)
     const complete = fields.complete()
@@ -170,8 +208,9 @@ export class DraftCodec implements Codec {
     let created: Upload | undefined
     let location = ''
     try {
-      const { upload, answer } = await this.#service.create(
+      const { upload, answer, delivered } = await this.#service.create(
         {
+          target,
           length,
           metadata: metadataFromRequest(exchange.headers),
           body: exchange.body,
@@ -194,6 +233,8 @@ export class DraftCodec implements Codec {
         },
         context,
       )
+      // R-35, upstream mode: the application's answer to the whole representation is the answer.
+      if (delivered !== undefined) return withAnswer(this.#delivered(delivered, row, upload), answer)
       // R-35/R-38/R-39: the same Location as the 104, the completeness, the offset reached.
       const response = withAnswer(
         {
@@ -220,7 +261,8 @@ export class DraftCodec implements Codec {
     // R-44 to R-48 (and -01 to -05: 204).
     const headers: OutgoingHttpHeaders = {
       'upload-offset': String(upload.offset),
-      ...completenessField(row, isComplete(upload)),
+      // -13 §4.3.2: complete means "a final response was produced": one its application has not given is not.
+      ...completenessField(row, isComplete(upload) && !awaitsDelivery(upload)),
       ...this.#limitHeaders(row, upload),
       'cache-control': 'no-store',
     }
@@ -253,7 +295,7 @@ export class DraftCodec implements Codec {
     const location = this.#options.uploadUrl(exchange, id)
     let wasComplete = false
     try {
-      const { upload, before, answer } = await this.#service.append(
+      const { upload, before, answer, delivered } = await this.#service.append(
         id,
         {
           offset,
@@ -267,14 +309,18 @@ export class DraftCodec implements Codec {
           onProgress: echo === undefined ? undefined : this.#progress(exchange, echo, row),
           removeWhenInconsistent: row.lengthExceeded === 'invalidate',
           precondition: (current) => {
-            wasComplete = isComplete(current)
+            // An upload that awaits its delivery is completed again by the request that retries it.
+            wasComplete = isComplete(current) && !awaitsDelivery(current)
             if (wasComplete) refuseAppendToCompleted(row, bodySize, complete, location)
           },
         },
         context,
       )
       // R-60, -10/-11: the service appended nothing to the completed upload; the content (of unknown size) was empty.
-      if (before !== undefined && isComplete(before) && row.appendToCompleted === 'gone-or-inconsistent') throw completedUploadGone(location)
+      if (before !== undefined && isComplete(before) && !awaitsDelivery(before) && row.appendToCompleted === 'gone-or-inconsistent') {
+        throw completedUploadGone(location)
+      }
+      if (delivered !== undefined) return withAnswer(this.#delivered(delivered, row, upload), answer)
       // spec/notes.md §6.2: servers of the URLSession era always named the upload in a completing answer; R-38 allows it.
       const named = complete ? { location } : {}
       // tus-js-client needs Upload-Offset in every append response (spec/notes.md §3.3); R-63: the completeness.
@@ -325,9 +371,18 @@ export class DraftCodec implements Codec {
     return new DraftRefusal(
       known.error,
       // A 409 already names the offset the upload was checked against, under its lock.
-      { ...problem, headers: { 'upload-offset': String(upload.offset), ...problem.headers }, complete: problem.complete ?? isComplete(upload) },
+      { ...problem, headers: { 'upload-offset': String(upload.offset), ...problem.headers }, complete: problem.complete ?? (isComplete(upload) && !awaitsDelivery(upload)) },
       { cause: error },
     )
+  }
+
+  /**
+   * The application's answer to a delivered upload, with `Upload-Complete: ?1` (-13 §4.4.2: the response
+   * "MUST include the Upload-Complete header field with a true value") and the offset (tus-js-client reads
+   * it on every append response, spec/notes.md §3.3). Its `Location` is the application's, if any (R-38).
+   */
+  #delivered(delivered: DeliveryResponse, row: InteropVersion, upload: Upload): ProtocolResponse {
+    return deliveredResponse(delivered, { ...completenessField(row, true), 'upload-offset': String(upload.offset) })
   }
 
   /** Progress 104s for rows that have them, unless they are switched off. */

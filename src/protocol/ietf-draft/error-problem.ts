@@ -1,5 +1,6 @@
 import { isCoreError, type CoreError } from '../../model/errors.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
+import { deliveryStatus } from '../http/delivery-status.js'
 import type { Answer } from '../../model/answer.js'
 import type { Problem } from './problem.js'
 import { DraftRefusal } from './refusal.js'
@@ -79,6 +80,9 @@ export function coreErrorProblem(error: CoreError): Problem {
       return { status: 507, detail: error.message, headers: { 'retry-after': '60', ...offsetOf(error.offset) } }
     case 'STORE_UNAVAILABLE':
       return { status: 503, detail: error.message, headers: { 'retry-after': '5', ...offsetOf(error.offset) } }
+    case 'DELIVERY_FAILED':
+      // Upstream mode: a gateway's 5xx (R-43: the client may resume; the codec adds `Upload-Complete: ?0`).
+      return { status: deliveryStatus(error.reason), detail: error.message, headers: error.reason === 'busy' ? { 'retry-after': '5' } : {} }
   }
 }
 

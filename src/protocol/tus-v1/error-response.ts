@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { CoreError } from '../../model/errors.js'
 import { withAnswer } from '../answer.js'
+import { deliveryStatus } from '../http/delivery-status.js'
 import { textResponse, type ProtocolResponse } from '../response.js'
 
 /**
@@ -77,6 +78,9 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
     case 'STORE_UNAVAILABLE':
       if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
       return textResponse(503, error.message, { ...headers, 'retry-after': '5' })
+    case 'DELIVERY_FAILED':
+      // Upstream mode: 502/504, or 503 when busy; tus clients retry a 5xx with a HEAD, which delivers again.
+      return textResponse(deliveryStatus(error.reason), error.message, error.reason === 'busy' ? { 'retry-after': '5' } : {})
   }
 }
 

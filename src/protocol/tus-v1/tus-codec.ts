@@ -3,7 +3,8 @@ import { CHECKSUM_ALGORITHMS } from '../../core/body/checksum.js'
 import type { RequestContext } from '../../core/commands.js'
 import type { UploadService } from '../../core/service.js'
 import { isCoreError } from '../../model/errors.js'
-import { isComplete, type Upload } from '../../model/upload.js'
+import { isComplete, type Metadata, type Upload, type UploadTarget } from '../../model/upload.js'
+import type { DeliveryResponse } from '../../core/delivery.js'
 import type { Exchange } from '../../transport/exchange.js'
 import { withAnswer } from '../answer.js'
 import type { Codec, ErrorAnswer } from '../codec.js'
@@ -13,6 +14,7 @@ import { headerValue } from '../http/header-value.js'
 import { mediaType } from '../http/media-type.js'
 import { requestBodySize } from '../http/body-size.js'
 import { parseRange } from '../http/range.js'
+import { deliveredResponse, uploadTargetOf } from '../http/upload-target.js'
 import { textResponse, type ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { checksumChecks } from './checksum-header.js'
@@ -23,6 +25,10 @@ import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMeta
 
 export const TUS_VERSION = '1.0.0'
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
+// tus fields describe the upload, not the representation: the application does not get them (upstream mode).
+const TUS_FIELDS = new Set(['tus-resumable', 'upload-length', 'upload-defer-length', 'upload-metadata', 'upload-checksum', 'upload-concat', 'upload-offset'])
+// RFC 7240 §4.2: the client prefers the full answer; in upstream mode, the application's to the completed upload.
+const RETURN_REPRESENTATION = /(?:^|,)\s*return\s*=\s*"?representation"?\s*(?:;|,|$)/i
 
 export interface TusCodecOptions {
   /** Absolute URL of an upload from its id, for `Location`. */
@@ -34,6 +40,11 @@ export interface TusCodecOptions {
    * speak now (a draft request without `--experimental-protocol`), to say so in the 412.
    */
   readonly missingVersionHint?: (exchange: Exchange) => string | undefined
+  /**
+   * Upstream mode: true for a path outside the collection that belongs to the application behind the
+   * gateway. A creation (`POST` with `Tus-Resumable`) there makes an upload delivered to it once complete.
+   */
+  readonly upstreamPath?: (exchange: Exchange) => boolean
 }
 
 /**
@@ -93,9 +104,11 @@ export class TusCodec implements Codec {
 
   /** Serves one request; `method` is the effective one (after X-HTTP-Method-Override). */
   async handle(exchange: Exchange, method: string, target: Target | undefined, context: RequestContext): Promise<ProtocolResponse> {
-    if (target === undefined) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
+    const upstream = target === undefined && method === 'POST' && this.#options.upstreamPath?.(exchange) === true
+    if (target === undefined && !upstream) return textResponse(404, `no upload at ${exchange.path.slice(0, 200)}`)
     const refusal = this.#versionRefusal(exchange, method)
     if (refusal !== undefined) return refusal
+    if (target === undefined) return this.#create(exchange, context, true)
     if (target.kind === 'collection') {
       if (method === 'POST') return this.#create(exchange, context)
       throw new RequestRejected(405, `${method} is not allowed on the upload collection; use POST to create an upload`, {
@@ -141,9 +154,10 @@ export class TusCodec implements Codec {
     return textResponse(412, `Tus-Resumable: ${TUS_VERSION} is required${hint === undefined ? '' : `; ${hint}`}`, { 'tus-version': TUS_VERSION })
   }
 
-  async #create(exchange: Exchange, context: RequestContext): Promise<ProtocolResponse> {
+  async #create(exchange: Exchange, context: RequestContext, upstream = false): Promise<ProtocolResponse> {
     const concatHeader = headerValue(exchange.headers, 'upload-concat')
     const concat = concatHeader === undefined ? undefined : parseUploadConcat(concatHeader)
+    if (upstream && concat !== undefined) throw new RequestRejected(400, 'Upload-Concat: concatenation works on the upload collection only, not for an application path')
     if (concat?.kind === 'final') return this.#createFinal(exchange, concat.urls, context)
     const length = headerValue(exchange.headers, 'upload-length')
     const defer = headerValue(exchange.headers, 'upload-defer-length')
@@ -158,10 +172,12 @@ export class TusCodec implements Codec {
     const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
     // T-37: only an application/offset+octet-stream body is upload data (as tusd).
     const withBody = isOffsetOctetStream(exchange)
-    const { upload, answer } = await this.#service.create(
+    const metadata = metadataHeader === undefined ? {} : parseMetadata(metadataHeader)
+    const { upload, answer, delivered } = await this.#service.create(
       {
+        target: upstream ? targetOf(exchange, metadata) : undefined,
         length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
-        metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
+        metadata,
         body: withBody ? exchange.body : undefined,
         bodySize: withBody ? requestBodySize(exchange) : undefined,
         // T-43: creation-with-upload checks its bytes like a PATCH.
@@ -172,8 +188,26 @@ export class TusCodec implements Codec {
     )
     // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along; T-40: when it expires.
     // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
-    const response = withAnswer({ status: 201, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }, answer)
-    return { ...response, headers: { ...response.headers, location: this.#options.uploadUrl(exchange, upload.id) } }
+    const location = this.#options.uploadUrl(exchange, upload.id)
+    const created = { status: 201, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }
+    const opted = this.#deliveredAnswer(exchange, delivered, upload, { location })
+    if (opted !== undefined) return withAnswer(opted, answer)
+    const response = withAnswer(created, answer)
+    return { ...response, headers: { ...response.headers, location } }
+  }
+
+  /**
+   * The application's answer to an upload this request delivered (upstream mode), when the client opted in
+   * with `Prefer: return=representation`; the tus fields it needs (`Upload-Offset`, and `extra`) are added.
+   * Otherwise the answer is discarded (the `finished` event and the log have its status) and undefined returned.
+   */
+  #deliveredAnswer(exchange: Exchange, delivered: DeliveryResponse | undefined, upload: Upload, extra: OutgoingHttpHeaders = {}): ProtocolResponse | undefined {
+    if (delivered === undefined) return undefined
+    if (!RETURN_REPRESENTATION.test(headerValue(exchange.headers, 'prefer') ?? '')) {
+      delivered.discard()
+      return undefined
+    }
+    return deliveredResponse(delivered, { 'upload-offset': String(upload.offset), 'preference-applied': 'return=representation', ...extra })
   }
 
   /** T-51, T-53, T-55: a final upload made of the partial uploads `urls` name, with metadata of its own. */
@@ -203,7 +237,9 @@ export class TusCodec implements Codec {
   }
 
   async #status(exchange: Exchange, id: string, context: RequestContext): Promise<ProtocolResponse> {
-    const upload = await this.#service.status(id, context)
+    // Upstream mode: a tus client asks for the offset before it resumes, and never completes an upload again once
+    // every byte is there, so this request delivers an upload whose delivery failed (its answer is discarded).
+    const upload = await this.#service.status(id, context, { deliver: true })
     // T-10, T-11, T-14, T-29, T-33; T-40, T-58 to T-61.
     const urlOf = (partial: string): string => this.#options.uploadUrl(exchange, partial)
     return { status: 200, headers: { ...stateHeaders(upload, urlOf), 'cache-control': 'no-store' } }
@@ -217,7 +253,7 @@ export class TusCodec implements Codec {
     const offset = headerValue(exchange.headers, 'upload-offset')
     if (offset === undefined) throw new HeaderError('Upload-Offset', 'is required')
     const length = headerValue(exchange.headers, 'upload-length')
-    const { upload, answer } = await this.#service.append(
+    const { upload, answer, delivered } = await this.#service.append(
       id,
       {
         offset: parseNonNegativeInteger('Upload-Offset', offset),
@@ -229,6 +265,8 @@ export class TusCodec implements Codec {
       },
       context,
     )
+    const opted = this.#deliveredAnswer(exchange, delivered, upload)
+    if (opted !== undefined) return withAnswer(opted, answer)
     // T-18: 204 with the new offset; T-40: Upload-Expires in every PATCH response of an expiring upload; pre-finish may shape it.
     return withAnswer({ status: 204, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }, answer)
   }
@@ -292,6 +330,26 @@ function stateHeaders(upload: Upload, urlOf: (id: string) => string): OutgoingHt
   // T-61: partial and final uploads echo their Upload-Concat.
   if (upload.concat !== undefined) headers['upload-concat'] = serializeUploadConcat(upload.concat, urlOf)
   return { ...headers, ...expiresHeaders(upload) }
+}
+
+/**
+ * The request a tus creation to an application path stands for (upstream mode): its end-to-end headers
+ * without the tus fields, and the representation's media type and file name from the `filetype` and
+ * `filename` metadata (tus carries them there; `application/offset+octet-stream` frames the upload only).
+ */
+function targetOf(exchange: Exchange, metadata: Metadata): UploadTarget {
+  const target = uploadTargetOf(exchange, 'POST', TUS_FIELDS)
+  const { 'content-type': _framing, ...headers } = target.headers
+  const contentType = downloadContentType(metadata.filetype)
+  const filename = metadata.filename
+  return {
+    ...target,
+    headers: {
+      ...headers,
+      'content-type': contentType,
+      ...(filename === undefined || filename === null || filename === '' ? {} : { 'content-disposition': contentDisposition('', filename) }),
+    },
+  }
 }
 
 function isOffsetOctetStream(exchange: Exchange): boolean {

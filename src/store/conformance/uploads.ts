@@ -184,6 +184,28 @@ export function uploadTests({ test, store }: Suite): void {
     await expectFinishedContent(store(), completed, 'ab')
   })
 
+  test('keeps the target an upload is delivered to (upstream mode), and records its delivery once finished', async () => {
+    const target = {
+      method: 'PUT',
+      uri: '/api/photos/7?draft=1&x=%2F',
+      headers: { authorization: 'Bearer abc', cookie: 'a=1; b=2', 'content-type': 'image/jpeg', 'x-custom': 'é, ü' },
+      host: 'app.example:8080',
+      scheme: 'https' as const,
+      remoteAddress: '192.0.2.7',
+    }
+    const plain = await create(store(), { length: 1 })
+    const upload = await create(store(), { length: 2, target })
+    expect((await reopen(store(), plain)).state.target).toBeUndefined()
+    expect((await reopen(store(), upload)).state).toMatchObject({ target })
+    await upload.append(body('ab'), NEVER)
+    await upload.finish(NEVER)
+    expect((await reopen(store(), upload)).state.delivered).toBeFalsy()
+    expect(await upload.update({ delivered: true }, NEVER)).toMatchObject({ target, delivered: true })
+    const delivered = await reopen(store(), upload)
+    expect(delivered.state).toMatchObject({ target, delivered: true, offset: 2, length: 2 })
+    await expectFinishedContent(store(), delivered, 'ab')
+  })
+
   test('records which final uploads await a partial upload, replacing the list, also once it is finished', async () => {
     const upload = await create(store(), { length: 1, concat: { kind: 'partial' } })
     expect((await upload.update({ awaitedBy: ['final-1'] }, NEVER)).awaitedBy).toEqual(['final-1'])

@@ -247,7 +247,9 @@ describe('FileStore', () => {
       const upload = await open(FINISHED)
       const metadata = { filename: 'hello.txt', filetype: 'text/plain' }
       // updatedAt: the data file's modification time (when the fixture was copied here).
-      expect(upload.state).toEqual({ id: FINISHED, offset: 16, length: 16, metadata, updatedAt: expect.any(Number) })
+      // storage: where the bytes are now (hooks see it), not the path tusd wrote into .info.
+      const storage = { Type: 'filestore', Path: join(directory, FINISHED), InfoPath: join(directory, `${FINISHED}.info`) }
+      expect(upload.state).toEqual({ id: FINISHED, offset: 16, length: 16, metadata, updatedAt: expect.any(Number), storage })
       expect(upload.finished).toBe(true)
       expect(await readAll(upload)).toBe('hello from tusd\n')
     })

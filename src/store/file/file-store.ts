@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { StorageFull, UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
-import { newInfo, parseInfo, uploadFromInfo } from '../tusd-info.js'
+import { newInfo, parseInfo, uploadFromInfo, type TusdStorage } from '../tusd-info.js'
 import { FileUpload, type FileUploadContext } from './file-upload.js'
 import { isNoSpace, isNotFound } from './fs-errors.js'
 import { sweepLeftovers } from './leftovers.js'
@@ -105,7 +105,7 @@ export class FileStore implements Store {
       throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
     }
     const createdAt = Date.now()
-    const info = newInfo(init.id, init, { Type: 'filestore', Path: paths.data, InfoPath: paths.info }, createdAt)
+    const info = newInfo(init.id, init, storageAt(paths), createdAt)
     try {
       await writeNewFile(paths.info, JSON.stringify(info), this.#context.fsync)
       // Commits both new directory entries.
@@ -120,7 +120,7 @@ export class FileStore implements Store {
     } finally {
       created()
     }
-    const state = uploadFromInfo(init.id, info as unknown as Record<string, unknown>, { size: 0, modifiedAt: createdAt }, paths.info)
+    const state = uploadFromInfo(init.id, info as unknown as Record<string, unknown>, { size: 0, modifiedAt: createdAt }, paths.info, storageAt(paths))
     return new FileUpload(this.#context, state, info as unknown as Record<string, unknown>, data)
   }
 
@@ -140,7 +140,8 @@ export class FileStore implements Store {
     })
     if (text === '') throw new UploadNotFound(id)
     const info = parseInfo(text, paths.info)
-    const state = uploadFromInfo(id, info, { size: stats.size, modifiedAt: Math.floor(stats.mtimeMs) }, paths.info)
+    // Where the bytes are now, whatever `.info` says: a directory tusd wrote may have been moved since.
+    const state = uploadFromInfo(id, info, { size: stats.size, modifiedAt: Math.floor(stats.mtimeMs) }, paths.info, storageAt(paths))
     return new FileUpload(this.#context, state, info)
   }
 
@@ -171,6 +172,11 @@ export class FileStore implements Store {
     if (!this.isValidId(id)) throw new UploadNotFound(id)
     return { data: join(this.directory, id), info: join(this.directory, `${id}.info`) }
   }
+}
+
+/** tusd's filestore `Storage` of an upload kept at `paths` (what tusd writes into `.info` and sends to hooks). */
+function storageAt(paths: { readonly data: string; readonly info: string }): TusdStorage {
+  return { Type: 'filestore', Path: paths.data, InfoPath: paths.info }
 }
 
 /** Writes `text` to a new file at `path` (EEXIST if there is one), in one write for a small text, flushed with `fsync`. */

@@ -112,7 +112,7 @@ export class FileUpload implements StoredUpload {
       throw isNoSpace(error) ? new StorageFull(offset, { cause: error }) : error
     }
     this.#info = info
-    this.#state = uploadFromInfo(id, info, { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }, path)
+    this.#state = uploadFromInfo(id, info, { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }, path, this.#state.storage)
     return this.#state
   }
 

@@ -1,3 +1,5 @@
+import type { TusdStorage } from '../tusd-info.js'
+
 /** What the store needs to know of one GCS object, from a listing or an upload's answer. */
 export interface ObjectInfo {
   readonly name: string
@@ -52,6 +54,11 @@ export interface Chunk extends ObjectInfo {
 /** The names of one upload's objects. */
 export class UploadNames {
   constructor(readonly key: string) {}
+
+  /** tusd's gcsstore `Storage` for these objects in `bucket` (Go sorts the map's keys): what `.info` and hooks carry. */
+  storage(bucket: string): TusdStorage {
+    return { Bucket: bucket, Key: this.key, Type: 'gcsstore' }
+  }
 
   get info(): string {
     return `${this.key}.info`

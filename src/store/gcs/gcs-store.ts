@@ -146,8 +146,7 @@ export class GcsStore implements Store {
     const names = this.#names(init.id)
     const { bucket } = this.#context
     const createdAt = Date.now()
-    // Go marshals tusd's Storage map with its keys sorted.
-    const info = newInfo(init.id, init, { Bucket: bucket.name, Key: names.key, Type: 'gcsstore' }, createdAt) as unknown as Record<string, unknown>
+    const info = newInfo(init.id, init, names.storage(bucket.name), createdAt) as unknown as Record<string, unknown>
     let written: ObjectInfo
     try {
       written = await bucket.write(names.info, Buffer.from(JSON.stringify(info)), { ifGenerationMatch: 0, contentType: 'application/json' }, signal)
@@ -155,7 +154,7 @@ export class GcsStore implements Store {
       if (isPreconditionFailed(error)) throw new Error(`upload ${init.id} exists already`, { cause: error })
       throw storeError(error)
     }
-    const state = uploadFromInfo(init.id, info, { size: 0, modifiedAt: createdAt }, this.#location(names.info))
+    const state = uploadFromInfo(init.id, info, { size: 0, modifiedAt: createdAt }, this.#location(names.info), names.storage(bucket.name))
     return new GcsUpload(this.#context, names, state, info, { infoGeneration: written.generation, chunks: [] })
   }
 
@@ -189,7 +188,8 @@ export class GcsStore implements Store {
     const data = objects.final === undefined ? objects.chunks : [objects.final]
     const size = data.reduce((sum, object) => sum + object.size, 0)
     const modifiedAt = Math.max(info['createdAt'] as number, ...data.map((object) => object.updatedAt))
-    const state = uploadFromInfo(id, info, { size, modifiedAt }, location)
+    // Where the objects are now, whatever `.info` says: a bucket tusd wrote may have been copied since.
+    const state = uploadFromInfo(id, info, { size, modifiedAt }, location, names.storage(bucket.name))
     return new GcsUpload(this.#context, names, state, info, {
       infoGeneration: infoObject.generation,
       chunks: objects.chunks,

@@ -121,7 +121,8 @@ export class GcsUpload implements StoredUpload {
       throw new Error(`upload ${id} was changed since this handle read it`, { cause: error })
     }
     this.#info = info
-    this.#state = uploadFromInfo(id, info, { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }, `gs://${bucket.name}/${name}`)
+    const bytes = { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }
+    this.#state = uploadFromInfo(id, info, bytes, `gs://${bucket.name}/${name}`, this.#names.storage(bucket.name))
     return this.#state
   }
 

@@ -80,6 +80,7 @@ export class MemoryStore implements Store {
       updatedAt: now,
       ...(init.concat === undefined ? {} : { concat: init.concat }),
       ...(init.digests === undefined ? {} : { digests: init.digests }),
+      ...(init.target === undefined ? {} : { target: init.target }),
     }
     const entry: Entry = { upload, parts: [], tail: [], finished: false }
     this.#entries.set(id, entry)

@@ -72,14 +72,15 @@ export class MemoryUpload implements StoredUpload {
   async update(changes: UploadChanges, signal: AbortSignal): Promise<Upload> {
     signal.throwIfAborted()
     const entry = this.#current()
-    const { length, completionPending, awaitedBy } = changes
+    const { length, completionPending, awaitedBy, delivered } = changes
     if (length !== undefined) checkDeclaredLength(entry.upload, length)
-    const { completionPending: _pending, awaitedBy: _awaited, ...rest } = entry.upload
+    const { completionPending: _pending, awaitedBy: _awaited, delivered: _delivered, ...rest } = entry.upload
     entry.upload = {
       ...rest,
       ...(length === undefined ? {} : { length }),
       ...((completionPending ?? entry.upload.completionPending) === true ? { completionPending: true } : {}),
       ...pickAwaitedBy(awaitedBy ?? entry.upload.awaitedBy),
+      ...((delivered ?? entry.upload.delivered) === true ? { delivered: true } : {}),
     }
     this.#state = entry.upload
     return this.#state

@@ -1,0 +1,74 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import { Readable } from 'node:stream'
+import { request, type Dispatcher } from 'undici'
+import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js'
+import type { Exchange } from '../transport/exchange.js'
+import { forwardingHeaders, withoutForwarding } from './forwarding.js'
+import { isTimeout, isUnreachable, responseHeaders } from './undici-errors.js'
+import { upstreamUrl, type UpstreamOptions } from './upstream-options.js'
+
+/** What the proxy did with a request, for the request log. */
+export interface ProxyOutcome {
+  readonly status: number
+  /** Why the gateway answered itself (`UPSTREAM_UNREACHABLE`, `UPSTREAM_TIMEOUT`), when it did. */
+  readonly error?: string
+}
+
+/**
+ * Passes a request that is not a resumable upload on to the application unchanged (upstream mode), streaming
+ * both ways: same method, path, query, end-to-end headers and body, plus the forwarding headers; the
+ * application's status, end-to-end headers and body come back as they are. `extraHeaders` may add fields to
+ * the answer (the draft's `Upload-Limit` on `OPTIONS`). An application that cannot be reached is a 502, one
+ * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent).
+ */
+export class UpstreamProxy {
+  readonly #options: UpstreamOptions
+  readonly #dispatcher: Dispatcher
+  readonly #extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders
+
+  constructor(options: UpstreamOptions, dispatcher: Dispatcher, extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders = () => ({})) {
+    this.#options = options
+    this.#dispatcher = dispatcher
+    this.#extraHeaders = extraHeaders
+  }
+
+  /** Sends the request on and its answer back; never throws (a failure is answered and reported). */
+  async serve(exchange: Exchange): Promise<ProxyOutcome> {
+    const { timeoutMs, trustForwarded, url, logger } = this.#options
+    const named = connectionOptions(exchange.headers.connection)
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(withoutForwarding(exchange.headers))) {
+      if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+      headers[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    const length = exchange.headers['content-length']
+    const hasBody = length !== undefined ? length !== '0' : exchange.headers['transfer-encoding'] !== undefined
+    if (hasBody && length !== undefined) headers['content-length'] = length
+    const origin = { scheme: exchange.scheme, host: exchange.authority, remoteAddress: exchange.remoteAddress }
+    try {
+      const response = await request(upstreamUrl(url, exchange.uri), {
+        dispatcher: this.#dispatcher,
+        method: exchange.method as Dispatcher.HttpMethod,
+        headers: { ...headers, ...forwardingHeaders(exchange.headers, origin, trustForwarded) },
+        body: hasBody ? Readable.from(exchange.body, { objectMode: false }) : undefined,
+        signal: exchange.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      })
+      const answer: OutgoingHttpHeaders = {}
+      for (const [name, value] of Object.entries(responseHeaders(response.headers))) {
+        if (name === 'content-length' || !HOP_BY_HOP.has(name)) answer[name] = value
+      }
+      await exchange.respond(response.statusCode, { ...answer, ...this.#extraHeaders(exchange) }, response.body)
+      return { status: response.statusCode }
+    } catch (error) {
+      if (exchange.signal.aborted) return { status: 499, error: 'CLIENT_GONE' }
+      const timeout = isTimeout(error)
+      if (!timeout && !isUnreachable(error)) logger.warn({ err: error, path: exchange.path }, 'proxying to the application failed')
+      const status = timeout ? 504 : 502
+      const message = timeout ? 'the application did not answer in time' : 'the application could not be reached'
+      await exchange.respond(status, { 'content-type': 'text/plain; charset=utf-8' }, `${message}\n`)
+      return { status, error: timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE' }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import { Agent } from 'undici'
+import type { UploadDelivery } from '../core/delivery.js'
+import { isDraftCreation } from '../protocol/ietf-draft/draft-codec.js'
+import { effectiveMethod } from '../protocol/method-override.js'
+import type { Exchange } from '../transport/exchange.js'
+import { HttpDelivery } from './http-delivery.js'
+import { UpstreamProxy, type ProxyOutcome } from './proxy.js'
+import type { UpstreamOptions } from './upstream-options.js'
+
+/**
+ * Upstream mode: the gateway in front of an application. Every path outside the upload collection (and the
+ * paths `ownPath` keeps, such as the demo page) is the application's: a resumable upload creation there (the
+ * draft's, or a tus `POST`) is served by the codecs and delivered to the application once complete (`delivery`);
+ * any other request is passed on unchanged (`serve`). One connection pool serves both.
+ */
+export class Upstream {
+  readonly delivery: UploadDelivery
+  readonly #agent: Agent
+  readonly #proxy: UpstreamProxy
+  readonly #closing = new AbortController()
+  readonly #basePath: string
+  readonly #ownPath: (path: string) => boolean
+
+  /**
+   * `basePath`: the upload collection; `ownPath`: further paths the gateway answers itself; `optionsHeaders`:
+   * fields added to the application's answer to `OPTIONS` (the draft's `Upload-Limit`, "per upstream").
+   */
+  constructor(options: UpstreamOptions, basePath: string, ownPath: (path: string) => boolean, optionsHeaders: (exchange: Exchange) => OutgoingHttpHeaders) {
+    this.#basePath = basePath
+    this.#ownPath = ownPath
+    this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
+    this.delivery = new HttpDelivery(options, this.#agent, this.#closing.signal)
+    this.#proxy = new UpstreamProxy(options, this.#agent, (exchange) =>
+      // The draft: an OPTIONS without Upload-Complete learns the limits of a resource that takes resumable uploads.
+      exchange.method === 'OPTIONS' && exchange.headers['upload-complete'] === undefined ? optionsHeaders(exchange) : {},
+    )
+  }
+
+  /** True for a path of the application: outside the upload collection and the gateway's own paths. */
+  isApplicationPath(exchange: Exchange): boolean {
+    const { path } = exchange
+    if (path === '*' || path.startsWith(this.#basePath) || `${path}/` === this.#basePath) return false
+    return !this.#ownPath(path)
+  }
+
+  /** True for a request to pass on: an application path, and not a resumable upload creation. */
+  claims(exchange: Exchange): boolean {
+    if (!this.isApplicationPath(exchange)) return false
+    const method = effectiveMethod(exchange)
+    const tusCreation = method === 'POST' && exchange.headers['tus-resumable'] !== undefined
+    return !tusCreation && !isDraftCreation(exchange, method)
+  }
+
+  /** Passes a claimed request on to the application and its answer back. */
+  serve(exchange: Exchange): Promise<ProxyOutcome> {
+    return this.#proxy.serve(exchange)
+  }
+
+  /** Stops deliveries under way (their uploads keep waiting for delivery) and closes the connections. */
+  async close(): Promise<void> {
+    this.#closing.abort(new Error('the gateway is shutting down'))
+    await this.#agent.destroy()
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** One request the application received, as it received it. */
+export interface Received {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  readonly bytes: number
+  readonly sha256: string
+}
+
+/** How the application answers: a list consumed in order (then `then`), so a test can script failures. */
+export type Behaviour = { readonly kind: 'ok' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'slow'; readonly ms: number } | { readonly kind: 'reset' }
+
+/** A small real application behind the gateway: `POST /api/photos` hashes the body, answers 201 JSON and a Location. */
+export interface TestApp {
+  readonly url: string
+  readonly port: number
+  readonly received: Received[]
+  /** What the next uploads meet, in order; when empty, every upload is answered 201. */
+  readonly script: Behaviour[]
+  close(): Promise<void>
+}
+
+/**
+ * Starts the application on 127.0.0.1 and a free port. Uploads (POST or PUT under /api/) are hashed as they
+ * stream in, never held whole; `GET /api/hello` answers text, `OPTIONS` answers 204 with `Allow`, and any other
+ * path 404. Its memory use stays flat, whatever the upload size.
+ */
+export async function startApp(port = 0): Promise<TestApp> {
+  const received: Received[] = []
+  const script: Behaviour[] = []
+  const server: Server = createServer((request, response) => {
+    const url = request.url ?? '/'
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, { allow: 'GET, POST, PUT, OPTIONS', 'x-app': 'yes' }).end()
+      return
+    }
+    if (request.method === 'GET' && url.startsWith('/api/hello')) {
+      response.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'x-app': 'yes' })
+      response.end(`hello from the application: ${url} ${request.headers['x-forwarded-for'] ?? ''}\n`)
+      return
+    }
+    if ((request.method === 'POST' || request.method === 'PUT') && url.startsWith('/api/')) {
+      const behaviour = script.shift() ?? { kind: 'ok' }
+      if (behaviour.kind === 'reset') {
+        request.socket.destroy()
+        return
+      }
+      const hash = createHash('sha256')
+      let bytes = 0
+      request.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+        hash.update(chunk)
+      })
+      request.on('end', () => {
+        const sha256 = hash.digest('hex')
+        received.push({ method: request.method ?? '', url, headers: request.headers, bytes, sha256 })
+        const answer = (): void => {
+          if (behaviour.kind === 'status') {
+            response.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(`the application failed (${behaviour.status})\n`)
+            return
+          }
+          const id = received.length
+          const body = JSON.stringify({ id, bytes, sha256, contentType: request.headers['content-type'] ?? null })
+          response.writeHead(201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes' }).end(body)
+        }
+        if (behaviour.kind === 'slow') setTimeout(answer, behaviour.ms)
+        else answer()
+      })
+      return
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
+  })
+  server.listen(port, '127.0.0.1')
+  await once(server, 'listening')
+  const actual = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    received,
+    script,
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

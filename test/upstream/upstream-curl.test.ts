@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startGateway, type TestGateway } from '../support/gateway.js'
+import { startApp, type TestApp } from './app.js'
+
+// Upstream mode with curl: a draft upload to an application path reaches the application as one request,
+// byte for byte, and the client gets the application's answer; everything else is passed on unchanged.
+
+const run = promisify(execFile)
+const CURL = '/usr/bin/curl'
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+
+/** The heads curl printed with `-i` (interim ones included), each with status and lower-cased headers, and the body after the last. */
+function parse(output: string): { heads: { status: number; headers: Record<string, string> }[]; body: string } {
+  const blocks = output.split(/\r\n\r\n/)
+  const heads: { status: number; headers: Record<string, string> }[] = []
+  let i = 0
+  for (; i < blocks.length && /^HTTP\/[\d.]+ \d{3}/.test(blocks[i] ?? ''); i++) {
+    const [statusLine = '', ...lines] = (blocks[i] ?? '').split('\r\n')
+    const headers: Record<string, string> = {}
+    for (const line of lines) {
+      const colon = line.indexOf(':')
+      const name = line.slice(0, colon).trim().toLowerCase()
+      headers[name] = headers[name] === undefined ? line.slice(colon + 1).trim() : `${headers[name]}, ${line.slice(colon + 1).trim()}`
+    }
+    heads.push({ status: Number(statusLine.split(' ')[1]), headers })
+  }
+  return { heads, body: blocks.slice(i).join('\r\n\r\n') }
+}
+
+async function curl(args: string[]): Promise<ReturnType<typeof parse>> {
+  const { stdout } = await run(CURL, ['-sS', '-i', ...args], { maxBuffer: 64 * 1024 * 1024 })
+  return parse(stdout)
+}
+
+describe('upstream mode with curl', () => {
+  let app: TestApp
+  let gateway: TestGateway
+  let dir: string
+  let origin: string
+  const data = randomBytes(2 * 1024 * 1024 + 7)
+
+  beforeAll(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, upstreamRetryDelayMs: 20, upstreamTimeoutMs: 2000 })
+    origin = `http://127.0.0.1:${gateway.port}`
+    dir = await mkdtemp(join(tmpdir(), 'rg-upstream-curl-'))
+    await writeFile(join(dir, 'first'), data.subarray(0, 1024 * 1024))
+    await writeFile(join(dir, 'rest'), data.subarray(1024 * 1024))
+    await writeFile(join(dir, 'all'), data)
+  })
+  afterAll(async () => {
+    await gateway.close()
+    await app.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  afterEach(() => {
+    app.received.splice(0)
+    app.script.splice(0)
+  })
+
+  it('delivers a creation that carries everything as one request, byte-identical, and answers with the application', async () => {
+    const { heads, body } = await curl([
+      '-X', 'POST', `${origin}/api/photos?album=7&x=%2F`,
+      '-H', 'Upload-Draft-Interop-Version: 8', '-H', 'Upload-Complete: ?1',
+      '-H', 'Content-Type: image/jpeg', '-H', 'Authorization: Bearer t0ken', '-H', 'Cookie: session=abc',
+      '-H', 'X-Custom: kept', '-H', `Content-Digest: sha-256=:${createHash('sha256').update(data).digest('base64')}:`,
+      '--data-binary', `@${join(dir, 'all')}`,
+    ])
+    const interim = heads.filter((head) => head.status === 104)
+    const final = heads.at(-1)
+    expect(interim[0]?.headers.location).toMatch(new RegExp(`^${origin}/files/[0-9a-f]{32}$`))
+    expect(final?.status).toBe(201)
+    expect(final?.headers).toMatchObject({ location: '/api/photos/1', 'content-type': 'application/json', 'x-app': 'yes', 'upload-complete': '?1' })
+    expect(JSON.parse(body)).toEqual({ id: 1, bytes: data.length, sha256: sha256(data), contentType: 'image/jpeg' })
+    expect(app.received).toHaveLength(1)
+    const [delivered] = app.received
+    expect(delivered).toMatchObject({ method: 'POST', url: '/api/photos?album=7&x=%2F', bytes: data.length, sha256: sha256(data) })
+    const uploadId = interim[0]?.headers.location?.split('/').at(-1)
+    expect(delivered?.headers).toMatchObject({
+      'content-type': 'image/jpeg',
+      authorization: 'Bearer t0ken',
+      cookie: 'session=abc',
+      'x-custom': 'kept',
+      'content-length': String(data.length),
+      'idempotency-key': `"${uploadId}"`,
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': `127.0.0.1:${gateway.port}`,
+      'x-forwarded-proto': 'http',
+      forwarded: `for=127.0.0.1;host="127.0.0.1:${gateway.port}";proto=http`,
+      host: `127.0.0.1:${app.port}`,
+    })
+    // The draft's own fields describe the upload, not the representation.
+    for (const field of ['upload-complete', 'upload-draft-interop-version', 'content-digest', 'expect']) expect(delivered?.headers[field]).toBeUndefined()
+  })
+
+  it('delivers an interrupted upload once it is resumed and completed; the PATCH gets the application answer', async () => {
+    const created = await curl([
+      '-X', 'PUT', `${origin}/api/photos/cat.bin`, '-H', 'Upload-Draft-Interop-Version: 6', '-H', 'Upload-Complete: ?0',
+      '-H', `Upload-Length: ${data.length}`, '-H', 'Content-Type: application/octet-stream', '--data-binary', `@${join(dir, 'first')}`,
+    ])
+    const location = created.heads.at(-1)?.headers.location ?? ''
+    expect(created.heads.at(-1)?.status).toBe(201)
+    expect(location).toMatch(/\/files\/[0-9a-f]{32}$/)
+    expect(app.received).toHaveLength(0)
+    const offset = await curl(['-I', location, '-H', 'Upload-Draft-Interop-Version: 6'])
+    expect(offset.heads.at(-1)?.headers).toMatchObject({ 'upload-offset': String(1024 * 1024), 'upload-complete': '?0' })
+    const done = await curl([
+      '-X', 'PATCH', location, '-H', 'Upload-Draft-Interop-Version: 6', '-H', 'Upload-Complete: ?1', '-H', `Upload-Offset: ${1024 * 1024}`,
+      '-H', 'Content-Type: application/partial-upload', '--data-binary', `@${join(dir, 'rest')}`,
+    ])
+    expect(done.heads.at(-1)).toMatchObject({ status: 201, headers: { location: '/api/photos/1', 'upload-complete': '?1' } })
+    expect(JSON.parse(done.body)).toMatchObject({ bytes: data.length, sha256: sha256(data), contentType: 'application/octet-stream' })
+    expect(app.received).toMatchObject([{ method: 'PUT', url: '/api/photos/cat.bin', sha256: sha256(data) }])
+    // Delivered: the upload resource now says so.
+    const after = await curl(['-I', location, '-H', 'Upload-Draft-Interop-Version: 6'])
+    expect(after.heads.at(-1)?.headers['upload-complete']).toBe('?1')
+  })
+
+  it('passes requests that are not resumable uploads on unchanged, both ways, and adds Upload-Limit to OPTIONS', async () => {
+    const hello = await curl([`${origin}/api/hello?name=x`, '-H', 'X-Forwarded-For: 203.0.113.9'])
+    expect(hello.heads.at(-1)?.status).toBe(200)
+    expect(hello.heads.at(-1)?.headers['set-cookie']).toBe('a=1, b=2')
+    // Without --behind-proxy the client's own X-Forwarded-For is not trusted.
+    expect(hello.body).toBe('hello from the application: /api/hello?name=x 127.0.0.1\n')
+    const plain = await curl(['-X', 'POST', `${origin}/api/photos`, '-H', 'Content-Type: text/plain', '--data-binary', 'not resumable'])
+    expect(plain.heads.at(-1)?.status).toBe(201)
+    expect(plain.heads.at(-1)?.headers['upload-complete']).toBeUndefined()
+    expect(app.received).toMatchObject([{ bytes: 13, sha256: sha256(Buffer.from('not resumable')) }])
+    const options = await curl(['-X', 'OPTIONS', `${origin}/api/photos`])
+    expect(options.heads.at(-1)).toMatchObject({ status: 204, headers: { allow: 'GET, POST, PUT, OPTIONS', 'upload-limit': 'min-size=0' } })
+    const missing = await curl([`${origin}/nothing`])
+    expect(missing.heads.at(-1)?.status).toBe(404)
+    expect(missing.body).toBe('not found\n')
+  })
+})

@@ -1,0 +1,136 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startGateway, type TestGateway } from '../support/gateway.js'
+import { http1DraftClient, type DraftClient } from '../ietf/draft-client.js'
+import { startApp, type TestApp } from './app.js'
+
+// Upstream mode when the application fails: down, answering 500, too slow, resetting the connection.
+// The client gets a clear 502/504 (not "complete"), the upload is kept, and completing it again delivers it.
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+const DRAFT = { 'upload-draft-interop-version': '8' }
+
+describe('upstream mode when the application fails', () => {
+  let app: TestApp
+  let gateway: TestGateway
+  let client: DraftClient
+  let origin: string
+  const data = randomBytes(256 * 1024 + 3)
+
+  beforeEach(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, upstreamRetries: 2, upstreamRetryDelayMs: 20, upstreamTimeoutMs: 600 })
+    client = http1DraftClient(gateway.port)
+    origin = `http://127.0.0.1:${gateway.port}`
+  })
+  afterEach(async () => {
+    await client.close()
+    await gateway.close()
+    await app.close()
+  })
+
+  /** A draft creation carrying everything; resolves with the final response and the upload's URL from the 104. */
+  async function createWhole(): Promise<{ status: number; headers: Record<string, string>; text: string; location: string }> {
+    let location = ''
+    const response = await client.request({
+      method: 'POST',
+      url: `${origin}/api/photos`,
+      headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
+      body: data,
+      onInterim: (interim) => {
+        location = interim.headers.location ?? location
+      },
+    })
+    return { status: response.status, headers: response.headers, text: response.text, location }
+  }
+
+  /** Completes the upload again: an empty append at its end. */
+  const completeAgain = (location: string) =>
+    client.request({
+      method: 'PATCH',
+      url: location,
+      headers: { ...DRAFT, 'upload-complete': '?1', 'upload-offset': String(data.length), 'content-type': 'application/partial-upload' },
+      body: '',
+    })
+
+  const offsetOf = (location: string) => client.request({ method: 'HEAD', url: location, headers: DRAFT })
+
+  it('answers 502 with Upload-Complete: ?0 when the application is down, keeps the upload, and delivers it once it is back', async () => {
+    const { port } = app
+    await app.close()
+    const failed = await createWhole()
+    expect(failed.status).toBe(502)
+    expect(failed.headers['upload-complete']).toBe('?0')
+    expect(failed.headers['content-type']).toBe('application/problem+json')
+    expect(JSON.parse(failed.text).detail).toMatch(/could not be reached \(3 attempts\)/)
+    const kept = await offsetOf(failed.location)
+    expect(kept.headers).toMatchObject({ 'upload-complete': '?0', 'upload-offset': String(data.length) })
+    app = await startApp(port)
+    const delivered = await completeAgain(failed.location)
+    expect(delivered.status).toBe(201)
+    expect(delivered.headers['upload-complete']).toBe('?1')
+    expect(JSON.parse(delivered.text)).toMatchObject({ sha256: sha256(data) })
+    expect(app.received).toHaveLength(1)
+    expect((await offsetOf(failed.location)).headers['upload-complete']).toBe('?1')
+  })
+
+  it('tries a 500 again, up to the retries, then answers 502 naming the status; a later completion delivers it', async () => {
+    app.script.push({ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'status', status: 500 })
+    const failed = await createWhole()
+    expect(failed.status).toBe(502)
+    expect(JSON.parse(failed.text).detail).toMatch(/answered 500 \(3 attempts\)/)
+    // Every attempt carried the whole upload, under the same idempotency key.
+    expect(app.received.map((received) => received.sha256)).toEqual([sha256(data), sha256(data), sha256(data)])
+    expect(new Set(app.received.map((received) => received.headers['idempotency-key'])).size).toBe(1)
+    const delivered = await completeAgain(failed.location)
+    expect(delivered.status).toBe(201)
+    expect(app.received).toHaveLength(4)
+  })
+
+  it('hides a transient 500 or a reset connection behind a retry', async () => {
+    app.script.push({ kind: 'status', status: 500 }, { kind: 'reset' })
+    const result = await createWhole()
+    expect(result.status).toBe(201)
+    expect(JSON.parse(result.text)).toMatchObject({ sha256: sha256(data) })
+    expect(app.received).toHaveLength(2)
+  })
+
+  it('passes a 4xx of the application on as the final answer: the representation was processed', async () => {
+    app.script.push({ kind: 'status', status: 422 })
+    const result = await createWhole()
+    expect(result.status).toBe(422)
+    expect(result.headers['upload-complete']).toBe('?1')
+    expect(result.text).toBe('the application failed (422)\n')
+    expect((await offsetOf(result.location)).headers['upload-complete']).toBe('?1')
+  })
+
+  it('answers 504 when the application stays silent past --upstream-timeout, without retrying; the upload is kept', async () => {
+    app.script.push({ kind: 'slow', ms: 1500 })
+    const failed = await createWhole()
+    expect(failed.status).toBe(504)
+    expect(failed.headers['upload-complete']).toBe('?0')
+    expect((await offsetOf(failed.location)).headers['upload-complete']).toBe('?0')
+    const delivered = await completeAgain(failed.location)
+    expect(delivered.status).toBe(201)
+  })
+
+  it('tus: a HEAD after a failed delivery delivers the upload (tus clients never complete an upload again)', async () => {
+    const { port } = app
+    await app.close()
+    const tus = { 'tus-resumable': '1.0.0' }
+    const created = await client.request({ method: 'POST', url: `${origin}/api/photos`, headers: { ...tus, 'upload-length': String(data.length) } })
+    const location = created.headers.location ?? ''
+    const patch = await client.request({
+      method: 'PATCH',
+      url: location,
+      headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: data,
+    })
+    expect(patch.status).toBe(502)
+    app = await startApp(port)
+    const head = await client.request({ method: 'HEAD', url: location, headers: tus })
+    expect(head.status).toBe(200)
+    expect(head.headers['upload-offset']).toBe(String(data.length))
+    expect(app.received).toMatchObject([{ sha256: sha256(data) }])
+  })
+})
