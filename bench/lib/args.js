@@ -2,7 +2,7 @@
  * Command-line options of `npm run bench`.
  *
  *   --quick            smoke run: 1 round, small sizes (about two minutes)
- *   --only 1,3,5       run only these scenarios
+ *   --only 1,3,5       run only these scenarios (1-6, 11)
  *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
  *   --contenders a,b   only these columns: gateway, peer, limit, net (debugging aid)
  *   --limit-fsync      the limit server fsyncs each file before answering
@@ -11,6 +11,9 @@
 import { parseArgs } from 'node:util';
 
 export const COLUMNS = /** @type {const} */ (['gateway', 'peer', 'limit', 'net']);
+
+/** The scenarios there are (bench/scenarios/index.js). */
+const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 11];
 
 /**
  * @typedef {object} Options
@@ -41,7 +44,7 @@ export function parseOptions(argv) {
   const only = values.only
     ? values.only.split(',').map((s) => Number.parseInt(s.trim(), 10)).filter((n) => Number.isInteger(n))
     : null;
-  if (only && only.some((n) => n < 1 || n > 6)) throw new Error(`--only: scenario numbers are 1..6, got ${values.only}`);
+  if (only && only.some((n) => !SCENARIO_IDS.includes(n))) throw new Error(`--only: scenario numbers are ${SCENARIO_IDS.join(', ')}, got ${values.only}`);
   const rounds = values.rounds ? Number.parseInt(values.rounds, 10) : null;
   if (rounds !== null && !(rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   const contenders = values.contenders ? values.contenders.split(',').map((s) => s.trim()) : [...COLUMNS];
@@ -54,7 +57,7 @@ export function parseOptions(argv) {
 export const USAGE = `Usage: npm run bench -- [--quick] [--only 1,2,...] [--rounds N] [--contenders gateway,peer,limit,net] [--limit-fsync]
 
   --quick       smoke run: 1 round and small sizes (about two minutes)
-  --only        comma-separated scenario numbers (1-6)
+  --only        comma-separated scenario numbers (1-6, 11)
   --rounds      interleaved rounds per scenario (default 3; 1 with --quick)
   --contenders  restrict the columns that run (for debugging the harness)
   --limit-fsync the limit server fsyncs every file before its 204 (like-for-like

@@ -14,6 +14,7 @@ export const GiB = 1024 * MiB;
  * @property {{ count: number, size: number, concurrency: number }} small   scenario 4
  * @property {{ trials: number, uploadSize: number, sent: number, stallMs: number, timeoutMs: number }} lock  scenario 5
  * @property {{ size: number, chunkSize: number }} client   scenario 6
+ * @property {{ size: number }} gcs      scenario 11
  */
 
 /** @type {Config} */
@@ -24,6 +25,7 @@ const FULL = {
   small: { count: 2000, size: 4 * KiB, concurrency: 16 },
   lock: { trials: 20, uploadSize: 10 * MiB, sent: 1 * MiB, stallMs: 200, timeoutMs: 10_000 },
   client: { size: 256 * MiB, chunkSize: 8 * MiB },
+  gcs: { size: 256 * MiB },
 };
 
 /** @type {Config} */
@@ -34,6 +36,7 @@ const QUICK = {
   small: { count: 200, size: 4 * KiB, concurrency: 16 },
   lock: { trials: 5, uploadSize: 10 * MiB, sent: 1 * MiB, stallMs: 200, timeoutMs: 10_000 },
   client: { size: 32 * MiB, chunkSize: 8 * MiB },
+  gcs: { size: 64 * MiB },
 };
 
 /**
