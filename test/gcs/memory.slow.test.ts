@@ -16,16 +16,15 @@ import { createUpload, type Reply } from '../resilience/tus-http.js'
 //
 // Where the memory goes (the 2-core machine, shared; process.memoryUsage() sampled every 100 ms): the gateway
 // connected to GCS idles at ~87 MiB (on files ~70: @google-cloud/storage adds ~17). While bodies stream, the
-// store holds at most 16 MiB of retry buffers; node's socket reads (a fresh 64 KiB buffer each, freed when
-// V8's external-memory trigger fires) add 10-40 MiB of garbage whatever the store; the finish (lists,
-// composes and deletes through the SDK) grows V8's heap by ~12 MiB more. Peaks measured: 133-156 MiB for
-// 1 GiB, 157-181 MiB for 8 x 256 MiB (the file store in this same test: 105 and 113-132 MiB). The bounds
-// allow for GC timing; what they catch is a body or a piece list held in memory: a listener that read bodies
-// nobody consumed yet (fixed in src/transport/listener.ts) put this test at 423 MiB.
+// store holds at most 16 MiB of retry buffers; the rest is garbage whatever the store: node allocates a fresh
+// 64 KiB buffer per socket read, and V8 lets up to ~64 MiB of dead ones gather before a GC frees them, so
+// where a peak lands depends on when the GCs run. The finish (lists, composes and deletes through the SDK)
+// grows V8's heap by ~12 MiB more. Peaks measured: 133-156 MiB for 1 GiB; 157-181 MiB for 8 x 256 MiB alone,
+// up to 207 MiB with other test files running beside it (the file store in this same test: 105 and 113-132
+// MiB). The bounds allow for that; what they catch is a body held in memory (256 MiB or more): a listener
+// that read bodies nobody consumed yet (fixed in src/transport/listener.ts) put this test at 423 MiB.
 
 const MiB = 1024 * 1024
-const GROWTH_LIMIT = 112 * MiB
-const PEAK_RSS_LIMIT = 192 * MiB
 
 /** A memory figure of a process from /proc/<pid>/status (`VmHWM` is the peak resident set), in bytes. */
 async function memory(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
@@ -96,8 +95,8 @@ describe('memory of the gateway on GCS (the fake)', () => {
     await fake.stop()
   })
 
-  /** Uploads bodies of `sizes` at once, downloads each again, and checks the gateway's peak against the bounds. */
-  async function uploadAll(sizes: readonly number[]): Promise<void> {
+  /** Uploads bodies of `sizes` at once, downloads each again, and checks the gateway's peak against `bounds`. */
+  async function uploadAll(sizes: readonly number[], bounds: { readonly growth: number; readonly peak: number }): Promise<void> {
     const running = gateway as GatewayProcess
     const urls = await Promise.all(sizes.map((size) => createUpload(running.url, size)))
     const idle = await memory(running.pid, 'VmRSS')
@@ -109,15 +108,15 @@ describe('memory of the gateway on GCS (the fake)', () => {
     }
     const peak = await memory(running.pid, 'VmHWM')
     const figures = `idle ${Math.round(idle / MiB)} MiB, peak ${Math.round(peak / MiB)} MiB`
-    expect(peak - idle, figures).toBeLessThan(GROWTH_LIMIT)
-    expect(peak, figures).toBeLessThan(PEAK_RSS_LIMIT)
+    expect(peak - idle, figures).toBeLessThan(bounds.growth)
+    expect(peak, figures).toBeLessThan(bounds.peak)
   }
 
-  it('streams one 1 GiB PATCH into chunk objects and back within the bounds', async () => {
-    await uploadAll([1024 * MiB])
+  it('streams one 1 GiB PATCH into chunk objects and back, its peak under 176 MiB (96 MiB over idle)', async () => {
+    await uploadAll([1024 * MiB], { growth: 96 * MiB, peak: 176 * MiB })
   }, 300_000)
 
-  it('takes 8 PATCHes of 256 MiB at once within the bounds', async () => {
-    await uploadAll(Array.from({ length: 8 }, () => 256 * MiB))
+  it('takes 8 PATCHes of 256 MiB at once, its peak under 224 MiB (144 MiB over idle)', async () => {
+    await uploadAll(Array.from({ length: 8 }, () => 256 * MiB), { growth: 144 * MiB, peak: 224 * MiB })
   }, 300_000)
 })
