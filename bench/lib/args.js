@@ -2,7 +2,7 @@
  * Command-line options of `npm run bench`.
  *
  *   --quick            smoke run: 1 round, small sizes (about two minutes)
- *   --only 1,3,5       run only these scenarios
+ *   --only 1,3,5       run only these scenarios (1-6, 11)
  *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
  *   --contenders a,b   only these columns: gateway, baseline, peer, limit, net (debugging aid)
  *   --limit-fsync      the limit server fsyncs each file before answering
@@ -18,6 +18,9 @@ const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
 
 /** Every column, in run order; `baseline` runs only when a baseline build is given. */
 export const COLUMNS = /** @type {const} */ (['gateway', 'baseline', 'peer', 'limit', 'net']);
+
+/** The scenarios there are (bench/scenarios/index.js). */
+const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 11];
 
 /**
  * @typedef {object} Options

@@ -16,6 +16,7 @@ export const GiB = 1024 * MiB;
  * @property {{ size: number, chunkSize: number }} client   scenario 6
  * @property {{ seconds: number, optionsBoundMs: number }} hostile   scenario 7
  * @property {{ size: number, chunkSize: number }} azure    scenario 10
+ * @property {{ size: number }} gcs      scenario 11
  */
 
 /** @type {Config} */
@@ -28,6 +29,7 @@ const FULL = {
   client: { size: 256 * MiB, chunkSize: 8 * MiB },
   hostile: { seconds: 20, optionsBoundMs: 10_000 },
   azure: { size: 256 * MiB, chunkSize: 8 * MiB },
+  gcs: { size: 256 * MiB },
 };
 
 /** @type {Config} */
@@ -40,6 +42,7 @@ const QUICK = {
   client: { size: 32 * MiB, chunkSize: 8 * MiB },
   hostile: { seconds: 8, optionsBoundMs: 10_000 },
   azure: { size: 32 * MiB, chunkSize: 8 * MiB },
+  gcs: { size: 64 * MiB },
 };
 
 /**

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander'
 import { describe, expect, it } from 'vitest'
-import { azureStoreFromFlags, parseAccessTier, parseContainerAccessType, parseContainerName, parseEndpoint } from './azure-flags.js'
+import { azureStoreFromFlags, parseAccessTier, parseContainerAccessType, parseContainerName } from './azure-flags.js'
+import { parseEndpoint } from './parse-values.js'
 import { buildCommand, type CliOptions } from './options.js'
 
 /** Parses `args` as the command line would, throwing instead of exiting; returns the options or commander's message. */

@@ -38,18 +38,6 @@ export function parseAccessTier(value: string): AccessTier {
   return tier
 }
 
-/** An endpoint such as `http://127.0.0.1:10000/devstoreaccount1` (Azurite) or `https://acct.blob.core.windows.net`. */
-export function parseEndpoint(value: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new InvalidArgumentError('expected a URL such as https://myaccount.blob.core.windows.net')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('expected an http:// or https:// URL')
-  return value.replace(/\/+$/, '')
-}
-
 /**
  * The Azure store the flags ask for, or undefined when no container is named. As tusd: the container is
  * `--azure-storage` (tusd's name) or `--azure-container`, created at start-up when missing; the account comes

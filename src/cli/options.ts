@@ -6,6 +6,8 @@ import {
   parseCount,
   parseDemo,
   parseDuration,
+  parseEndpoint,
+  parseGcsObjectPrefix,
   parseHeaderNames,
   parseKeyPrefix,
   parseLease,
@@ -15,7 +17,7 @@ import {
   parseSize,
   parseUpstreamUrl,
 } from './parse-values.js'
-import { parseAccessTier, parseContainerAccessType, parseContainerName, parseEndpoint, type AzureFlags } from './azure-flags.js'
+import { parseAccessTier, parseContainerAccessType, parseContainerName, type AzureFlags } from './azure-flags.js'
 import { hookOptions, type HookCliOptions } from './hook-options.js'
 import { addS3Options, type S3CliOptions } from './s3-options.js'
 
@@ -66,6 +68,10 @@ export interface CliOptions extends HookCliOptions, S3CliOptions, AzureFlags {
   redisUrl?: string
   redisKeyPrefix: string
   redisLockLease: number
+  /** Store uploads in this GCS bucket instead of `uploadDir` (tusd's `-gcs-bucket`). */
+  gcsBucket?: string
+  gcsObjectPrefix?: string
+  gcsEndpoint?: string
 }
 
 function option(flags: string, description: string, env: string): Option {
@@ -248,6 +254,9 @@ export function buildCommand(version: string): Command {
       option('--azure-endpoint <url>', 'blob endpoint (default https://<AZURE_STORAGE_ACCOUNT>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/devstoreaccount1)', 'AZURE_ENDPOINT')
         .argParser(parseEndpoint),
     )
+    .addOption(option('--gcs-bucket <name>', 'store uploads in this Google Cloud Storage bucket, in tusd\'s gcsstore layout (credentials: GCS_SERVICE_ACCOUNT_FILE, else Application Default Credentials)', 'GCS_BUCKET'))
+    .addOption(option('--gcs-object-prefix <prefix>', 'put GCS objects under this prefix, e.g. uploads (no "_")', 'GCS_OBJECT_PREFIX').argParser(parseGcsObjectPrefix))
+    .addOption(option('--gcs-endpoint <url>', 'the GCS JSON API endpoint, e.g. an emulator\'s http://127.0.0.1:4443 (default: GCS itself)', 'GCS_ENDPOINT').argParser(parseEndpoint))
   for (const hookOption of hookOptions()) command.addOption(hookOption)
   return addS3Options(command).showHelpAfterError('(run resumable-gateway --help for every flag)')
 }

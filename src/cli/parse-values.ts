@@ -148,3 +148,22 @@ export function parseDemo(value: string | boolean): string | false {
   if (!value.trim().startsWith('/')) throw new InvalidArgumentError('expected true, false or a path such as /demo/')
   return parseBasePath(value.trim())
 }
+
+/** An endpoint URL such as `https://storage.example.com` or `http://127.0.0.1:4443` (tusd: must start with http:// or https://). */
+export function parseEndpoint(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InvalidArgumentError('expected a URL starting with http:// or https://')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('expected a URL starting with http:// or https://')
+  return value.replace(/\/+$/, '')
+}
+
+/** A GCS object prefix such as `uploads` or `tenant/uploads`: no `_`, which tusd splits object names on. */
+export function parseGcsObjectPrefix(value: string): string {
+  if (value.includes('_')) throw new InvalidArgumentError('must not contain "_" (tusd splits object names on it)')
+  if (value.startsWith('/')) throw new InvalidArgumentError('must not start with "/"')
+  return value
+}

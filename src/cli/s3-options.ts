@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { S3Store } from '../store/s3/s3-store.js'
-import { parseBoolean, parseSize } from './parse-values.js'
+import { parseBoolean, parseEndpoint, parseSize } from './parse-values.js'
 
 /** The S3 flags (tusd's names where tusd has them), each also `RESUMABLE_GATEWAY_S3_<NAME>`. */
 export interface S3CliOptions {
@@ -21,18 +21,6 @@ export interface S3CliOptions {
 
 function option(flags: string, description: string, env: string): Option {
   return new Option(flags, description).env(`RESUMABLE_GATEWAY_${env}`)
-}
-
-/** An http:// or https:// URL (tusd: "the endpoint must start with http:// or https://"). */
-export function parseEndpoint(value: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new InvalidArgumentError('expected a URL such as http://127.0.0.1:7480 or https://s3.example.com')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('expected an http:// or https:// URL')
-  return value
 }
 
 /** A whole number from 1 to 10,000. */

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js'
 import { azureStoreFromFlags } from './azure-flags.js'
+import { gcsStoreFromFlags } from './gcs-store-from-flags.js'
 import type { CliOptions } from './options.js'
 import { s3StoreFromFlags } from './s3-options.js'
 
@@ -9,8 +10,11 @@ import { s3StoreFromFlags } from './s3-options.js'
  * Throws with a message naming the flag when the flags contradict each other.
  */
 export async function storeFromFlags(options: CliOptions): Promise<Store | undefined> {
-  if (options.s3Bucket !== undefined && (options.azureContainer ?? options.azureStorage) !== undefined) {
-    throw new Error('--s3-bucket and --azure-container (--azure-storage) each choose a store: give one of them')
-  }
-  return (await s3StoreFromFlags(options)) ?? (await azureStoreFromFlags(options, process.env))
+  const chosen = [
+    options.s3Bucket === undefined ? undefined : '--s3-bucket',
+    (options.azureContainer ?? options.azureStorage) === undefined ? undefined : '--azure-container (--azure-storage)',
+    options.gcsBucket === undefined ? undefined : '--gcs-bucket',
+  ].filter((flag) => flag !== undefined)
+  if (chosen.length > 1) throw new Error(`${chosen.join(' and ')} each choose a store: give one of them`)
+  return (await s3StoreFromFlags(options)) ?? (await azureStoreFromFlags(options, process.env)) ?? (await gcsStoreFromFlags(options))
 }

@@ -175,24 +175,38 @@ export class Listener {
       if (kind === 'need-more') return
       clearTimeout(headTimer)
       socket.off('data', onData)
-      // Everything read so far goes back to the socket, to be read again by the server it goes to.
       socket.pause()
-      socket.unshift(head)
       if (kind === 'h2c') {
-        // The session reads the buffered bytes itself; resuming here would lose them.
+        // Everything read so far goes back to the socket: the session reads the buffered bytes itself
+        // (resuming here would lose them).
+        socket.unshift(head)
         this.#h2c.emit('connection', socket)
       } else if (kind === 'tls' && this.#tls !== undefined) {
         // The TLS socket feeds the buffered bytes to the handshake before reading more.
+        socket.unshift(head)
         this.#tls.emit('connection', socket)
       } else {
-        // node:http parses straight from the socket's handle and the buffered bytes through 'data',
-        // which resuming emits before the handle is read again.
-        this.#http1.emit('connection', socket)
-        socket.resume()
+        this.#handOverHttp1(socket, head)
       }
     }
     socket.on('data', onData)
     socket.once('close', () => clearTimeout(headTimer))
+  }
+
+  /**
+   * Gives a paused socket and the bytes read from it to node:http, which then parses straight from the
+   * socket's handle and stops reading it while a request body is not consumed (backpressure). The bytes go
+   * back only once the 'resume' that hands the socket over has been emitted: node:http answers a 'resume'
+   * by reading the handle again, so one arriving after the head was parsed would undo the stop that a body
+   * nobody reads yet asked for, and the whole body would pile up in memory (a PATCH waiting for its lock or
+   * its store, tens of MiB each on loopback).
+   */
+  #handOverHttp1(socket: Socket, head: Buffer): void {
+    this.#http1.emit('connection', socket)
+    socket.once('resume', () => {
+      if (!socket.destroyed) socket.unshift(head)
+    })
+    socket.resume()
   }
 
   /** Starts listening; resolves with the bound address (the real port when 0 was asked). */

@@ -3,7 +3,7 @@
  * generations, preconditions, listing and compose, with the answers GCS gives when something is wrong.
  */
 import { createHash } from 'node:crypto'
-import { CRC32C } from '@google-cloud/storage'
+import { crc32c } from './gcs-fake-crc32c.js'
 
 /** An error the fake answers in GCS's JSON error format, so the SDK surfaces `code` (the status). */
 export class FakeGcsError extends Error {
@@ -82,9 +82,9 @@ const maxObjectNameBytes = 1024
 
 /** Base64 of the big-endian CRC32C (Castagnoli), as GCS reports `crc32c`. */
 export function crc32cOf(data: Buffer): string {
-  const crc = new CRC32C()
-  crc.update(data)
-  return crc.toString()
+  const bytes = Buffer.alloc(4)
+  bytes.writeUInt32BE(crc32c(data))
+  return bytes.toString('base64')
 }
 
 /** GCS sorts names by their UTF-8 bytes, which differs from JS string order for characters beyond U+FFFF. */

@@ -47,12 +47,12 @@ export class FakeUploads {
     const pre = preconditions(query)
     const uploadType = query.get('uploadType')
     if (uploadType === 'media') {
-      const { data } = await exchange.readBody()
+      const data = await wholeBody(exchange)
       const init = { contentType: headers['content-type'] }
       return ok(objectResource(this.state.put(bucket, requiredName(query.get('name')), data, init, pre)))
     }
     if (uploadType === 'multipart') {
-      const { data } = await exchange.readBody()
+      const data = await wholeBody(exchange)
       const { resource, media, mediaType } = splitMultipart(data, headers['content-type'] ?? '')
       const name = requiredName(query.get('name') ?? stringOr(resource.name))
       const init = { contentType: stringOr(resource.contentType) ?? mediaType, metadata: customMetadata(resource.metadata) }
@@ -114,6 +114,16 @@ export class FakeUploads {
     session.parts.length = 0
     return ok(session.finished)
   }
+}
+
+/**
+ * The body of a single-request upload; GCS stores nothing of one whose client went away before its end
+ * (the answer never reaches it anyway).
+ */
+async function wholeBody(exchange: FakeExchange): Promise<Buffer> {
+  const { data, complete } = await exchange.readBody()
+  if (!complete) throw invalid('The request body ended before its end.')
+  return data
 }
 
 function incomplete(session: Session): FakeAnswer {

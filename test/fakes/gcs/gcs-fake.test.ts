@@ -3,12 +3,14 @@
  * `@google-cloud/storage` 7.22.0, the way the GCS store will use it. Raw HTTP only where the SDK has no call
  * for a protocol detail (the session status query).
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Storage, type File, type StorageOptions } from '@google-cloud/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGcsFake, type GcsFake } from './gcs-fake.js'
+import { crc32c } from './gcs-fake-crc32c.js'
 import { RESUMABLE_CHUNK_UNIT } from './gcs-fake-uploads.js'
 
 /** Bitwise CRC32C (Castagnoli, reflected polynomial 0x82F63B78): a reference independent of the SDK's tables. */
@@ -84,6 +86,12 @@ describe('the GCS fake through @google-cloud/storage', () => {
     const [metadata] = await file.getMetadata()
     expect(metadata.crc32c).toBe('4waSgw==')
     expect(metadata.md5Hash).toBe(createHash('md5').update('123456789').digest('base64'))
+  })
+
+  it('computes its CRC32C eight bytes at a time exactly as the bitwise reference does, at every alignment', () => {
+    const data = randomBytes(1024 * 1024 + 13)
+    for (let length = 0; length <= 70; length++) expect(crc32c(data.subarray(3, 3 + length)), `${length} bytes`).toBe(crc32cReference(data.subarray(3, 3 + length)))
+    expect(crc32c(data)).toBe(crc32cReference(data))
   })
 
   it('creates a bucket once: exists() turns true and a second create answers 409', async () => {
@@ -198,6 +206,20 @@ describe('the GCS fake through @google-cloud/storage', () => {
     expect((await put('bytes */*')).status).toBe(200)
   })
 
+  it('stores nothing of a single-request upload whose client goes away before the end of its body', async () => {
+    fake.createBucket('uploads')
+    const request = httpRequest(`${fake.endpoint}/upload/storage/v1/b/uploads/o?uploadType=media&name=cut`, {
+      method: 'POST', headers: { 'content-length': '10' },
+    })
+    request.on('error', () => undefined)
+    request.write('12345')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    request.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(fake.requests.map((r) => r.query.name)).toEqual(['cut'])
+    expect(fake.objectNames('uploads')).toEqual([])
+  })
+
   it('lists by prefix and delimiter in pages of maxResults', async () => {
     fake.createBucket('uploads')
     const names = ['a/1', 'a/2', 'a/3', 'a/sub/x', 'a/sub/y', 'a0', 'b/1']
@@ -294,6 +316,17 @@ describe('the GCS fake through @google-cloud/storage', () => {
     const [metadata] = await quickRetries.bucket('uploads').file('flaky').getMetadata()
     expect(metadata.name).toBe('flaky')
     expect(fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/o/flaky'))).toHaveLength(3)
+  })
+
+  it('picks the requests a fault applies to by object name, in the path or in an upload\'s name parameter', async () => {
+    fake.createBucket('uploads')
+    const noRetries = storageFor({ autoRetry: false })
+    fake.failNext({ method: 'POST', nameIncludes: 'key_1', status: 503 })
+    await noRetries.bucket('uploads').file('key_0').save('zero', { resumable: false })
+    expect(await codeOf(noRetries.bucket('uploads').file('key_1').save('one', { resumable: false }))).toBe(503)
+    fake.failNext({ nameIncludes: 'key_0', status: 500 })
+    expect(await codeOf(noRetries.bucket('uploads').file('key_0').getMetadata())).toBe(500)
+    expect(fake.objectNames('uploads')).toEqual(['key_0'])
   })
 
   it('holds a stalled request until it is released', async () => {

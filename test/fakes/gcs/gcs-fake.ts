@@ -28,6 +28,8 @@ export interface FakeRequest {
 export interface FakeRequestMatch {
   readonly method?: string
   readonly pathIncludes?: string
+  /** The object's name, from the path or, for an upload, the `name` parameter, must include this. */
+  readonly nameIncludes?: string
   /** How many matching requests this applies to; 1 by default. */
   readonly times?: number
 }
@@ -149,10 +151,17 @@ export async function startGcsFake(): Promise<GcsFake> {
 function take<T>(faults: Array<Fault<T>>, request: FakeRequest): T | undefined {
   const fault = faults.find(({ match, remaining }) => remaining > 0
     && (match.method === undefined || match.method === request.method)
-    && (match.pathIncludes === undefined || request.path.includes(match.pathIncludes)))
+    && (match.pathIncludes === undefined || request.path.includes(match.pathIncludes))
+    && (match.nameIncludes === undefined || objectNameOf(request).includes(match.nameIncludes)))
   if (fault === undefined) return undefined
   fault.remaining -= 1
   return fault.act
+}
+
+/** The object a request is about: after `/o/` in the path, or an upload's `name` parameter ("" for neither). */
+function objectNameOf(request: FakeRequest): string {
+  const at = request.path.indexOf('/o/')
+  return at >= 0 ? request.path.slice(at + 3) : (request.query.name ?? '')
 }
 
 /** Percent-decodes one path segment; throws 400 on a malformed escape. */
