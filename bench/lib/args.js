@@ -14,13 +14,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from '../scenarios/index.js';
 
+/** The scenarios there are (bench/scenarios/index.js). */
 const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
 
 /** Every column, in run order; `baseline` runs only when a baseline build is given. */
 export const COLUMNS = /** @type {const} */ (['gateway', 'baseline', 'peer', 'limit', 'net']);
-
-/** The scenarios there are (bench/scenarios/index.js). */
-const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 11];
 
 /**
  * @typedef {object} Options
