@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, it } from 'vitest'
 import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
-import { nginxUnavailable, startNginx, type NginxServer } from '../servers/nginx.js'
+import { startNginx, type NginxServer } from '../servers/nginx.js'
 import type { RedisServer } from '../servers/redis.js'
 
 /**
@@ -23,28 +22,6 @@ export interface SharedStore {
 export const SHARED_STORES: readonly SharedStore[] = [
   { name: 'the file store on one shared directory', args: (workDir) => ['--upload-dir', join(workDir, 'uploads')] },
 ]
-
-/**
- * `describe(title, body)` when nginx can run here; otherwise a single test titled `needs nginx: <why>`,
- * skipped, or failing under `REQUIRE_TEST_SERVERS=1` (CI), as `describeWithServer` does for servers.
- */
-export function describeWithNginx(title: string, body: () => void): void {
-  const reason = nginxUnavailable()
-  if (reason === undefined) {
-    describe(title, body)
-    return
-  }
-  describe(title, () => {
-    const name = `needs nginx: ${reason}`
-    if (process.env.REQUIRE_TEST_SERVERS === '1') {
-      it(name, () => {
-        throw new Error(`nginx is required here (REQUIRE_TEST_SERVERS=1) but cannot run: ${reason}`)
-      })
-    } else {
-      it.skip(name, () => {})
-    }
-  })
-}
 
 /** How the gateways of a cluster share their locks. */
 export type SharedLocker = { readonly kind: 'file' } | { readonly kind: 'redis'; readonly redis: () => RedisServer; readonly leaseMs: number }

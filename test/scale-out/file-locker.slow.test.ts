@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest'
+import { describeWithNginx } from '../servers/nginx.js'
 import { scaleOutCases } from './cases.js'
-import { describeWithNginx, SHARED_STORES, startCluster, type Cluster } from './cluster.js'
+import { SHARED_STORES, startCluster, type Cluster } from './cluster.js'
 
 // Issue 13, case 6: cases 1 to 4 with three gateway processes on one host sharing the upload directory
 // and its lock files (--locker file), behind nginx, without Redis.

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithServer } from '../servers/availability.js'
+import { describeWithNginx } from '../servers/nginx.js'
 import { redis } from '../servers/redis.js'
 import { scaleOutCases } from './cases.js'
 import { download, MiB, sha256, uploadWithTusJs } from './clients.js'
-import { describeWithNginx, SHARED_STORES, startCluster, type Cluster } from './cluster.js'
+import { SHARED_STORES, startCluster, type Cluster } from './cluster.js'
 
 // Issue 13, cases 1 to 5: three gateway processes behind nginx, one Redis for their locks, one store.
 

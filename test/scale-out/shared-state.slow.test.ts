@@ -1,6 +1,7 @@
 import { describeWithServer } from '../servers/availability.js'
+import { describeWithNginx } from '../servers/nginx.js'
 import { redis } from '../servers/redis.js'
-import { describeWithNginx, SHARED_STORES } from './cluster.js'
+import { SHARED_STORES } from './cluster.js'
 import { expiryCases } from './expiry-cases.js'
 
 // What gateways behind one load balancer must share beyond the locks: the expiration sweeper runs on

@@ -40,22 +40,12 @@ function isExecutable(path: string): boolean {
  * `describe(title, ...)` around tests that need a server of `kind`: one instance is started in
  * `beforeAll` and stopped in `afterAll`; the tests reach it through `server()` (which throws if the start
  * failed). When the server cannot run here, a single skipped test titled `needs <name>: <reason>` is
- * registered instead, so the report says what is missing; with `REQUIRE_TEST_SERVERS=1` (set by
- * `.ci/run`) that test fails instead, so a broken CI install cannot hide behind skips.
+ * registered instead (`describeUnavailable`).
  */
 export function describeWithServer<S extends TestServer>(title: string, kind: ServerKind<S>, body: (server: () => S) => void): void {
   const reason = kind.unavailable()
   if (reason !== undefined) {
-    describe(title, () => {
-      const name = `needs ${kind.name}: ${reason}`
-      if (process.env.REQUIRE_TEST_SERVERS === '1') {
-        it(name, () => {
-          throw new Error(`${kind.name} is required here (REQUIRE_TEST_SERVERS=1) but cannot run: ${reason}`)
-        })
-      } else {
-        it.skip(name, () => {})
-      }
-    })
+    describeUnavailable(title, kind.name, reason)
     return
   }
   describe(title, () => {
@@ -70,5 +60,23 @@ export function describeWithServer<S extends TestServer>(title: string, kind: Se
       if (current === undefined) throw new Error(`${kind.name} is not running: its start in beforeAll failed`)
       return current
     })
+  })
+}
+
+/**
+ * What stands in for the tests of `title` when `name` (a server, a program) cannot run here: one test titled
+ * `needs <name>: <reason>`, skipped, so the report says what is missing; with `REQUIRE_TEST_SERVERS=1` (set by
+ * `.ci/run`, which installs everything) it fails instead, so a broken CI install cannot hide behind skips.
+ */
+export function describeUnavailable(title: string, name: string, reason: string): void {
+  describe(title, () => {
+    const test = `needs ${name}: ${reason}`
+    if (process.env.REQUIRE_TEST_SERVERS === '1') {
+      it(test, () => {
+        throw new Error(`${name} is required here (REQUIRE_TEST_SERVERS=1) but cannot run: ${reason}`)
+      })
+    } else {
+      it.skip(test, () => {})
+    }
   })
 }

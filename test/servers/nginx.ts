@@ -5,6 +5,8 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { describe } from 'vitest'
+import { describeUnavailable } from './availability.js'
 
 /** nginx 1.22 (Debian) running as a reverse proxy on 127.0.0.1, started by a test. */
 export interface NginxServer {
@@ -42,6 +44,13 @@ export function nginxBinary(): string | undefined {
 /** Why nginx cannot run here, for a skipped test's title; undefined when it can. */
 export function nginxUnavailable(): string | undefined {
   return nginxBinary() === undefined ? 'nginx is not installed (apt-get install -y nginx)' : undefined
+}
+
+/** `describe(title, body)` when nginx can run here; otherwise what `describeUnavailable` puts in its place. */
+export function describeWithNginx(title: string, body: () => void): void {
+  const reason = nginxUnavailable()
+  if (reason === undefined) describe(title, body)
+  else describeUnavailable(title, 'nginx', reason)
 }
 
 /**

@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { createUpload } from '../resilience/tus-http.js'
-import { nginxUnavailable, startNginx, type NginxServer } from '../servers/nginx.js'
+import { describeWithNginx, startNginx, type NginxServer } from '../servers/nginx.js'
 
 // Early answers (409, 413, an interrupted request's 400...) are sent while the client is still sending
 // its body. Behind nginx with its default upstream settings, a gateway that closed the connection right
@@ -85,9 +85,7 @@ function describeOutcomes(outcomes: readonly Outcome[]): Record<string, number> 
 // The log lines of an upstream nginx gave up on.
 const UPSTREAM_FAILURES = /while sending request to upstream|Broken pipe|no live upstreams|upstream prematurely closed|reset by peer/
 
-const unavailable = nginxUnavailable()
-
-describe.skipIf(unavailable !== undefined)(`early answers behind nginx${unavailable === undefined ? '' : ` (skipped: ${unavailable})`}`, () => {
+describeWithNginx('early answers behind nginx', () => {
   let nginx: NginxServer | undefined
   const gateways: TestGateway[] = []
   let sharedDir: string | undefined
