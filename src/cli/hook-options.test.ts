@@ -1,30 +1,11 @@
-import { CommanderError } from 'commander'
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildCommand, type CliOptions } from './options.js'
+import { describe, expect, it } from 'vitest'
+import { flagFailure, parseFlags, testEnv } from './command-line.test-support.js'
 
-function parse(args: string[]): CliOptions {
-  const command = buildCommand('0.0.0-test').exitOverride()
-  command.parse(args, { from: 'user' })
-  return command.opts<CliOptions>()
-}
-
-function failure(args: string[]): string {
-  let errors = ''
-  const command = buildCommand('0.0.0-test')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => (errors += text), writeOut: () => {} })
-  expect(() => command.parse(args, { from: 'user' })).toThrow(CommanderError)
-  return errors
-}
-
-const touched: string[] = []
-afterEach(() => {
-  for (const name of touched.splice(0)) delete process.env[name]
-})
+const setEnv = testEnv()
 
 describe('hook and metrics flags', () => {
   it("has tusd's defaults, and no hooks until a backend is named", () => {
-    expect(parse([])).toMatchObject({
+    expect(parseFlags([])).toMatchObject({
       hooksEnabledEvents: ['pre-create', 'post-create', 'post-receive', 'post-terminate', 'post-finish'],
       progressHooksInterval: 1000,
       hooksHttpRetry: 3,
@@ -38,14 +19,14 @@ describe('hook and metrics flags', () => {
       exposeMetrics: true,
       metricsPath: '/metrics',
     })
-    expect(parse([]).hooksHttp).toBeUndefined()
-    expect(parse([]).hooksDir).toBeUndefined()
-    expect(parse([]).metricsListen).toBeUndefined()
+    expect(parseFlags([]).hooksHttp).toBeUndefined()
+    expect(parseFlags([]).hooksDir).toBeUndefined()
+    expect(parseFlags([]).metricsListen).toBeUndefined()
   })
 
   it('converts values', () => {
     expect(
-      parse([
+      parseFlags([
         '--hooks-http=http://127.0.0.1:8000/hooks',
         '--hooks-enabled-events=pre-create, pre-access',
         '--hooks-http-retry=0',
@@ -65,15 +46,14 @@ describe('hook and metrics flags', () => {
       metricsListen: { host: '127.0.0.1', port: 9090 },
       exposeMetrics: false,
     })
-    expect(parse(['--metrics-listen', ':9100']).metricsListen).toEqual({ host: '0.0.0.0', port: 9100 })
-    expect(parse(['--metrics-listen', '[::1]:9100']).metricsListen).toEqual({ host: '::1', port: 9100 })
+    expect(parseFlags(['--metrics-listen', ':9100']).metricsListen).toEqual({ host: '0.0.0.0', port: 9100 })
+    expect(parseFlags(['--metrics-listen', '[::1]:9100']).metricsListen).toEqual({ host: '::1', port: 9100 })
   })
 
   it("enables tusd's seven hooks for an empty --hooks-enabled-events, also from the environment", () => {
-    expect(parse(['--hooks-enabled-events', '']).hooksEnabledEvents).toHaveLength(7)
-    touched.push('RESUMABLE_GATEWAY_HOOKS_ENABLED_EVENTS')
-    process.env['RESUMABLE_GATEWAY_HOOKS_ENABLED_EVENTS'] = ''
-    expect(parse([]).hooksEnabledEvents).toHaveLength(7)
+    expect(parseFlags(['--hooks-enabled-events', '']).hooksEnabledEvents).toHaveLength(7)
+    setEnv('RESUMABLE_GATEWAY_HOOKS_ENABLED_EVENTS', '')
+    expect(parseFlags([]).hooksEnabledEvents).toHaveLength(7)
   })
 
   it.each([
@@ -90,7 +70,7 @@ describe('hook and metrics flags', () => {
     [['--metrics-path', 'metrics'], '--metrics-path'],
     [['--metrics-listen', '9090'], '--metrics-listen'],
   ])('refuses %j with a message naming %s', (args, flag) => {
-    const message = failure(args)
+    const message = flagFailure(args)
     expect(message).toContain(flag)
     expect(message).toContain(args[1])
   })

@@ -1,38 +1,15 @@
-import { CommanderError } from 'commander'
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildCommand, type CliOptions } from './options.js'
+import { describe, expect, it } from 'vitest'
+import { flagFailure, parseFlags, testEnv } from './command-line.test-support.js'
+import { buildCommand } from './options.js'
 
 // The flags of issue 13 (scale-out): which locker, and how to reach Redis.
 
-function parse(args: string[]): CliOptions {
-  const command = buildCommand('0.0.0-test').exitOverride()
-  command.parse(args, { from: 'user' })
-  return command.opts<CliOptions>()
-}
-
-function failure(args: string[]): string {
-  let errors = ''
-  const command = buildCommand('0.0.0-test')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => (errors += text), writeOut: () => {} })
-  expect(() => command.parse(args, { from: 'user' })).toThrow(CommanderError)
-  return errors
-}
-
-const touched: string[] = []
-function setEnv(name: string, value: string): void {
-  touched.push(name)
-  process.env[name] = value
-}
+const setEnv = testEnv()
 
 describe('locker flags', () => {
-  afterEach(() => {
-    for (const name of touched.splice(0)) delete process.env[name]
-  })
-
   it('defaults to the memory locker, with the redis settings ready', () => {
-    expect(parse([])).toMatchObject({ locker: 'memory', redisKeyPrefix: 'resumable-gateway:', redisLockLease: 10_000 })
-    expect(parse([]).redisUrl).toBeUndefined()
+    expect(parseFlags([])).toMatchObject({ locker: 'memory', redisKeyPrefix: 'resumable-gateway:', redisLockLease: 10_000 })
+    expect(parseFlags([]).redisUrl).toBeUndefined()
   })
 
   it('lists each flag with its environment variable in --help', () => {
@@ -44,7 +21,7 @@ describe('locker flags', () => {
   })
 
   it('reads them from flags and from RESUMABLE_GATEWAY_*', () => {
-    expect(parse(['--locker', 'redis', '--redis-url', 'rediss://user:secret@cache.example:6380/2', '--redis-key-prefix', 'up:', '--redis-lock-lease', '4s'])).toMatchObject({
+    expect(parseFlags(['--locker', 'redis', '--redis-url', 'rediss://user:secret@cache.example:6380/2', '--redis-key-prefix', 'up:', '--redis-lock-lease', '4s'])).toMatchObject({
       locker: 'redis',
       redisUrl: 'rediss://user:secret@cache.example:6380/2',
       redisKeyPrefix: 'up:',
@@ -52,7 +29,7 @@ describe('locker flags', () => {
     })
     setEnv('RESUMABLE_GATEWAY_LOCKER', 'file')
     setEnv('RESUMABLE_GATEWAY_REDIS_LOCK_LEASE', '2500ms')
-    expect(parse([])).toMatchObject({ locker: 'file', redisLockLease: 2500 })
+    expect(parseFlags([])).toMatchObject({ locker: 'file', redisLockLease: 2500 })
   })
 
   it.each([
@@ -62,7 +39,7 @@ describe('locker flags', () => {
     [['--redis-key-prefix', 'has space'], '--redis-key-prefix'],
     [['--redis-lock-lease', '100ms'], '--redis-lock-lease'],
   ])('refuses %j with a message naming %s', (args, flag) => {
-    const message = failure(args)
+    const message = flagFailure(args)
     expect(message).toContain(flag)
     expect(message).toContain(args[1])
   })

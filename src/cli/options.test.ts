@@ -1,6 +1,6 @@
-import { CommanderError } from 'commander'
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildCommand, type CliOptions } from './options.js'
+import { describe, expect, it } from 'vitest'
+import { flagFailure, parseFlags, testEnv } from './command-line.test-support.js'
+import { buildCommand } from './options.js'
 
 const FLAGS = [
   '--host',
@@ -28,36 +28,11 @@ const FLAGS = [
   '--min-body-rate',
 ]
 
-/** Parses `args` as the command line would, without exiting the process (errors are thrown). */
-function parse(args: string[]): { options: CliOptions } {
-  const command = buildCommand('0.0.0-test').exitOverride()
-  command.parse(args, { from: 'user' })
-  return { options: command.opts<CliOptions>() }
-}
-
-/** The message commander prints for a bad command line. */
-function failure(args: string[]): string {
-  let errors = ''
-  const command = buildCommand('0.0.0-test')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => (errors += text), writeOut: () => {} })
-  expect(() => command.parse(args, { from: 'user' })).toThrow(CommanderError)
-  return errors
-}
-
-const touched: string[] = []
-function setEnv(name: string, value: string): void {
-  touched.push(name)
-  process.env[name] = value
-}
+const setEnv = testEnv()
 
 describe('command line', () => {
-  afterEach(() => {
-    for (const name of touched.splice(0)) delete process.env[name]
-  })
-
   it('has tusd-like defaults', () => {
-    expect(parse([]).options).toMatchObject({
+    expect(parseFlags([])).toMatchObject({
       host: '0.0.0.0',
       port: 1080,
       basePath: '/files/',
@@ -74,8 +49,8 @@ describe('command line', () => {
       minBodyRate: 0,
     })
     // Left to the gateway, which derives them from the open-file limit.
-    expect(parse([]).options.maxConnections).toBeUndefined()
-    expect(parse([]).options.maxConnectionsPerIp).toBeUndefined()
+    expect(parseFlags([]).maxConnections).toBeUndefined()
+    expect(parseFlags([]).maxConnectionsPerIp).toBeUndefined()
   })
 
   it('lists every flag in --help, each with its environment variable', () => {
@@ -94,7 +69,7 @@ describe('command line', () => {
   })
 
   it('converts values: sizes with units, durations, origins', () => {
-    const { options } = parse([
+    const options = parseFlags([
       '--port=0',
       '--max-size=2GiB',
       '--network-timeout=1s',
@@ -125,8 +100,8 @@ describe('command line', () => {
     setEnv('RESUMABLE_GATEWAY_MAX_SIZE', '10MB')
     setEnv('RESUMABLE_GATEWAY_LOG_LEVEL', 'silent')
     setEnv('RESUMABLE_GATEWAY_BEHIND_PROXY', 'false')
-    expect(parse([]).options).toMatchObject({ port: 0, maxSize: 10_000_000, logLevel: 'silent', behindProxy: false })
-    expect(parse(['--port', '8080']).options.port).toBe(8080)
+    expect(parseFlags([])).toMatchObject({ port: 0, maxSize: 10_000_000, logLevel: 'silent', behindProxy: false })
+    expect(parseFlags(['--port', '8080']).port).toBe(8080)
   })
 
   it.each([
@@ -149,28 +124,28 @@ describe('command line', () => {
     [['--max-connections-per-ip', 'many'], '--max-connections-per-ip'],
     [['--min-body-rate', 'fast'], '--min-body-rate'],
   ])('refuses %j with a message naming %s', (args, flag) => {
-    const message = failure(args)
+    const message = flagFailure(args)
     expect(message).toContain(flag)
     expect(message).toContain(args[1])
   })
 
   it('refuses a bad environment value with a message naming the variable', () => {
     setEnv('RESUMABLE_GATEWAY_PORT', 'x')
-    expect(failure([])).toMatch(/RESUMABLE_GATEWAY_PORT/)
+    expect(flagFailure([])).toMatch(/RESUMABLE_GATEWAY_PORT/)
   })
 
   it('refuses unknown flags', () => {
-    expect(failure(['--uploads-dir', '/tmp'])).toContain('--uploads-dir')
+    expect(flagFailure(['--uploads-dir', '/tmp'])).toContain('--uploads-dir')
   })
 
   it('reads the upstream flags and the demo page, from flags and from the environment', () => {
-    expect(parse([]).options).toMatchObject({ upstreamTimeout: 60_000, upstreamRetries: 2, upstreamMaxDeliveries: 8, demo: false })
-    expect(parse([]).options.upstream).toBeUndefined()
-    const given = parse(['--upstream', 'http://127.0.0.1:3000', '--upstream-timeout', '5s', '--upstream-retries', '0', '--upstream-max-deliveries', '3', '--demo'])
-    expect(given.options).toMatchObject({ upstream: 'http://127.0.0.1:3000/', upstreamTimeout: 5000, upstreamRetries: 0, upstreamMaxDeliveries: 3, demo: '/demo/' })
-    expect(parse(['--demo', '/ui/']).options.demo).toBe('/ui/')
+    expect(parseFlags([])).toMatchObject({ upstreamTimeout: 60_000, upstreamRetries: 2, upstreamMaxDeliveries: 8, demo: false })
+    expect(parseFlags([]).upstream).toBeUndefined()
+    const given = parseFlags(['--upstream', 'http://127.0.0.1:3000', '--upstream-timeout', '5s', '--upstream-retries', '0', '--upstream-max-deliveries', '3', '--demo'])
+    expect(given).toMatchObject({ upstream: 'http://127.0.0.1:3000/', upstreamTimeout: 5000, upstreamRetries: 0, upstreamMaxDeliveries: 3, demo: '/demo/' })
+    expect(parseFlags(['--demo', '/ui/']).demo).toBe('/ui/')
     setEnv('RESUMABLE_GATEWAY_UPSTREAM', 'https://app.internal/prefix')
     setEnv('RESUMABLE_GATEWAY_DEMO', 'false')
-    expect(parse([]).options).toMatchObject({ upstream: 'https://app.internal/prefix', demo: false })
+    expect(parseFlags([])).toMatchObject({ upstream: 'https://app.internal/prefix', demo: false })
   })
 })

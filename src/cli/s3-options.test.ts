@@ -1,38 +1,14 @@
-import { CommanderError } from 'commander'
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildCommand, type CliOptions } from './options.js'
+import { describe, expect, it } from 'vitest'
+import { flagFailure, parseFlags, testEnv } from './command-line.test-support.js'
 import { s3StoreFromFlags } from './s3-options.js'
 
 const MiB = 1024 * 1024
 
-function parse(args: string[]): CliOptions {
-  const command = buildCommand('0.0.0-test').exitOverride()
-  command.parse(args, { from: 'user' })
-  return command.opts<CliOptions>()
-}
-
-function failure(args: string[]): string {
-  let errors = ''
-  const command = buildCommand('0.0.0-test')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => (errors += text), writeOut: () => {} })
-  expect(() => command.parse(args, { from: 'user' })).toThrow(CommanderError)
-  return errors
-}
-
-const touched: string[] = []
-function setEnv(name: string, value: string): void {
-  touched.push(name)
-  process.env[name] = value
-}
+const setEnv = testEnv()
 
 describe('S3 flags', () => {
-  afterEach(() => {
-    for (const name of touched.splice(0)) delete process.env[name]
-  })
-
   it("has tusd's defaults and selects no S3 store without --s3-bucket", async () => {
-    const options = parse([])
+    const options = parseFlags([])
     expect(options).toMatchObject({
       s3ObjectPrefix: '',
       s3PartSize: 50 * MiB,
@@ -51,7 +27,7 @@ describe('S3 flags', () => {
   it('reads every S3 flag, from the command line or its variable', () => {
     setEnv('RESUMABLE_GATEWAY_S3_BUCKET', 'from-env')
     setEnv('RESUMABLE_GATEWAY_S3_DISABLE_CONTENT_HASHES', 'true')
-    const options = parse([
+    const options = parseFlags([
       '--s3-endpoint=http://127.0.0.1:7480',
       '--s3-object-prefix=uploads/',
       '--s3-part-size=8MiB',
@@ -91,15 +67,15 @@ describe('S3 flags', () => {
     [['--s3-request-checksums', 'always'], '--s3-request-checksums'],
     [['--s3-disable-content-hashes', 'perhaps'], '--s3-disable-content-hashes'],
   ])('refuses %j with a message naming %s', (args, flag) => {
-    const message = failure(args)
+    const message = flagFailure(args)
     expect(message).toContain(flag)
     expect(message).toContain(args[1])
   })
 
   it('refuses S3 flags that contradict each other, naming them', async () => {
-    await expect(s3StoreFromFlags(parse(['--s3-endpoint', 'http://127.0.0.1:1']))).rejects.toThrow('--s3-endpoint needs --s3-bucket')
-    await expect(s3StoreFromFlags(parse(['--s3-bucket', 'b', '--s3-part-size', '1MiB']))).rejects.toThrow(/--s3-part-size .* --s3-min-part-size/)
-    await expect(s3StoreFromFlags(parse(['--s3-bucket', 'b', '--s3-part-size', '6GiB']))).rejects.toThrow(/--s3-part-size .* 5GiB/)
-    await expect(s3StoreFromFlags(parse(['--s3-bucket', 'b', '--s3-min-part-size', '0']))).rejects.toThrow('--s3-min-part-size')
+    await expect(s3StoreFromFlags(parseFlags(['--s3-endpoint', 'http://127.0.0.1:1']))).rejects.toThrow('--s3-endpoint needs --s3-bucket')
+    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-part-size', '1MiB']))).rejects.toThrow(/--s3-part-size .* --s3-min-part-size/)
+    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-part-size', '6GiB']))).rejects.toThrow(/--s3-part-size .* 5GiB/)
+    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-min-part-size', '0']))).rejects.toThrow('--s3-min-part-size')
   })
 })
