@@ -14,15 +14,13 @@
  * Azurite. Azurite shares the machine's cores with the server it serves, so
  * the figures compare the two servers, not what Azure would do.
  */
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { BlobServiceClient } from '@azure/storage-blob';
-import * as tus from 'tus-js-client';
 import { azurite } from '../lib/azurite.js';
-import { GiB, MiB, formatBytes } from '../lib/config.js';
+import { MiB, formatBytes } from '../lib/config.js';
 import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
 import { hashStream, randomFile } from '../lib/data.js';
+import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
 
 const BENCH_DIR = path.join(PROJECT_DIR, 'bench');
 
@@ -67,37 +65,12 @@ export default {
     const container = BlobServiceClient.fromConnectionString((await azurite()).connectionString).getContainerClient(name);
     const server = await start(azureContender(column, name), inst.dir);
     try {
-      const cpu0 = server.cpu();
-      const t0 = performance.now();
-      /** @type {string} */
-      const url = await new Promise((resolve, reject) => {
-        const upload = new tus.Upload(createReadStream(file.path), {
-          endpoint: server.base,
-          chunkSize,
-          uploadSize: size,
-          retryDelays: null,
-          metadata: { filename: 'bench.bin' },
-          onError: reject,
-          onSuccess: () => resolve(/** @type {string} */ (upload.url)),
-        });
-        upload.start();
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu1 = server.cpu();
-      const rss = server.peakRss();
+      const timed = await timedTusJsUpload(server, file, { chunkSize });
       // Both keep the bytes in the blob named by the upload's id (a block blob, an append blob).
-      const id = path.basename(new URL(url).pathname);
+      const id = path.basename(new URL(timed.url).pathname);
       const stored = await hashStream(/** @type {AsyncIterable<Buffer>} */ ((await container.getBlobClient(id).download()).readableStreamBody));
-      if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${url}: the blob holds ${stored.size} bytes that differ`);
-      const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
-      return {
-        metrics: {
-          mibps: size / MiB / seconds,
-          cpuPerGiB: cpu === null ? null : cpu / (size / GiB),
-          peakRssMiB: rss === null ? null : rss / MiB,
-        },
-        details: { bytes: size, seconds, cpuSeconds: cpu, peakRssBytes: rss, verified: 'blob', url },
-      };
+      if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${timed.url}: the blob holds ${stored.size} bytes that differ`);
+      return uploadResult(size, timed, 'blob');
     } finally {
       await server.stop();
       await container.deleteIfExists();

@@ -14,15 +14,13 @@
  * object the server left in the fake. MiB/s covers the whole upload, creation
  * and the gateway's composes included.
  */
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import * as tus from 'tus-js-client';
 import { request } from 'undici';
-import { GiB, MiB, formatBytes } from '../lib/config.js';
+import { MiB, formatBytes } from '../lib/config.js';
 import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
 import { hashStream, randomFile } from '../lib/data.js';
 import { compileFake, startFake } from '../lib/gcs.js';
+import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
 
 const BUCKET = 'bench';
 
@@ -80,35 +78,11 @@ export default {
     try {
       const server = await start(gcsContender(column, fake.endpoint), inst.dir);
       try {
-        const cpu0 = server.cpu();
-        const t0 = performance.now();
-        /** @type {string} */
-        const url = await new Promise((resolve, reject) => {
-          const upload = new tus.Upload(createReadStream(file.path), {
-            endpoint: server.base,
-            uploadSize: size,
-            retryDelays: null,
-            metadata: { filename: 'bench.bin' },
-            onError: reject,
-            onSuccess: () => resolve(/** @type {string} */ (upload.url)),
-          });
-          upload.start();
-        });
-        const seconds = (performance.now() - t0) / 1000;
-        const cpu1 = server.cpu();
-        const rss = server.peakRss();
+        const timed = await timedTusJsUpload(server, file);
         // Both keep a finished upload as the object named by its id (no prefix).
-        const stored = await storedObject(fake.endpoint, path.basename(new URL(url).pathname));
-        if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${url}: the object holds ${stored.size} bytes that differ`);
-        const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
-        return {
-          metrics: {
-            mibps: size / MiB / seconds,
-            cpuPerGiB: cpu === null ? null : cpu / (size / GiB),
-            peakRssMiB: rss === null ? null : rss / MiB,
-          },
-          details: { bytes: size, seconds, cpuSeconds: cpu, peakRssBytes: rss, verified: 'object', url },
-        };
+        const stored = await storedObject(fake.endpoint, path.basename(new URL(timed.url).pathname));
+        if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${timed.url}: the object holds ${stored.size} bytes that differ`);
+        return uploadResult(size, timed, 'object');
       } finally {
         await server.stop();
       }

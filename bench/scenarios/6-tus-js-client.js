@@ -5,11 +5,9 @@
  * upload, creation included. The limit columns are n/a (the client speaks
  * tus only).
  */
-import { createReadStream } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import * as tus from 'tus-js-client';
-import { GiB, MiB, formatBytes } from '../lib/config.js';
+import { MiB, formatBytes } from '../lib/config.js';
 import { randomFile } from '../lib/data.js';
+import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
 import { verifyUpload } from '../lib/verify.js';
 
 /** @type {import('./types.js').Scenario} */
@@ -31,33 +29,7 @@ export default {
   async run(inst, { cfg, ws }) {
     const { size, chunkSize } = cfg.client;
     const file = await randomFile(ws.dataDir, size);
-    const cpu0 = inst.cpu();
-    const t0 = performance.now();
-    /** @type {string} */
-    const url = await new Promise((resolve, reject) => {
-      const upload = new tus.Upload(createReadStream(file.path), {
-        endpoint: inst.base,
-        chunkSize,
-        uploadSize: size,
-        retryDelays: null,
-        metadata: { filename: 'bench.bin' },
-        onError: reject,
-        onSuccess: () => resolve(/** @type {string} */ (upload.url)),
-      });
-      upload.start();
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu1 = inst.cpu();
-    const rss = inst.peakRss();
-    const verified = await verifyUpload(inst, url, file);
-    const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
-    return {
-      metrics: {
-        mibps: size / MiB / seconds,
-        cpuPerGiB: cpu === null ? null : cpu / (size / GiB),
-        peakRssMiB: rss === null ? null : rss / MiB,
-      },
-      details: { bytes: size, seconds, cpuSeconds: cpu, peakRssBytes: rss, verified, url },
-    };
+    const timed = await timedTusJsUpload(inst, file, { chunkSize });
+    return uploadResult(size, timed, await verifyUpload(inst, timed.url, file));
   },
 };
