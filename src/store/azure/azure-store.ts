@@ -3,6 +3,7 @@ import { UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
 import { newInfo, uploadFromInfo } from '../tusd-info.js'
+import { checkNewUpload } from '../length-rules.js'
 import { isNotFound, storeFailure } from './azure-errors.js'
 import { AzureUpload, type AzureUploadContext } from './azure-upload.js'
 import { blobNames, type BlobNames } from './blob-names.js'
@@ -138,10 +139,7 @@ export class AzureStore implements Store {
    */
   async create(init: UploadInit, signal: AbortSignal): Promise<AzureUpload> {
     signal.throwIfAborted()
-    if (!this.isValidId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
-    if (init.length !== undefined && !(Number.isSafeInteger(init.length) && init.length >= 0)) {
-      throw new RangeError(`not an upload length: ${init.length}`)
-    }
+    checkNewUpload(init, (id) => this.isValidId(id))
     const { id } = init
     const createdAt = Date.now()
     // tusd's Storage map, keys in the order Go marshals them.

@@ -5,6 +5,7 @@ import { StorageFull, UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
 import { newInfo, parseInfo, uploadFromInfo, type TusdStorage } from '../tusd-info.js'
+import { checkNewUpload } from '../length-rules.js'
 import { FileUpload, type FileUploadContext } from './file-upload.js'
 import { isNoSpace, isNotFound } from './fs-errors.js'
 import { sweepLeftovers } from './leftovers.js'
@@ -90,10 +91,7 @@ export class FileStore implements Store {
    */
   async create(init: UploadInit, signal: AbortSignal): Promise<FileUpload> {
     signal.throwIfAborted()
-    if (!this.isValidId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
-    if (init.length !== undefined && !(Number.isSafeInteger(init.length) && init.length >= 0)) {
-      throw new RangeError(`not an upload length: ${init.length}`)
-    }
+    checkNewUpload(init, (id) => this.isValidId(id))
     const paths = this.#paths(init.id)
     // Until `.info` is written the files are no upload: `sweepLeftovers` must leave them alone.
     const created = markBeingWritten(paths.data)

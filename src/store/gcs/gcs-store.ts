@@ -2,6 +2,7 @@ import { UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
 import { newInfo, parseInfo, uploadFromInfo } from '../tusd-info.js'
+import { checkNewUpload } from '../length-rules.js'
 import { connectGcs, type GcsConnection } from './gcs-connection.js'
 import { isPreconditionFailed, statusOf, storeError } from './gcs-errors.js'
 import { UploadNames, type ObjectInfo } from './gcs-objects.js'
@@ -139,10 +140,7 @@ export class GcsStore implements Store {
    */
   async create(init: UploadInit, signal: AbortSignal): Promise<GcsUpload> {
     signal.throwIfAborted()
-    if (!this.isValidId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
-    if (init.length !== undefined && !(Number.isSafeInteger(init.length) && init.length >= 0)) {
-      throw new RangeError(`not an upload length: ${init.length}`)
-    }
+    checkNewUpload(init, (id) => this.isValidId(id))
     const names = this.#names(init.id)
     const { bucket } = this.#context
     const createdAt = Date.now()

@@ -1,6 +1,7 @@
 import { UploadNotFound } from '../../model/errors.js'
 import type { Upload, UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
+import { checkNewUpload } from '../length-rules.js'
 import { MemoryUpload, type Entry } from './memory-upload.js'
 
 /** Options of a `MemoryStore`. */
@@ -66,8 +67,7 @@ export class MemoryStore implements Store {
    */
   async create(init: UploadInit, signal: AbortSignal): Promise<MemoryUpload> {
     signal.throwIfAborted()
-    if (!this.isValidId(init.id)) throw new RangeError(`not an upload id: ${JSON.stringify(init.id)}`)
-    if (init.length !== undefined && !isByteCount(init.length)) throw new RangeError(`not an upload length: ${init.length}`)
+    checkNewUpload(init, (id) => this.isValidId(id))
     const id = this.#extendIds ? `${init.id}+${(++this.#created).toString(36)}` : init.id
     if (this.#entries.has(id)) throw new Error(`upload ${id} exists already`)
     const now = Date.now()
@@ -118,8 +118,4 @@ export class MemoryStore implements Store {
       remove: (id) => this.#entries.delete(id),
     })
   }
-}
-
-function isByteCount(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0
 }
