@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createGateway } from '../gateway.js'
 import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
+import { turnOffIncrementalMarking } from './heap-tuning.js'
 import { hooksFromFlags } from './hooks-from-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, type CliOptions } from './options.js'
@@ -11,6 +12,7 @@ import { storeFromFlags } from './store-from-flags.js'
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 async function main(): Promise<void> {
+  turnOffIncrementalMarking()
   const command = buildCommand(version)
   command.parse()
   const options = command.opts<CliOptions>()

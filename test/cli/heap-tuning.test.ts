@@ -1,0 +1,51 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { constants } from 'node:perf_hooks'
+import { afterEach, expect, it } from 'vitest'
+import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
+
+// src/cli/heap-tuning.ts: the CLI turns V8's incremental marking off (measured: a fast upload otherwise makes
+// the gateway start a mark-compact every few megabytes of body, ~60% more CPU per byte). Whether that happens
+// in a given upload depends on the heap's state, so this test checks the setting itself: a preloaded probe
+// makes the gateway's process promote ~20 MB of objects, which forces a full collection, and reports the
+// kinds of collections seen. With incremental marking on, V8 reaches that collection by incremental marking.
+
+const PROBE = `
+const { PerformanceObserver } = require('node:perf_hooks')
+const kinds = {}
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) kinds[entry.detail.kind] = (kinds[entry.detail.kind] ?? 0) + 1
+}).observe({ entryTypes: ['gc'] })
+let kept = []
+function grow(rounds) {
+  for (let index = 0; index < 100000; index++) kept.push({ index, text: 'x' + index })
+  if (rounds > 0) return setImmediate(grow, rounds - 1)
+  setTimeout(() => {
+    kept = []
+    process.stderr.write('GC KINDS ' + JSON.stringify(kinds) + '\\n')
+  }, 100)
+}
+process.on('SIGUSR2', () => grow(10))
+`
+
+let gateway: GatewayProcess | undefined
+let directory: string | undefined
+
+afterEach(async () => {
+  await gateway?.stop()
+  gateway = undefined
+  if (directory !== undefined) await rm(directory, { recursive: true, force: true })
+})
+
+it('the CLI collects its heap without incremental marking', async () => {
+  directory = await mkdtemp(path.join(tmpdir(), 'heap-tuning-'))
+  const probe = path.join(directory, 'probe.cjs')
+  await writeFile(probe, PROBE)
+  gateway = await spawnGateway(['--upload-dir', path.join(directory, 'data')], { env: { NODE_OPTIONS: `--require ${probe}` } })
+  const reported = gateway.waitForStderr(/^GC KINDS /)
+  process.kill(gateway.pid, 'SIGUSR2')
+  const kinds = JSON.parse((await reported).slice('GC KINDS '.length)) as Record<string, number>
+  expect(kinds[constants.NODE_PERFORMANCE_GC_MAJOR], 'the probe forced a full collection').toBeGreaterThan(0)
+  expect(kinds[constants.NODE_PERFORMANCE_GC_INCREMENTAL]).toBeUndefined()
+})
