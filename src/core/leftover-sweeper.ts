@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { PeriodicPass } from './periodic-pass.js'
 
 /** What a leftover sweeper sweeps: the store's own crash leftovers (see `Store.sweepLeftovers`). */
 export interface LeftoverTarget {
@@ -20,40 +20,20 @@ export interface LeftoverSweeperOptions {
  * leftover and never removes what an upload uses.
  */
 export class LeftoverSweeper {
-  readonly #target: LeftoverTarget
-  readonly #options: LeftoverSweeperOptions
-  readonly #stop = new AbortController()
-  #running: Promise<void> | undefined
+  readonly #passes: PeriodicPass
 
   constructor(target: LeftoverTarget, options: LeftoverSweeperOptions) {
-    this.#target = target
-    this.#options = options
+    const pass = async (signal: AbortSignal): Promise<void> => options.onSwept?.(await target.sweepLeftovers(signal))
+    this.#passes = new PeriodicPass(pass, options.intervalMs, (error) => options.onError?.(error))
   }
 
   /** Starts sweeping, with a pass right away; once only. */
   start(): void {
-    if (this.#stop.signal.aborted || this.#running !== undefined) return
-    this.#running = this.#loop(this.#stop.signal)
+    this.#passes.start()
   }
 
   /** Stops for good; resolves once a running pass has ended. */
   async stop(): Promise<void> {
-    this.#stop.abort()
-    await this.#running
-  }
-
-  async #loop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        this.#options.onSwept?.(await this.#target.sweepLeftovers(signal))
-      } catch (error) {
-        if (!signal.aborted) this.#options.onError?.(error)
-      }
-      try {
-        await sleep(this.#options.intervalMs, undefined, { signal })
-      } catch {
-        return
-      }
-    }
+    await this.#passes.stop()
   }
 }

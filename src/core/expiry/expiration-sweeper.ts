@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Upload } from '../../model/upload.js'
+import { PeriodicPass, pauseFor } from '../periodic-pass.js'
 
 /** What the sweeper sweeps: the service's uploads, and the store's own crash leftovers. */
 export interface Sweepable {
@@ -49,24 +49,23 @@ export interface SweeperOptions {
 export class ExpirationSweeper {
   readonly #target: Sweepable
   readonly #options: SweeperOptions
-  readonly #stop = new AbortController()
-  #running: Promise<void> | undefined
+  readonly #passes: PeriodicPass
 
   constructor(target: Sweepable, options: SweeperOptions) {
     this.#target = target
     this.#options = options
+    const pass = async (signal: AbortSignal): Promise<void> => options.onReport?.(await this.sweep(signal))
+    this.#passes = new PeriodicPass(pass, options.intervalMs, (error) => options.onError?.(error))
   }
 
   /** Starts sweeping, with a pass right away. Does nothing once stopped, or when already started. */
   start(): void {
-    if (this.#stop.signal.aborted || this.#running !== undefined) return
-    this.#running = this.#loop(this.#stop.signal)
+    this.#passes.start()
   }
 
   /** Stops sweeping for good; resolves once a running pass has ended. */
   async stop(): Promise<void> {
-    this.#stop.abort()
-    await this.#running
+    await this.#passes.stop()
   }
 
   /** One pass over every upload of the store; stops early when `signal` aborts. Throws the store's listing errors. */
@@ -100,27 +99,5 @@ export class ExpirationSweeper {
       if (!(await pauseFor(pause, signal))) break
     }
     return { scanned, removed, freedBytes, skipped, leftoverBytes, durationMs: Math.round(performance.now() - started) }
-  }
-
-  async #loop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        const report = await this.sweep(signal)
-        this.#options.onReport?.(report)
-      } catch (error) {
-        if (!signal.aborted) this.#options.onError?.(error)
-      }
-      if (!(await pauseFor(this.#options.intervalMs, signal))) return
-    }
-  }
-}
-
-/** Waits `ms`; false when `signal` aborted the wait. */
-async function pauseFor(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(ms, undefined, { signal })
-    return true
-  } catch {
-    return false
   }
 }
