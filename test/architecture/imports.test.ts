@@ -24,6 +24,7 @@ const LAYERS: Record<string, readonly string[]> = {
   'testing.ts': ['*'],
   'azure.ts': ['*'],
   's3.ts': ['*'],
+  'gcs.ts': ['*'],
   'redis.ts': ['*'],
   cli: ['*'],
 }
