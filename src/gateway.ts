@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { setImmediate } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -25,6 +24,7 @@ import { Router, type RouteOutcome } from './protocol/router.js'
 import { DemoPage } from './demo/demo-page.js'
 import type { Upstream } from './upstream/upstream.js'
 import type { Codec } from './protocol/codec.js'
+import { randomHex } from './model/random-hex.js'
 import { ClientGone, ShutdownRequested } from './model/stop-reasons.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
@@ -557,7 +557,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
 function requestIdOf(exchange: NodeExchange): string {
   const given = exchange.headers['x-request-id']
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomBytes(6).toString('hex')
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomHex(6)
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
