@@ -1,5 +1,6 @@
 import type { Lock } from '../lock/locker.js'
 import { mergeAnswers } from '../model/answer.js'
+import { eitherSignal } from '../model/either-signal.js'
 import {
   AppendTooLarge,
   FinalUploadImmutable,
@@ -92,7 +93,7 @@ export class Appender {
       }
       if (limit !== undefined && command.bodySize > limit) throw stopError({ kind: 'limit' }, bounded(handle.state), maxSize)
     }
-    const signal = AbortSignal.any([context.signal, lock.signal])
+    const { signal, unlink } = eitherSignal(context.signal, lock.signal)
     const body = new GuardedBody(command.body, {
       limit,
       appendLimit: command.maxBytes,
@@ -114,6 +115,7 @@ export class Appender {
       throw error
     } finally {
       stopProgress()
+      unlink()
     }
     // A release request that came once every announced byte was read (the body's end not seen yet, or the
     // store still writing its last bytes) interrupted nothing if they are all stored: the request succeeds.
