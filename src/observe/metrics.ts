@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from './prom-classes.js'
 import type { LifecycleEvent, LifecycleListener } from '../core/events.js'
 import type { Locker } from '../lock/locker.js'
 import type { Store } from '../store/store.js'
@@ -179,7 +179,7 @@ export class GatewayMetrics {
 
   /** The Prometheus text exposition of every metric, Node's process metrics included. */
   async text(): Promise<string> {
-    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()])
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().then((metrics) => metrics.metrics())])
     return `${own}${own.endsWith('\n') ? '' : '\n'}${process}`
   }
 

@@ -6,9 +6,11 @@ import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process
 
 // The clients of optional backends cost memory as soon as they are loaded (measured on Node 20: undici ~20 MiB,
 // ioredis ~25 MiB, the AWS SDK ~22 MiB): a gateway on its file store loads none of them, so that its memory is
-// what the README says. A preloaded probe lists the packages node has loaded when the gateway has started.
+// what the README says. So do the parts of other packages that only some gateways use: pino-pretty (~2 MiB,
+// for --log-format pretty) and prom-client's index with @opentelemetry/api (~5 MiB, for process metrics, loaded
+// at the first scrape). A preloaded probe lists the packages node has loaded when the gateway has started.
 
-const OPTIONAL = ['undici', 'ioredis', '@aws-sdk', '@azure', '@google-cloud'] as const
+const OPTIONAL = ['undici', 'ioredis', '@aws-sdk', '@azure', '@google-cloud', 'pino-pretty', '@opentelemetry'] as const
 
 const PROBE = `
 process.on('SIGUSR2', () => {
@@ -36,10 +38,15 @@ async function packagesLoadedBy(args: string[]): Promise<string[]> {
   return JSON.parse((await listed).slice('LOADED '.length)) as string[]
 }
 
-it('a gateway on its file store loads no client of an optional backend (undici, ioredis, cloud SDKs)', async () => {
+it('a gateway on its file store loads no client of an optional backend (undici, ioredis, cloud SDKs), no pino-pretty, no @opentelemetry', async () => {
   const loaded = await packagesLoadedBy([])
   expect(loaded.some((file) => file.includes(`${path.sep}pino${path.sep}`)), 'the probe sees the packages the gateway loads').toBe(true)
   for (const name of OPTIONAL) expect(loaded.filter((file) => file.includes(`node_modules${path.sep}${name}`)), name).toEqual([])
+})
+
+it('--log-format pretty loads pino-pretty, which it needs', async () => {
+  const loaded = await packagesLoadedBy(['--log-format', 'pretty'])
+  expect(loaded.some((file) => file.includes(`node_modules${path.sep}pino-pretty`))).toBe(true)
 })
 
 it('upstream mode loads undici, which it needs', async () => {
