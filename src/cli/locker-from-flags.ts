@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
 import type { ExpiredUploads } from '../core/expiry/expired-uploads.js'
-import { FileLocker } from '../lock/file/file-locker.js'
 import type { Locker } from '../lock/locker.js'
 import type { CliOptions } from './options.js'
 
@@ -24,8 +23,11 @@ export async function lockerFromFlags(options: CliOptions, logger: Logger): Prom
   switch (options.locker) {
     case 'memory':
       return {}
-    case 'file':
+    case 'file': {
+      // Loaded only for this locker, like the others: a gateway carries no code it does not run.
+      const { FileLocker } = await import('../lock/file/file-locker.js')
       return { locker: await FileLocker.open({ directory: options.uploadDir, onWarning }) }
+    }
     case 'redis': {
       if (options.redisUrl === undefined) throw new Error('--locker redis needs --redis-url (or RESUMABLE_GATEWAY_REDIS_URL)')
       // Loaded only for this locker: ioredis costs ~25 MiB of memory.
