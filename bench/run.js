@@ -102,6 +102,7 @@ async function main() {
   out.push(renderTable(results));
   out.push('');
   out.push(`net = limit server with the body discarded (network limit); limit = body piped to a file${opts.limitFsync ? ', fsynced before the 204 (--limit-fsync)' : ' (no fsync)'}.`);
+  if (results.some((sc) => sc.columns.includes('limit-info'))) out.push('limit-info = the limit server also writing a small <id>.info per upload (two files, as in tusd\'s layout).');
   if (opts.baseline) out.push(`baseline = ${opts.baseline} (same flags as the gateway; gateway/baseline: per-round ratios).`);
   for (const r of results) if (r.note) out.push(r.note);
   const gwProblem = buildProblem(GATEWAY_MAIN);

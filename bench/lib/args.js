@@ -4,7 +4,7 @@
  *   --quick            smoke run: 1 round, small sizes (about two minutes)
  *   --only 1,3,5       run only these scenarios (1-6, 11)
  *   --rounds N         interleaved rounds per scenario (default 3, or 1 with --quick)
- *   --contenders a,b   only these columns: gateway, baseline, peer, limit, net (debugging aid)
+ *   --contenders a,b   only these columns: gateway, baseline, peer, limit, limit-info, net (debugging aid)
  *   --limit-fsync      the limit server fsyncs each file before answering
  *   --baseline PATH    another gateway build's dist/cli/main.js as an extra column
  *                      (or env BENCH_BASELINE_MAIN)
@@ -18,7 +18,7 @@ import { SCENARIOS } from '../scenarios/index.js';
 const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
 
 /** Every column, in run order; `baseline` runs only when a baseline build is given. */
-export const COLUMNS = /** @type {const} */ (['gateway', 'baseline', 'peer', 'limit', 'net']);
+export const COLUMNS = /** @type {const} */ (['gateway', 'baseline', 'peer', 'limit', 'limit-info', 'net']);
 
 /**
  * @typedef {object} Options

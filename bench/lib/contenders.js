@@ -7,6 +7,8 @@
  * - peer:    @tus/server 2.x + @tus/file-store (bench/servers/peer.js), on
  *   node:http, or on node:http2 h2c in a second flavour.
  * - limit:   bench/servers/limit.js piping bodies to files, answering 204.
+ * - limit-info: the same writing a small `<id>.info` beside each body, the
+ *   two files per upload of tusd's layout (scenario 4 only).
  * - net:     the same with bodies discarded (the network limit).
  *
  * A fresh process is started for every run, so that VmHWM (peak RSS, which
@@ -28,7 +30,7 @@ export const GATEWAY_MAIN = process.env.BENCH_GATEWAY_MAIN
 const READY_RE = /listening on (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 15_000;
 
-/** @typedef {'gateway' | 'baseline' | 'peer' | 'limit' | 'net'} Column */
+/** @typedef {'gateway' | 'baseline' | 'peer' | 'limit' | 'limit-info' | 'net'} Column */
 
 /**
  * @typedef {object} ContenderSpec
@@ -71,19 +73,20 @@ export function contender(column, { h2, limitFsync = false, baseline = null }) {
         }),
       };
     case 'limit':
+    case 'limit-info':
     case 'net':
       return {
         column,
-        id: `${column === 'net' ? 'limit-discard' : limitFsync ? 'limit-fsync' : 'limit-file'}-${proto}`,
+        id: `${column === 'net' ? 'limit-discard' : column === 'limit-info' ? 'limit-info' : limitFsync ? 'limit-fsync' : 'limit-file'}-${proto}`,
         protocol: 'raw',
         h2,
-        stores: column === 'limit',
+        stores: column !== 'net',
         command: (dir) => ({
           cwd: PROJECT_DIR,
           args: [
             path.join(BENCH_DIR, 'servers', 'limit.js'), '--dir', dir,
             ...(h2 ? ['--h2'] : []), ...(column === 'net' ? ['--discard'] : []),
-            ...(column === 'limit' && limitFsync ? ['--fsync'] : []),
+            ...(column !== 'net' && limitFsync ? ['--fsync'] : []), ...(column === 'limit-info' ? ['--info'] : []),
           ],
         }),
       };

@@ -1,7 +1,7 @@
 /**
  * Running one scenario: N rounds, each running every contender once in the
  * same order (A B C D A B C D ...), each run in a fresh process and a fresh
- * upload directory that is removed afterwards. Then the summaries: median
+ * upload directory (emptied after the run, see workspace.js). Then the summaries: median
  * and min-max of every metric per contender, and of the per-round ratios
  * gateway/peer and gateway/limit, and gateway/baseline when a baseline
  * build runs (runs of the same round are neighbours in time, so their
@@ -36,7 +36,7 @@ import { summarize } from './stats.js';
  * @property {string} [note]
  * @property {Run[]} runs
  * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} values   column -> metric -> summary
- * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} ratios   'peer'|'limit'|'baseline' -> metric -> summary of gateway/x
+ * @property {Record<string, Record<string, import('./stats.js').Summary | null>>} ratios   'peer'|'limit'|'baseline'|'limit-info' -> metric -> summary of gateway/x
  */
 
 /**
@@ -145,7 +145,7 @@ function valueSummaries(scenario, cols, runs) {
 }
 
 /**
- * Per-round ratios gateway/peer and gateway/limit, and gateway/baseline if it ran.
+ * Per-round ratios gateway/peer and gateway/limit, and gateway/baseline and gateway/limit-info if they ran.
  * @param {Scenario} scenario
  * @param {Column[]} cols
  * @param {Run[]} runs
@@ -154,7 +154,7 @@ function ratioSummaries(scenario, cols, runs) {
   /** @type {ScenarioResult['ratios']} */
   const out = {};
   /** @type {Column[]} */
-  const others = cols.includes('baseline') ? ['baseline', 'peer', 'limit'] : ['peer', 'limit'];
+  const others = /** @type {Column[]} */ (['baseline', 'peer', 'limit', 'limit-info']).filter((c) => c === 'peer' || c === 'limit' || cols.includes(c));
   for (const other of others) {
     out[other] = {};
     for (const m of scenario.metrics) {

@@ -59,16 +59,17 @@ function ratioCell(s) {
  */
 export function renderTable(results) {
   const withBaseline = results.some((sc) => sc.columns.includes('baseline'));
+  const withInfo = results.some((sc) => sc.columns.includes('limit-info'));
   const header = [
-    'scenario', 'metric', 'gateway', ...(withBaseline ? ['baseline'] : []), 'peer', 'limit',
-    ...(withBaseline ? ['gateway/baseline'] : []), 'gateway/peer', 'gateway/limit', 'net',
+    'scenario', 'metric', 'gateway', ...(withBaseline ? ['baseline'] : []), 'peer', 'limit', ...(withInfo ? ['limit-info'] : []),
+    ...(withBaseline ? ['gateway/baseline'] : []), 'gateway/peer', 'gateway/limit', ...(withInfo ? ['gateway/limit-info'] : []), 'net',
   ];
   /** @type {string[][]} */
   const rows = [];
   for (const sc of results) {
     sc.metrics.forEach((m, i) => {
       const v = (/** @type {string} */ col) => cell(sc.values[col]?.[m.key], m.digits) ?? missing(sc, col);
-      const ratio = (/** @type {'baseline' | 'peer' | 'limit'} */ vs) => {
+      const ratio = (/** @type {'baseline' | 'peer' | 'limit' | 'limit-info'} */ vs) => {
         if (m.ratio === false) return '';
         return ratioCell(sc.ratios[vs]?.[m.key]) ?? 'n/a';
       };
@@ -76,8 +77,8 @@ export function renderTable(results) {
       rows.push([
         i === 0 ? `${sc.id} ${sc.short}` : '',
         m.label + arrow,
-        v('gateway'), ...(withBaseline ? [v('baseline')] : []), v('peer'), v('limit'),
-        ...(withBaseline ? [ratio('baseline')] : []), ratio('peer'), ratio('limit'),
+        v('gateway'), ...(withBaseline ? [v('baseline')] : []), v('peer'), v('limit'), ...(withInfo ? [v('limit-info')] : []),
+        ...(withBaseline ? [ratio('baseline')] : []), ratio('peer'), ratio('limit'), ...(withInfo ? [ratio('limit-info')] : []),
         v('net'),
       ]);
     });

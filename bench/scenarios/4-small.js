@@ -8,7 +8,9 @@
  * content, checked by sha256 afterwards.
  *
  * The limit servers take the same POST and write (or discard) the body;
- * that is the least any server can do per small upload, tus or not.
+ * that is the least any server can do per small upload, tus or not. The
+ * limit-info server also writes a small `<id>.info` beside the body: the
+ * least a server keeping tusd's file layout (two files per upload) can do.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +32,7 @@ export default {
   id: 4,
   short: 'small uploads',
   title: (cfg) => `${cfg.small.count} uploads of ${cfg.small.size / 1024} KiB (creation-with-upload), ${cfg.small.concurrency} at a time`,
-  columns: ['gateway', 'baseline', 'peer', 'limit', 'net'],
+  columns: ['gateway', 'baseline', 'peer', 'limit', 'limit-info', 'net'],
   h2: false,
   metrics: [
     { key: 'uploadsPerSec', label: 'uploads/s', better: 'higher', digits: 0 },

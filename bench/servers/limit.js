@@ -8,7 +8,9 @@
  * Usage: node bench/servers/limit.js --dir <dir> [--h2] [--discard] [--fsync]
  *
  * With `--fsync` each file is fsynced before the 204 (a like-for-like
- * limit for a server that syncs uploads to disk).
+ * limit for a server that syncs uploads to disk). With `--info` a small
+ * `<name>.info` (JSON, as tusd's file store writes beside each upload) is
+ * written after the body: the least a server keeping tusd's layout does.
  *
  * Naming: a PATCH/PUT to `/<name>` writes `<dir>/<name>`; a POST (as in
  * creation-with-upload) writes `<dir>/<random id>` and answers
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     h2: { type: 'boolean', default: false },
     discard: { type: 'boolean', default: false },
     fsync: { type: 'boolean', default: false },
+    info: { type: 'boolean', default: false },
     host: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -75,12 +78,14 @@ function onRequest(req, res) {
     answer(res, 400, {});
     return;
   }
-  pipeline(req, fs.createWriteStream(path.join(/** @type {string} */ (values.dir), name), { flush: values.fsync }), (err) => {
-    if (err) {
-      try { answer(res, 500, {}); } catch { res.destroy?.(); }
-      return;
-    }
-    answer(res, 204, { 'bench-received': String(received), ...extra });
+  const file = path.join(/** @type {string} */ (values.dir), name);
+  const fail = () => { try { answer(res, 500, {}); } catch { res.destroy?.(); } };
+  const done = () => answer(res, 204, { 'bench-received': String(received), ...extra });
+  pipeline(req, fs.createWriteStream(file, { flush: values.fsync }), (err) => {
+    if (err) return fail();
+    if (!values.info) return done();
+    const info = JSON.stringify({ ID: name, Size: received, SizeIsDeferred: false, Offset: received, MetaData: {}, IsPartial: false, IsFinal: false, PartialUploads: null, Storage: { Type: 'filestore', Path: file } });
+    fs.writeFile(`${file}.info`, info, { flag: 'wx', flush: values.fsync }, (infoErr) => (infoErr ? fail() : done()));
   });
 }
 

@@ -51,6 +51,7 @@ describe('memory of the gateway on GCS (the fake)', () => {
     }
     const peak = await processMemory(running.pid, 'VmHWM')
     const figures = `idle ${Math.round(idle / MiB)} MiB, peak ${Math.round(peak / MiB)} MiB`
+    console.log(`${sizes.length} x ${Math.round((sizes[0] ?? 0) / MiB)} MiB: ${figures}`)
     expect(peak - idle, figures).toBeLessThan(bounds.growth)
     expect(peak, figures).toBeLessThan(bounds.peak)
   }
