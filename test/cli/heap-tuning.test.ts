@@ -1,9 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { constants } from 'node:perf_hooks'
 import { afterEach, expect, it } from 'vitest'
-import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
+import { spawnProbedGateway, type ProbedGateway } from './probed-gateway.js'
 
 // src/cli/heap-tuning.ts: the CLI turns V8's incremental marking off (measured: a fast upload otherwise makes
 // the gateway start a mark-compact every few megabytes of body, ~60% more CPU per byte). Whether that happens
@@ -29,23 +26,16 @@ function grow(rounds) {
 process.on('SIGUSR2', () => grow(10))
 `
 
-let gateway: GatewayProcess | undefined
-let directory: string | undefined
+let probed: ProbedGateway | undefined
 
 afterEach(async () => {
-  await gateway?.stop()
-  gateway = undefined
-  if (directory !== undefined) await rm(directory, { recursive: true, force: true })
+  await probed?.stop()
+  probed = undefined
 })
 
 it('the CLI collects its heap without incremental marking', async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'heap-tuning-'))
-  const probe = path.join(directory, 'probe.cjs')
-  await writeFile(probe, PROBE)
-  gateway = await spawnGateway(['--upload-dir', path.join(directory, 'data')], { env: { NODE_OPTIONS: `--require ${probe}` } })
-  const reported = gateway.waitForStderr(/^GC KINDS /)
-  process.kill(gateway.pid, 'SIGUSR2')
-  const kinds = JSON.parse((await reported).slice('GC KINDS '.length)) as Record<string, number>
+  probed = await spawnProbedGateway(PROBE)
+  const kinds = JSON.parse(await probed.ask('GC KINDS')) as Record<string, number>
   expect(kinds[constants.NODE_PERFORMANCE_GC_MAJOR], 'the probe forced a full collection').toBeGreaterThan(0)
   expect(kinds[constants.NODE_PERFORMANCE_GC_INCREMENTAL]).toBeUndefined()
 })

@@ -1,8 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
-import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
+import { spawnProbedGateway, type ProbedGateway } from './probed-gateway.js'
 
 // The clients of optional backends cost memory as soon as they are loaded (measured on Node 20: undici ~20 MiB,
 // ioredis ~25 MiB, the AWS SDK ~22 MiB): a gateway on its file store loads none of them, so that its memory is
@@ -19,23 +17,16 @@ process.on('SIGUSR2', () => {
 })
 `
 
-let gateway: GatewayProcess | undefined
-let directory: string | undefined
+let probed: ProbedGateway | undefined
 
 afterEach(async () => {
-  await gateway?.stop()
-  gateway = undefined
-  if (directory !== undefined) await rm(directory, { recursive: true, force: true })
+  await probed?.stop()
+  probed = undefined
 })
 
 async function packagesLoadedBy(args: string[]): Promise<string[]> {
-  directory = await mkdtemp(path.join(tmpdir(), 'lazy-backends-'))
-  const probe = path.join(directory, 'probe.cjs')
-  await writeFile(probe, PROBE)
-  gateway = await spawnGateway(['--upload-dir', path.join(directory, 'data'), ...args], { env: { NODE_OPTIONS: `--require ${probe}` } })
-  const listed = gateway.waitForStderr(/^LOADED /)
-  process.kill(gateway.pid, 'SIGUSR2')
-  return JSON.parse((await listed).slice('LOADED '.length)) as string[]
+  probed = await spawnProbedGateway(PROBE, args)
+  return JSON.parse(await probed.ask('LOADED')) as string[]
 }
 
 it('a gateway on its file store loads no client of an optional backend (undici, ioredis, cloud SDKs), no pino-pretty, no @opentelemetry', async () => {
