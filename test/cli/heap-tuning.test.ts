@@ -39,3 +39,9 @@ it('the CLI collects its heap without incremental marking', async () => {
   expect(kinds[constants.NODE_PERFORMANCE_GC_MAJOR], 'the probe forced a full collection').toBeGreaterThan(0)
   expect(kinds[constants.NODE_PERFORMANCE_GC_INCREMENTAL]).toBeUndefined()
 })
+
+it('node --incremental-marking keeps it on: whoever names the flag keeps their choice', async () => {
+  probed = await spawnProbedGateway(PROBE, [], ['--incremental-marking'])
+  const kinds = JSON.parse(await probed.ask('GC KINDS')) as Record<string, number>
+  expect(kinds[constants.NODE_PERFORMANCE_GC_INCREMENTAL]).toBeGreaterThan(0)
+})

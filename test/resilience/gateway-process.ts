@@ -77,14 +77,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  */
 export function spawnGateway(
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; openFileLimit?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; openFileLimit?: number; nodeArguments?: string[] } = {},
 ): Promise<GatewayProcess> {
   assertBuilt()
   const env = options.env ?? {}
   const defaults: string[] = []
   if (!args.includes('--host') && env.RESUMABLE_GATEWAY_HOST === undefined) defaults.push('--host', '127.0.0.1')
   if (!args.includes('--port') && env.RESUMABLE_GATEWAY_PORT === undefined) defaults.push('--port', '0')
-  const command = [process.execPath, CLI, ...defaults, ...args]
+  const command = [process.execPath, ...(options.nodeArguments ?? []), CLI, ...defaults, ...args]
   // `ulimit -n` in a shell that then becomes node (exec keeps the pid, so stop() still reaches it).
   const [file, ...argv] =
     options.openFileLimit === undefined ? command : ['/bin/sh', '-c', `ulimit -n ${options.openFileLimit} && exec "$@"`, 'sh', ...command]
