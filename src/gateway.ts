@@ -480,11 +480,14 @@ export class Gateway {
     if (metrics !== undefined && this.#metricsServer === undefined && isScrape(exchange.method, exchange.path, this.#options.metricsPath)) {
       return this.#scrape(exchange, metrics)
     }
-    // One turn of the event loop first: a stream that the client reset in the packet that opened it (HTTP/2
-    // rapid reset, CVE-2023-44487) is known to be gone by then, and costs nothing more: no routing, no lock,
-    // no log line. Such a request cost more than node's own work on the stream (issue 10, item 1).
-    await setImmediate()
-    if (exchange.signal.reason instanceof ClientGone) return
+    // Over HTTP/2, one turn of the event loop first: a stream that the client reset in the packet that opened
+    // it (rapid reset, CVE-2023-44487) is known to be gone by then, and costs nothing more: no routing, no lock,
+    // no log line. Such a request cost more than node's own work on the stream (issue 10, item 1). HTTP/1.1 has
+    // no such reset (one request at a time per connection), and its requests skip the turn.
+    if (exchange.httpVersion === '2') {
+      await setImmediate()
+      if (exchange.signal.reason instanceof ClientGone) return
+    }
     const requestId = requestIdOf(exchange)
     metrics?.requestStarted(effectiveMethod(exchange))
     try {
