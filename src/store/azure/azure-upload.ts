@@ -14,7 +14,7 @@ import { blockSizeFor } from './block-size.js'
 import { sumOf, type Block, type BlockState } from './block-state.js'
 import { BlockWriter } from './block-writer.js'
 import { concatenationPlan, restagePlan } from './copy-plans.js'
-import { graceAfter } from './grace.js'
+import { graceAfter } from '../grace.js'
 import type { InfoBlob } from './info-blob.js'
 
 /** What a handle needs of its `AzureStore`. */

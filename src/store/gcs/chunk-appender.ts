@@ -1,4 +1,5 @@
 import { consumeBody } from '../consume-body.js'
+import { graceAfter } from '../grace.js'
 import type { Chunk, UploadNames } from './gcs-objects.js'
 import { PieceUpload, type UploadTarget } from './object-upload.js'
 import type { RetryBuffers } from './retry-buffers.js'
@@ -41,7 +42,7 @@ export interface AppendOutcome {
 export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: AbortSignal, target: AppendTarget): Promise<AppendOutcome> {
   const { names, firstIndex, buffers } = target
   const pieceSize = buffers.size
-  const hard = afterGrace(signal, target.abortGraceMs)
+  const hard = graceAfter(signal, target.abortGraceMs)
   const chunks: Chunk[] = []
   let piece: PieceUpload | undefined
   let uncertain = false
@@ -98,22 +99,4 @@ export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: Abor
   if (cut) storeFailure = undefined
   const failure = storeFailure ?? bodyFailure
   return { chunks, uncertain, cut, ...(failure === undefined ? {} : { failure }) }
-}
-
-/** A signal that aborts `graceMs` after `signal` does (with its reason). */
-function afterGrace(signal: AbortSignal, graceMs: number): { readonly signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const start = (): void => {
-    timer = setTimeout(() => controller.abort(signal.reason), graceMs)
-  }
-  if (signal.aborted) start()
-  else signal.addEventListener('abort', start, { once: true })
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', start)
-    },
-  }
 }

@@ -7,7 +7,7 @@ export interface Grace {
 
 /**
  * A signal that aborts `graceMs` after `signal` does (with its reason), so that work already under way when
- * a request is asked to let go (a block on its way to Azure, the last bytes that arrived) gets a short while
+ * a request is asked to let go (a block on its way to Azure, a piece on its way to GCS, the last bytes that arrived) gets a short while
  * to finish instead of being thrown away, and never more.
  */
 export function graceAfter(signal: AbortSignal, graceMs: number): Grace {
