@@ -21,6 +21,7 @@ import { MiB, formatBytes } from '../lib/config.js';
 import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
 import { hashStream, randomFile } from '../lib/data.js';
 import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
+import { THROUGHPUT_METRICS } from './single-upload.js';
 
 const BENCH_DIR = path.join(PROJECT_DIR, 'bench');
 
@@ -45,11 +46,7 @@ export default {
   columns: ['gateway', 'peer'],
   h2: false,
   note: 'scenario 10: against Azurite on the same cores (limit and net are n/a); the peer is @tus/server with @tus/azure-store',
-  metrics: [
-    { key: 'mibps', label: 'MiB/s', better: 'higher', digits: 0 },
-    { key: 'cpuPerGiB', label: 'CPU-s/GiB', better: 'lower', digits: 2 },
-    { key: 'peakRssMiB', label: 'peak RSS MiB', better: 'lower', digits: 0 },
-  ],
+  metrics: THROUGHPUT_METRICS,
   prepare: async ({ cfg, ws }) => {
     await randomFile(ws.dataDir, cfg.azure.size);
     // The contenders' credentials, inherited by every child started from now on.

@@ -21,6 +21,7 @@ import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
 import { hashStream, randomFile } from '../lib/data.js';
 import { compileFake, startFake } from '../lib/gcs.js';
 import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
+import { THROUGHPUT_METRICS } from './single-upload.js';
 
 const BUCKET = 'bench';
 
@@ -59,11 +60,7 @@ export default {
   columns: ['gateway', 'peer'],
   h2: false,
   note: 'scenario 11: against a fake of the GCS JSON API on the same cores; it measures nothing real about GCS, only what each server costs (limit and net are n/a); the peer is @tus/server with @tus/gcs-store',
-  metrics: [
-    { key: 'mibps', label: 'MiB/s', better: 'higher', digits: 0 },
-    { key: 'cpuPerGiB', label: 'CPU-s/GiB', better: 'lower', digits: 2 },
-    { key: 'peakRssMiB', label: 'peak RSS MiB', better: 'lower', digits: 0 },
-  ],
+  metrics: THROUGHPUT_METRICS,
   prepare: async ({ cfg, ws }) => {
     await randomFile(ws.dataDir, cfg.gcs.size);
     await compileFake(path.join(ws.root, 'gcs-fake'));

@@ -9,6 +9,7 @@ import { MiB, formatBytes } from '../lib/config.js';
 import { randomFile } from '../lib/data.js';
 import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
 import { verifyUpload } from '../lib/verify.js';
+import { THROUGHPUT_METRICS } from './single-upload.js';
 
 /** @type {import('./types.js').Scenario} */
 export default {
@@ -18,11 +19,7 @@ export default {
   columns: ['gateway', 'baseline', 'peer'],
   h2: false,
   note: 'scenario 6: limit and net are n/a (tus-js-client speaks tus only)',
-  metrics: [
-    { key: 'mibps', label: 'MiB/s', better: 'higher', digits: 0 },
-    { key: 'cpuPerGiB', label: 'CPU-s/GiB', better: 'lower', digits: 2 },
-    { key: 'peakRssMiB', label: 'peak RSS MiB', better: 'lower', digits: 0 },
-  ],
+  metrics: THROUGHPUT_METRICS,
   prepare: async ({ cfg, ws }) => { await randomFile(ws.dataDir, cfg.client.size); },
   timeoutMs: (cfg) => 60_000 + (cfg.client.size / MiB) * 200,
   estimateSeconds: (cfg) => 0.6 + cfg.client.size / (250 * MiB) + cfg.client.size / (800 * MiB),
