@@ -1,5 +1,5 @@
 /**
- * A throw-away Ceph radosgw for the S3 scenarios (7, 8): one mon, one memstore
+ * A throw-away Ceph radosgw for the S3 scenarios (8, 9, 14): one mon, one memstore
  * OSD and one radosgw on free loopback ports in a temp directory, started once
  * per benchmark session and ended with it. The recipe is the one the tests use
  * (test/servers/ceph-rgw.ts and ceph-conf.ts, which explain every option);

@@ -54,7 +54,7 @@ export async function prepareS3(opts) {
  * @param {import('./contenders.js').Column} column
  * @returns {import('./contenders.js').ContenderSpec}
  */
-export function s3Contender(column) {
+export function s3Contender(column, gatewayArgs = []) {
   if (!session) throw new Error('prepareS3 first');
   const { endpoint } = session.gw;
   switch (column) {
@@ -65,7 +65,7 @@ export function s3Contender(column) {
           cwd: PROJECT_DIR,
           args: [GATEWAY_MAIN, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent',
             '--s3-bucket', S3_BUCKET, '--s3-endpoint', endpoint, '--s3-object-prefix', path.basename(dir),
-            '--s3-part-size', String(S3_PART_SIZE), '--s3-temp-dir', dir],
+            '--s3-part-size', String(S3_PART_SIZE), '--s3-temp-dir', dir, ...gatewayArgs],
         }),
       };
     case 'peer':

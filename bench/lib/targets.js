@@ -8,6 +8,7 @@
  * scenario did not run (or whose gateway runs failed) is "n/a".
  */
 import { SCALE_OUT_TARGETS } from './scale-out-targets.js';
+import { STORE_TARGETS } from './store-targets.js';
 
 /**
  * @typedef {import('./interleave.js').ScenarioResult} ScenarioResult
@@ -125,6 +126,7 @@ export const TARGETS = [
       return verdict(v, (x) => x < 1000, `${fmt(v, 0)} ms`, p ? `peer: ${p.toFixed(0)} ms` : undefined);
     },
   },
+  ...STORE_TARGETS,
   ...SCALE_OUT_TARGETS,
 ];
 

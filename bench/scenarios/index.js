@@ -12,6 +12,7 @@ import s10 from './10-azure.js';
 import s11 from './11-gcs.js';
 import s12 from './12-cross-gateway-release.js';
 import s13 from './13-scale-out-throughput.js';
+import s14 from './14-s3-concurrent-unhashed.js';
 
 /** @type {import('./types.js').Scenario[]} */
-export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13];
+export const SCENARIOS = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14];

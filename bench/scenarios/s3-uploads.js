@@ -1,5 +1,5 @@
 /**
- * Scenarios 7 and 8: uploads into S3 (the session's radosgw, see
+ * Scenarios 8, 9 and 14: uploads into S3 (the session's radosgw, see
  * lib/s3-bench.js), the gateway with its S3 store against @tus/server with
  * @tus/s3-store, same part size. Each upload is one PATCH with `curl -T` over
  * HTTP/1.1, created before the clock starts; MiB/s is the total over curl's
@@ -18,10 +18,11 @@ import { createUpload } from '../lib/tus-client.js';
 import { THROUGHPUT_METRICS } from './single-upload.js';
 
 /**
- * @param {{ id: number, short: string, shape: (cfg: import('./types.js').Config) => { count: number, size: number } }} opts
+ * `gatewayArgs`: flags added to the gateway's command line (the peer runs as always).
+ * @param {{ id: number, short: string, shape: (cfg: import('./types.js').Config) => { count: number, size: number }, gatewayArgs?: string[], note?: string }} opts
  * @returns {import('./types.js').Scenario}
  */
-export function s3Uploads({ id, short, shape }) {
+export function s3Uploads({ id, short, shape, gatewayArgs = [], note = '' }) {
   /** @param {import('./types.js').Config} cfg */
   const total = (cfg) => shape(cfg).count * shape(cfg).size;
   /** @param {import('./types.js').Config} cfg */
@@ -37,8 +38,8 @@ export function s3Uploads({ id, short, shape }) {
     columns: ['gateway', 'peer'],
     h2: false,
     metrics: THROUGHPUT_METRICS,
-    note: `${id}: S3 = a one-node Ceph radosgw 16 (memstore) on the same machine; peer = @tus/server + @tus/s3-store.`,
-    contender: (column) => s3Contender(column),
+    note: `${id}: S3 = a one-node Ceph radosgw 16 (memstore) on the same machine; peer = @tus/server + @tus/s3-store.${note}`,
+    contender: (column) => s3Contender(column, gatewayArgs),
     prepare: async ({ cfg, ws }) => {
       // One cluster serves both S3 scenarios: room for the larger (2 GiB), what radosgw keeps besides, and a margin
       // (a full OSD stops taking writes, deletions included).
