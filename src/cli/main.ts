@@ -1,7 +1,109 @@
 #!/usr/bin/env node
-// The heap is tuned before anything else loads: loading the gateway's modules would already grow V8's
-// young generation (see heap-tuning.ts). Then the command runs.
-import { tuneHeap } from './heap-tuning.js'
+import { readFileSync } from 'node:fs'
+import { createGateway } from '../gateway.js'
+import type { TlsOptions } from '../transport/listener.js'
+import { createLogger } from '../observe/logger.js'
+import { turnOffIncrementalMarking } from './heap-tuning.js'
+import { hooksFromFlags } from './hooks-from-flags.js'
+import { lockerFromFlags } from './locker-from-flags.js'
+import { buildCommand, type CliOptions } from './options.js'
+import { storeFromFlags } from './store-from-flags.js'
 
-tuneHeap()
-await import('./gateway-command.js')
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+
+async function main(): Promise<void> {
+  turnOffIncrementalMarking()
+  const command = buildCommand(version)
+  command.parse()
+  const options = command.opts<CliOptions>()
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    command.error("error: --tls-cert and --tls-key go together; give both or neither")
+  }
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat })
+  const lockers = await lockerFromFlags(options, logger)
+  const gateway = await createGateway({
+    host: options.host,
+    port: options.port,
+    basePath: options.basePath,
+    uploadDir: options.uploadDir,
+    fsync: options.fsync,
+    store: await storeFromFlags(options),
+    locker: lockers.locker,
+    expiredUploads: lockers.expiredUploads,
+    maxSize: options.maxSize,
+    maxPartialUploads: options.maxPartialUploads,
+    maxFinalSize: options.maxFinalSize,
+    behindProxy: options.behindProxy,
+    networkTimeoutMs: options.networkTimeout,
+    acquireLockTimeoutMs: options.acquireLockTimeout,
+    shutdownTimeoutMs: options.shutdownTimeout,
+    corsAllowOrigin: options.corsAllowOrigin,
+    corsAllowHeaders: options.corsAllowHeaders,
+    expireAfterMs: options.expireAfter,
+    expireFinishedAfterMs: options.expireFinishedAfter,
+    experimentalProtocol: options.experimentalProtocol,
+    minSize: options.minSize,
+    maxAppendSize: options.maxAppendSize,
+    minAppendSize: options.minAppendSize,
+    progressIntervalMs: options.progressInterval,
+    tusdHooks: await hooksFromFlags(options, logger),
+    exposeMetrics: options.exposeMetrics,
+    metricsPath: options.metricsPath,
+    metricsListen: options.metricsListen,
+    maxConnections: options.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    minBodyRate: options.minBodyRate,
+    logger,
+    tls: readTls(options),
+    upstream: options.upstream,
+    upstreamTimeoutMs: options.upstreamTimeout,
+    upstreamRetries: options.upstreamRetries,
+    upstreamMaxDeliveries: options.upstreamMaxDeliveries,
+    demoPath: options.demo === false ? undefined : options.demo,
+  })
+  const url = await gateway.listen()
+  process.stdout.write(`resumable-gateway listening on ${url}\n`)
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once')
+      process.exit(1)
+    }
+    stopping = true
+    // close() stops accepting before it returns, so once this line is out new connections are refused.
+    const closed = gateway.close()
+    logger.info({ signal }, 'shutting down')
+    closed.then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  if (options.tlsCert !== undefined) {
+    // SIGHUP re-reads the certificate and key (e.g. after a renewal): new connections get them; a
+    // pair that cannot be read or does not match is logged and the old one stays.
+    process.on('SIGHUP', () => {
+      try {
+        gateway.setTlsCredentials(readTls(options) as TlsOptions)
+        logger.info({ cert: options.tlsCert }, 'TLS certificate reloaded')
+      } catch (error) {
+        logger.error({ err: error, cert: options.tlsCert }, 'TLS certificate reload failed; keeping the old one')
+      }
+    })
+  }
+}
+
+function readTls(options: CliOptions): TlsOptions | undefined {
+  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined
+  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), minVersion: options.tlsMinVersion }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`resumable-gateway: ${message}\n`)
+  process.exit(1)
+})

@@ -14,10 +14,9 @@ export interface ProbedGateway {
 
 /**
  * Starts the CLI with `args` on a fresh upload directory and `probe` (CommonJS source, which answers SIGUSR2
- * with a stderr line `<tag> <answer>`) preloaded through `NODE_OPTIONS=--require`; `nodeArguments` go to node,
- * `nodeOptions` into `NODE_OPTIONS` after the probe.
+ * with a stderr line `<tag> <answer>`) preloaded through `NODE_OPTIONS=--require`; `nodeArguments` go to node.
  */
-export async function spawnProbedGateway(probe: string, args: string[] = [], nodeArguments: string[] = [], nodeOptions: string[] = []): Promise<ProbedGateway> {
+export async function spawnProbedGateway(probe: string, args: string[] = [], nodeArguments: string[] = []): Promise<ProbedGateway> {
   const directory = await mkdtemp(path.join(tmpdir(), 'probed-gateway-'))
   const probeFile = path.join(directory, 'probe.cjs')
   await writeFile(probeFile, probe)
@@ -28,7 +27,7 @@ export async function spawnProbedGateway(probe: string, args: string[] = [], nod
   let gateway: GatewayProcess
   try {
     gateway = await spawnGateway(['--upload-dir', path.join(directory, 'data'), ...args], {
-      env: { NODE_OPTIONS: [`--require ${probeFile}`, ...nodeOptions].join(' ') },
+      env: { NODE_OPTIONS: `--require ${probeFile}` },
       nodeArguments,
     })
   } catch (error) {
