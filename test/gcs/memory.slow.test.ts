@@ -12,14 +12,14 @@ import { createUpload } from '../resilience/tus-http.js'
 // reordered changes the hash).
 //
 // Where the memory goes (the 2-core machine, shared; process.memoryUsage() sampled every 100 ms): the gateway
-// connected to GCS idles at ~70 MiB (@google-cloud/storage adds ~17 to a gateway on files). While bodies
-// stream, the store holds at most 16 MiB of retry buffers; node reads sockets into fresh 64 KiB buffers that
-// live until V8's next young collection, and the finish (lists, composes and deletes through the SDK) grows
-// V8's heap by ~12 MiB more. Peaks measured alone: 105 MiB for 1 GiB, 146-148 MiB for 8 x 256 MiB; 133 and
-// 157-181 before the CLI kept V8's young generation small (src/cli/heap-tuning.ts), up to 207 MiB with other
-// test files running beside it (the file store in this same test then: 105 and 113-132 MiB). The bounds allow
-// for that; what they catch is a body held in memory (256 MiB or more): a listener that read bodies nobody
-// consumed yet (fixed in src/transport/listener.ts) put this test at 423 MiB.
+// connected to GCS idles at ~87 MiB (on files ~70: @google-cloud/storage adds ~17). While bodies stream, the
+// store holds at most 16 MiB of retry buffers; the rest is garbage whatever the store: node allocates a fresh
+// 64 KiB buffer per socket read, and V8 lets up to ~64 MiB of dead ones gather before a GC frees them, so
+// where a peak lands depends on when the GCs run. The finish (lists, composes and deletes through the SDK)
+// grows V8's heap by ~12 MiB more. Peaks measured: 133-156 MiB for 1 GiB; 157-181 MiB for 8 x 256 MiB alone,
+// up to 207 MiB with other test files running beside it (the file store in this same test: 105 and 113-132
+// MiB). The bounds allow for that; what they catch is a body held in memory (256 MiB or more): a listener
+// that read bodies nobody consumed yet (fixed in src/transport/listener.ts) put this test at 423 MiB.
 
 const MiB = 1024 * 1024
 
