@@ -49,5 +49,5 @@ function s3Targets(id, what) {
 export const STORE_TARGETS = [
   ...s3Targets(8, 'one upload'),
   ...s3Targets(9, 'concurrent uploads'),
-  ...s3Targets(14, 'concurrent uploads, no MD5 on either side'),
+  ...s3Targets(14, 'concurrent uploads, no content hash on either side'),
 ];

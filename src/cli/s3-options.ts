@@ -58,7 +58,7 @@ export function addS3Options(command: Command): Command {
       option('--s3-concurrent-part-uploads <number>', 'part uploads to S3 in flight across all uploads', 'S3_CONCURRENT_PART_UPLOADS').default(10).argParser(parseCount),
     )
     .addOption(
-      option('--s3-disable-content-hashes [boolean]', 'send parts without Content-MD5 (S3 cannot check them; less CPU)', 'S3_DISABLE_CONTENT_HASHES')
+      option('--s3-disable-content-hashes [boolean]', 'send parts without their SHA-256 (S3 cannot check them; less CPU)', 'S3_DISABLE_CONTENT_HASHES')
         .default(false)
         .preset(true)
         .argParser(parseBoolean),

@@ -22,7 +22,7 @@ function maker(server: () => RadosgwServer, options: Partial<S3StoreOptions>) {
 // The store conformance suite against a real S3 server (Ceph radosgw), in its part-size mode: radosgw told
 // to take parts from 64 KiB, so appends cross many part boundaries quickly.
 describeWithServer('S3 store on radosgw', radosgwWithSmallParts(), (server) => {
-  runStoreSuite('s3 (parts of 128 KiB, 64 KiB at least, buffered on disk, with Content-MD5)', {
+  runStoreSuite('s3 (parts of 128 KiB, 64 KiB at least, buffered on disk, signed with their SHA-256)', {
     make: maker(server, { minPartSize: TEST_MIN_PART, partSize: 2 * TEST_MIN_PART }),
     minPartSize: TEST_MIN_PART,
   })

@@ -17,12 +17,12 @@ export interface PartBuffer {
   write(chunk: Uint8Array): Promise<void>
   /** Resolves once every byte written is held; throws what a write failed with. */
   flush(): Promise<void>
-  /** The bytes written so far, with their MD5 when the store hashes parts. Only after `flush`. */
+  /** The bytes written so far, with their SHA-256 when the store hashes parts. Only after `flush`. */
   source(): BodySource
-  /** The MD5 (base64) of the bytes written so far, if the store hashes parts: for `keepFirst`. */
+  /** The SHA-256 (hex) of the bytes written so far, if the store hashes parts: for `keepFirst`. */
   digestSoFar(): string | undefined
-  /** Drops every byte but the first `size` (flushed), which stay readable through `source`, with `md5`. */
-  keepFirst(size: number, md5: string | undefined): Promise<void>
+  /** Drops every byte but the first `size` (flushed), which stay readable through `source`, with `sha256`. */
+  keepFirst(size: number, sha256: string | undefined): Promise<void>
   /** Frees the buffer (removes its file). Safe to call twice. */
   dispose(): Promise<void>
 }
@@ -43,7 +43,7 @@ export class MemoryPartBuffers implements PartBuffers {
   }
 
   async create(): Promise<PartBuffer> {
-    return new MemoryPartBuffer(this.#hashes ? createHash('md5') : undefined)
+    return new MemoryPartBuffer(this.#hashes ? createHash('sha256') : undefined)
   }
 
   async sweep(): Promise<number> {
@@ -77,7 +77,7 @@ export class DiskPartBuffers implements PartBuffers {
     try {
       // 'ax': created here (never someone else's file) and written at its end only.
       const file = await open(path, 'ax', 0o600)
-      return new DiskPartBuffer(path, file, this.#hashes ? createHash('md5') : undefined, () => this.#live.delete(path))
+      return new DiskPartBuffer(path, file, this.#hashes ? createHash('sha256') : undefined, () => this.#live.delete(path))
     } catch (error) {
       this.#live.delete(path)
       throw error
@@ -110,7 +110,7 @@ class MemoryPartBuffer implements PartBuffer {
   #chunks: Uint8Array[] = []
   #size = 0
   readonly #hash: Hash | undefined
-  #md5: string | undefined
+  #sha256: string | undefined
 
   constructor(hash: Hash | undefined) {
     this.#hash = hash
@@ -124,29 +124,29 @@ class MemoryPartBuffer implements PartBuffer {
     this.#chunks.push(chunk)
     this.#size += chunk.length
     this.#hash?.update(chunk)
-    this.#md5 = undefined
+    this.#sha256 = undefined
   }
 
   async flush(): Promise<void> {}
 
   source(): BodySource {
     const chunks = this.#chunks
-    const md5 = this.#md5 ?? this.digestSoFar()
-    this.#md5 = md5
+    const sha256 = this.#sha256 ?? this.digestSoFar()
+    this.#sha256 = sha256
     // A stream, not the bytes: the client would hash a byte body for its signature (CPU), never a stream.
-    return { size: this.#size, open: () => Readable.from(chunks, { objectMode: false }), ...(md5 === undefined ? {} : { md5 }) }
+    return { size: this.#size, open: () => Readable.from(chunks, { objectMode: false }), ...(sha256 === undefined ? {} : { sha256 }) }
   }
 
   digestSoFar(): string | undefined {
-    return this.#hash?.copy().digest('base64')
+    return this.#hash?.copy().digest('hex')
   }
 
-  async keepFirst(size: number, md5: string | undefined): Promise<void> {
+  async keepFirst(size: number, sha256: string | undefined): Promise<void> {
     const kept = Buffer.concat(this.#chunks, this.#size).subarray(0, size)
     // A copy of just those bytes: the rest of the part must not stay alive behind a slice.
     this.#chunks = [Buffer.from(kept)]
     this.#size = size
-    this.#md5 = md5
+    this.#sha256 = sha256
   }
 
   async dispose(): Promise<void> {
@@ -162,7 +162,7 @@ class DiskPartBuffer implements PartBuffer {
   readonly #forget: () => void
   #file: Awaited<ReturnType<typeof open>> | undefined
   #size = 0
-  #md5: string | undefined
+  #sha256: string | undefined
   #disposed = false
 
   constructor(path: string, file: Awaited<ReturnType<typeof open>>, hash: Hash | undefined, forget: () => void) {
@@ -180,7 +180,7 @@ class DiskPartBuffer implements PartBuffer {
   async write(chunk: Uint8Array): Promise<void> {
     this.#size += chunk.length
     this.#hash?.update(chunk)
-    this.#md5 = undefined
+    this.#sha256 = undefined
     await this.#appender.push(chunk)
   }
 
@@ -191,25 +191,25 @@ class DiskPartBuffer implements PartBuffer {
   source(): BodySource {
     const { size } = this
     const path = this.#path
-    const md5 = this.#md5 ?? this.digestSoFar()
-    this.#md5 = md5
+    const sha256 = this.#sha256 ?? this.digestSoFar()
+    this.#sha256 = sha256
     return {
       size,
       open: () => (size === 0 ? Readable.from([], { objectMode: false }) : createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK })),
-      ...(md5 === undefined ? {} : { md5 }),
+      ...(sha256 === undefined ? {} : { sha256 }),
     }
   }
 
   digestSoFar(): string | undefined {
-    return this.#hash?.copy().digest('base64')
+    return this.#hash?.copy().digest('hex')
   }
 
-  async keepFirst(size: number, md5: string | undefined): Promise<void> {
+  async keepFirst(size: number, sha256: string | undefined): Promise<void> {
     await this.flush()
     await this.#closeFile()
     await truncate(this.#path, size)
     this.#size = size
-    this.#md5 = md5
+    this.#sha256 = sha256
   }
 
   async dispose(): Promise<void> {

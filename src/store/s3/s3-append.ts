@@ -30,10 +30,10 @@ export interface AppendTarget {
   readonly updatedAt: number | undefined
 }
 
-/** The `.part` bytes an append merged, kept so that it can be undone (with their MD5, when hashing). */
+/** The `.part` bytes an append merged, kept so that it can be undone (with their SHA-256, when hashing). */
 export interface MergedTail {
   readonly buffer: PartBuffer
-  readonly md5: string | undefined
+  readonly sha256: string | undefined
 }
 
 /**
@@ -191,7 +191,7 @@ async function mergeTail(context: S3Context, target: AppendTarget, pipeline: Par
     if (copy.size !== target.bytes.tail) {
       throw new Error(`upload ${target.id} changed since this handle read it: .part holds ${copy.size} bytes, not ${target.bytes.tail}`)
     }
-    return { buffer: copy, md5: copy.digestSoFar() }
+    return { buffer: copy, sha256: copy.digestSoFar() }
   } catch (error) {
     stream.destroy()
     await copy.dispose()

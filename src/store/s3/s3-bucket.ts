@@ -10,6 +10,7 @@ import { dateOf, S3Calls, type BodySource, type CallOptions } from './s3-calls.j
 import { S3Multipart } from './s3-multipart.js'
 import type { ObjectKeys } from './s3-keys.js'
 import { isNotFound } from './s3-errors.js'
+import { signPayload } from './payload-hash.js'
 
 /** The `.part` object: its size and, when the gateway wrote it, the commit it records (see upload-layout.ts). */
 export interface TailObject {
@@ -128,14 +129,16 @@ export class S3Bucket {
   async writeTail(objectId: string, record: TailRecord, body: BodySource, signal: AbortSignal): Promise<void> {
     await this.#calls.streamed(signal, (abortSignal) =>
       this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.name,
-          Key: this.keys.tail(objectId),
-          Body: body.open(),
-          ContentLength: body.size,
-          ...(body.md5 === undefined ? {} : { ContentMD5: body.md5 }),
-          Metadata: recordMetadata(record),
-        }),
+        signPayload(
+          new PutObjectCommand({
+            Bucket: this.name,
+            Key: this.keys.tail(objectId),
+            Body: body.open(),
+            ContentLength: body.size,
+            Metadata: recordMetadata(record),
+          }),
+          body.sha256,
+        ),
         { abortSignal },
       ),
     )

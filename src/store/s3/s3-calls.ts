@@ -7,8 +7,8 @@ export interface BodySource {
   readonly size: number
   /** A fresh stream of the bytes (or the bytes themselves, when small). */
   open(): Readable | Uint8Array
-  /** The bytes' MD5 in base64, sent as `Content-MD5` so that S3 checks them; absent when hashes are off. */
-  readonly md5?: string
+  /** The bytes' SHA-256 in hex, which signs them so that S3 checks them (`signPayload`); absent when hashes are off. */
+  readonly sha256?: string
 }
 
 /** How the store's calls behave. */

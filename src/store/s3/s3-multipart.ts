@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { dateOf, S3Calls, type BodySource, type CallOptions } from './s3-calls.js'
 import { isNotFound } from './s3-errors.js'
+import { signPayload } from './payload-hash.js'
 import type { ObjectKeys } from './s3-keys.js'
 
 /** A part of a multipart upload as S3 lists it. */
@@ -83,15 +84,17 @@ export class S3Multipart {
   async uploadPart(objectId: string, multipartId: string, number: number, body: BodySource, signal: AbortSignal): Promise<string> {
     const output = await this.#calls.streamed(signal, (abortSignal) =>
       this.#client.send(
-        new UploadPartCommand({
-          Bucket: this.#bucket,
-          Key: this.#keys.data(objectId),
-          UploadId: multipartId,
-          PartNumber: number,
-          Body: body.open(),
-          ContentLength: body.size,
-          ...(body.md5 === undefined ? {} : { ContentMD5: body.md5 }),
-        }),
+        signPayload(
+          new UploadPartCommand({
+            Bucket: this.#bucket,
+            Key: this.#keys.data(objectId),
+            UploadId: multipartId,
+            PartNumber: number,
+            Body: body.open(),
+            ContentLength: body.size,
+          }),
+          body.sha256,
+        ),
         { abortSignal },
       ),
     )

@@ -38,7 +38,7 @@ export interface S3StoreOptions extends S3ClientOptions {
   readonly maxBufferedParts?: number
   /** Part uploads in flight across all uploads (tusd's default: 10). */
   readonly concurrentPartUploads?: number
-  /** Send no `Content-MD5` with parts and `.part` objects (S3 then cannot check them; saves ~4 CPU-s per GiB). */
+  /** Send parts and `.part` objects unsigned, without their SHA-256 (S3 then cannot check them; saves ~1 CPU-s per GiB). */
   readonly disableContentHashes?: boolean
   /** Where parts wait while they upload: `disk` (default; temporary files) or `memory` (each costs its size in RAM). */
   readonly partBuffer?: 'disk' | 'memory'

@@ -16,7 +16,7 @@ import { isNotFound, storeError } from './s3-errors.js'
 interface Undo {
   readonly parts: readonly ListedPart[]
   readonly tail: PartBuffer | undefined
-  readonly tailMd5: string | undefined
+  readonly tailSha256: string | undefined
   readonly timer: NodeJS.Timeout
 }
 
@@ -130,7 +130,7 @@ export class S3Upload implements StoredUpload {
     if (undo === undefined) return this.#state
     if (this.#finished) throw new Error(`cannot roll back upload ${this.#state.id}: it is finished`)
     const tail = undo.tail?.source() ?? EMPTY
-    const body = { ...tail, ...(undo.tailMd5 === undefined ? {} : { md5: undo.tailMd5 }) }
+    const body = { ...tail, ...(undo.tailSha256 === undefined ? {} : { sha256: undo.tailSha256 }) }
     const now = Date.now()
     await this.#context.bucket.writeTail(this.#objectId, { committedParts: undo.parts.length, updatedAt: now }, body, signal)
     this.#dropUndo()
@@ -279,7 +279,7 @@ export class S3Upload implements StoredUpload {
     // Only the request that appended rolls back, at once: a handle kept longer frees the bytes.
     const timer = setTimeout(() => this.#dropUndo(), this.#context.undoLifetimeMs)
     timer.unref()
-    this.#undo = { parts, tail: tail?.buffer, tailMd5: tail?.md5, timer }
+    this.#undo = { parts, tail: tail?.buffer, tailSha256: tail?.sha256, timer }
   }
 
   #dropUndo(): void {
