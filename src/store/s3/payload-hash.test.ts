@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
 import { signPayload } from './payload-hash.js'
+import { S3Store } from './s3-store.js'
 
 /** A client whose requests end here: the headers each request was signed with are kept in `sent`. */
 function capturingClient(requestChecksumCalculation: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED'): { client: S3Client; sent: Record<string, string>[] } {
@@ -51,5 +52,19 @@ describe('signPayload', () => {
     const { client, sent } = capturingClient('WHEN_SUPPORTED')
     await client.send(signPayload(part(), hash))
     expect(sent[0]?.['x-amz-content-sha256']).toBe('STREAMING-UNSIGNED-PAYLOAD-TRAILER')
+  })
+})
+
+describe('S3Store.open', () => {
+  it('signs parts when the client adds no checksums of its own (custom endpoints)', async () => {
+    const store = await S3Store.open({ bucket: 'b', client: capturingClient('WHEN_REQUIRED').client, partBuffer: 'memory' })
+    expect(store.signsPayloads).toBe(true)
+    await store.close()
+  })
+
+  it("leaves the hashing to the SDK when it puts a CRC32 on every streamed body (AWS's default)", async () => {
+    const store = await S3Store.open({ bucket: 'b', client: capturingClient('WHEN_SUPPORTED').client, partBuffer: 'memory' })
+    expect(store.signsPayloads).toBe(false)
+    await store.close()
   })
 })

@@ -38,7 +38,10 @@ export interface S3StoreOptions extends S3ClientOptions {
   readonly maxBufferedParts?: number
   /** Part uploads in flight across all uploads (tusd's default: 10). */
   readonly concurrentPartUploads?: number
-  /** Send parts and `.part` objects unsigned, without their SHA-256 (S3 then cannot check them; saves ~1 CPU-s per GiB). */
+  /**
+   * Send parts and `.part` objects unsigned, without their SHA-256 (S3 then cannot check them; saves ~1 CPU-s
+   * per GiB). `open` turns them off when the client adds checksums of its own (`requestChecksumCalculation`).
+   */
   readonly disableContentHashes?: boolean
   /** Where parts wait while they upload: `disk` (default; temporary files) or `memory` (each costs its size in RAM). */
   readonly partBuffer?: 'disk' | 'memory'
@@ -76,6 +79,8 @@ export interface S3StoreOptions extends S3ClientOptions {
  */
 export class S3Store implements Store {
   readonly capabilities: StoreCapabilities
+  /** Whether parts and `.part` objects are signed with their SHA-256 (content hashes), which S3 checks. */
+  readonly signsPayloads: boolean
   readonly #context: S3Context
   readonly #bucket: S3Bucket
   readonly #client: S3Client
@@ -96,6 +101,7 @@ export class S3Store implements Store {
     const hashes = options.disableContentHashes !== true
     const buffers: PartBuffers =
       options.partBuffer === 'memory' ? new MemoryPartBuffers({ hashes }) : new DiskPartBuffers({ directory: options.temporaryDirectory ?? tmpdir(), hashes })
+    this.signsPayloads = hashes
     this.#client = options.client
     this.#ownClient = ownClient
     this.#bucket = new S3Bucket({
@@ -138,7 +144,10 @@ export class S3Store implements Store {
     const own = options.client === undefined
     const client = options.client ?? (await withRegion(createS3Client(options), options))
     try {
-      const store = new S3Store({ ...options, client }, own)
+      // A client that adds checksums of its own (a CRC32 trailer on every streamed body) replaces the payload
+      // hash with them: computing one would be CPU spent for nothing.
+      const sdkChecksums = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED'
+      const store = new S3Store({ ...options, client, ...(sdkChecksums ? { disableContentHashes: true } : {}) }, own)
       await client.send(new HeadBucketCommand({ Bucket: options.bucket }), { abortSignal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000) }).catch((error: unknown) => {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
         const reason = status === 404 ? 'it does not exist' : status === 403 ? 'access is denied' : error instanceof Error ? error.message : String(error)
