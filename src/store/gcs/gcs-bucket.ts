@@ -2,14 +2,19 @@ import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import type { Bucket } from '@google-cloud/storage'
 import type { ByteRange } from '../../model/upload.js'
+import { Semaphore } from '../semaphore.js'
 import { isNotFound } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
+import { deleteObject } from './object-delete.js'
+import { readObject } from './object-read.js'
 import { uploadObject, type UploadOptions, type UploadTarget } from './object-upload.js'
 
 // A listing page as large as GCS gives: one request lists an upload of up to a thousand chunks.
 const PAGE_SIZE = 1000
 
-// Deletes in flight at once when many objects go (the chunks of a finished upload).
+// Deletes in flight at once when many objects go (the chunks of finished uploads), across all uploads: each
+// SDK call holds its own request objects, so memory and GCS's request rate stay flat however many uploads
+// finish at once (per upload, 100 finishing together would have had 800 deletes in flight).
 const PARALLEL_DELETES = 8
 
 /** What a compose sets on its destination. */
@@ -27,6 +32,8 @@ export interface ComposeInit {
  * (within the SDK's timeout); uploads and reads are cancelled for real.
  */
 export class GcsBucket {
+  readonly #deletes = new Semaphore(PARALLEL_DELETES)
+
   constructor(
     readonly bucket: Bucket,
     readonly uploads: UploadTarget,
@@ -84,21 +91,15 @@ export class GcsBucket {
     return uploadObject(this.uploads, name, data, options, signal)
   }
 
-  /** Deletes object `name`; resolves false if there was none. */
-  async remove(name: string, signal: AbortSignal): Promise<boolean> {
-    signal.throwIfAborted()
-    try {
-      await untilAborted(this.bucket.file(name).delete(), signal)
-      return true
-    } catch (error) {
-      if (isNotFound(error)) return false
-      throw error
-    }
+  /** Deletes object `name` (see `deleteObject`); resolves false if there was none. */
+  remove(name: string, signal: AbortSignal): Promise<boolean> {
+    return deleteObject(this.uploads, name, signal)
   }
 
   /**
-   * Deletes the objects named, several at a time, as far as it goes: a failure is not reported (what is
-   * left is a leftover for `sweepLeftovers`). For clean-ups after the fact, never for state.
+   * Deletes the objects named, several at a time (at most `PARALLEL_DELETES` across the bucket), as far as
+   * it goes: a failure is not reported (what is left is a leftover for `sweepLeftovers`). For clean-ups
+   * after the fact, never for state.
    */
   async removeAll(names: readonly string[], signal: AbortSignal): Promise<void> {
     // One listener on the caller's signal, whatever the number of deletes.
@@ -109,7 +110,13 @@ export class GcsBucket {
     try {
       const queue = [...names]
       const worker = async (): Promise<void> => {
-        for (let name = queue.shift(); name !== undefined; name = queue.shift()) await this.remove(name, controller.signal).catch(() => false)
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+          const release = await this.#deletes.acquire(controller.signal).catch(() => undefined)
+          if (release === undefined) return
+          await this.remove(name, controller.signal)
+            .catch(() => false)
+            .finally(release)
+        }
       }
       await Promise.all(Array.from({ length: Math.min(PARALLEL_DELETES, queue.length) }, worker))
     } finally {
@@ -138,13 +145,9 @@ export class GcsBucket {
     return objectInfo(resource as Record<string, unknown>)
   }
 
-  /**
-   * Streams object `name`, or `range` of it (non-empty). The SDK's own hash check is off: its CRC32C runs
-   * in JavaScript at ~50 MiB/s and would bound every download; TLS guards the transfer.
-   */
-  read(name: string, range: ByteRange | undefined): Readable {
-    const file = this.bucket.file(name)
-    return file.createReadStream({ validation: false, decompress: false, ...(range === undefined ? {} : { start: range.start, end: range.end - 1 }) })
+  /** Streams object `name`, or `range` of it (non-empty), once GCS has answered (see `readObject`). */
+  read(name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<Readable> {
+    return readObject(this.uploads, name, range, signal)
   }
 }
 

@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import { Readable } from 'node:stream'
 import { StoreUnavailable, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
@@ -215,16 +214,15 @@ export class GcsUpload implements StoredUpload {
       throw new RangeError(`range ${start}-${end} is not within the ${size} bytes of upload ${this.#state.id}`)
     }
     if (start === end) return Readable.from([], { objectMode: false })
-    const stream = this.#context.bucket.read(final.name, range)
+    let stream: Readable
+    try {
+      stream = await this.#context.bucket.read(final.name, range, signal)
+    } catch (error) {
+      throw isNotFound(error) ? new UploadNotFound(this.#state.id) : storeError(error)
+    }
     const abort = (): void => void stream.destroy(signal.reason as Error)
     signal.addEventListener('abort', abort, { once: true })
     stream.once('close', () => signal.removeEventListener('abort', abort))
-    try {
-      await answered(stream)
-    } catch (error) {
-      stream.destroy()
-      throw isNotFound(error) ? new UploadNotFound(this.#state.id) : storeError(error)
-    }
     return stream
   }
 
@@ -279,18 +277,3 @@ export class GcsUpload implements StoredUpload {
   }
 }
 
-/** Resolves once GCS answered a read with success (the SDK emits `response`), rejects with its error. */
-async function answered(stream: Readable): Promise<void> {
-  const failed = once(stream, 'error').then(([error]) => Promise.reject(error as Error))
-  const succeeded = new Promise<void>((resolve) => {
-    stream.on('response', (response: { statusCode?: number; status?: number }) => {
-      const status = response.statusCode ?? response.status ?? 0
-      // An error status is followed by the stream's error, which explains it.
-      if (status >= 200 && status < 300) resolve()
-    })
-  })
-  // Starts the request without taking any bytes.
-  stream.read(0)
-  await Promise.race([succeeded, failed])
-  failed.catch(() => undefined)
-}

@@ -20,7 +20,7 @@ export function retryDelay(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.maxDelayMs, 1000 * policy.multiplier ** (retry - 1) + Math.floor(Math.random() * 1000))
 }
 
-/** Where and how objects are uploaded: the JSON API's `uploadType=media`, one request per object. */
+/** Where and how objects are uploaded (the JSON API's `uploadType=media`, one request per object) and deleted. */
 export interface UploadTarget {
   /** The JSON API's origin: `https://storage.googleapis.com`, or an emulator's. */
   readonly endpoint: string
@@ -253,7 +253,7 @@ async function answerOf(attempt: Attempt, size: number, timeoutMs: number): Prom
 }
 
 /** Resolves after `ms`, or rejects with `signal.reason` once it aborts. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
+export async function pause(ms: number, signal: AbortSignal): Promise<void> {
   try {
     await sleep(ms, undefined, { signal })
   } catch {

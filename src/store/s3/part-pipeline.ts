@@ -1,7 +1,7 @@
 import type { PartBuffer, PartBuffers } from './part-buffer.js'
 import type { S3Bucket } from './s3-bucket.js'
 import type { ListedPart } from './s3-multipart.js'
-import type { Semaphore } from './semaphore.js'
+import type { Semaphore } from '../semaphore.js'
 
 /** Where and how a `PartPipeline` uploads. */
 export interface PipelineOptions {

@@ -1,7 +1,7 @@
 import type { PartBuffers } from './part-buffer.js'
 import type { PartSizing } from './part-size.js'
 import type { S3Bucket } from './s3-bucket.js'
-import type { Semaphore } from './semaphore.js'
+import type { Semaphore } from '../semaphore.js'
 
 /** What every handle of an `S3Store` shares. */
 export interface S3Context {

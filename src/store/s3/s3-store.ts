@@ -14,7 +14,7 @@ import { storeError } from './s3-errors.js'
 import { isValidObjectId, isValidUploadId, joinUploadId, ObjectKeys, splitUploadId } from './s3-keys.js'
 import { objectMetadataOf } from './s3-metadata.js'
 import { S3Upload } from './s3-upload.js'
-import { Semaphore } from './semaphore.js'
+import { Semaphore } from '../semaphore.js'
 import { layoutOf } from './upload-layout.js'
 
 const MiB = 1024 * 1024

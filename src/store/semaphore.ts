@@ -1,5 +1,5 @@
 /**
- * At most `limit` holders at a time (the store's part uploads in flight, across all uploads); the others
+ * At most `limit` holders at a time (a store's part uploads or deletes in flight, across all uploads); the others
  * wait in arrival order, woken by a release, never by polling.
  */
 export class Semaphore {

@@ -1,0 +1,61 @@
+import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
+import type { ByteRange } from '../../model/upload.js'
+import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
+import { pause, retryDelay, type UploadTarget } from './object-upload.js'
+
+/**
+ * Streams object `name`, or `range` of it (non-empty), with the JSON API's `alt=media` GET, once GCS has
+ * answered: a failure before the first byte rejects (tried again as the policy allows while GCS is
+ * unavailable; 404 is `GcsRequestFailed` with that status), one after it errors the stream, and so does
+ * a stall of the request timeout. The bytes come as stored (`Accept-Encoding: gzip`: never decompressed
+ * on the way) and unchecked: the SDK's CRC32C runs in JavaScript at ~50 MiB/s and would bound every
+ * download; TLS guards the transfer. One plain request, not the SDK's stream (node-fetch, gaxios and
+ * their stream wrappers added ~10 MiB to the peak memory of a GCS gateway that served its first download).
+ */
+export async function readObject(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  for (let retry = 1; ; retry++) {
+    signal.throwIfAborted()
+    try {
+      return await readOnce(target, name, range, signal)
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      if (retry > target.retry.maxRetries || !isUnavailable(error)) throw error
+    }
+    await pause(retryDelay(target.retry, retry), signal)
+  }
+}
+
+async function readOnce(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  const url = `${target.endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(name)}?alt=media`
+  const headers = {
+    ...(await target.headers()),
+    'accept-encoding': 'gzip',
+    ...(range === undefined ? {} : { range: `bytes=${range.start}-${range.end - 1}` }),
+  }
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const request = (url.startsWith('https:') ? https : http).request(url, { method: 'GET', agent: target.agent, headers, signal })
+    request.setTimeout(target.timeoutMs, () => request.destroy(new GcsTimeout(target.timeoutMs)))
+    request.on('error', reject)
+    request.once('response', (response) => {
+      const status = response.statusCode ?? 0
+      const expected = range === undefined ? 200 : 206
+      if (status === expected) return resolve(response)
+      // Another success would be bytes other than those asked for; an error's explanation is read up to 4 KiB.
+      let explanation = status < 300 ? `not the ${expected} asked for` : ''
+      const explained = (): void => {
+        response.destroy()
+        reject(new GcsRequestFailed(status, explanation))
+      }
+      if (status < 300) return explained()
+      response.setEncoding('utf8')
+      response.on('data', (text: string) => {
+        explanation += text
+        if (explanation.length >= 4096) explained()
+      })
+      response.on('error', reject)
+      response.once('end', explained)
+    })
+    request.end()
+  })
+}
