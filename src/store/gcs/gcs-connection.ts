@@ -3,7 +3,7 @@ import https from 'node:https'
 import { IdempotencyStrategy, Storage } from '@google-cloud/storage'
 import { GcsBucket } from './gcs-bucket.js'
 import { isUnavailable } from './gcs-errors.js'
-import type { RetryPolicy } from './object-upload.js'
+import type { RetryPolicy } from './json-api.js'
 
 /** How to reach GCS. */
 export interface GcsConnectionOptions {

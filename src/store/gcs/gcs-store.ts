@@ -7,7 +7,7 @@ import { connectGcs, type GcsConnection } from './gcs-connection.js'
 import { isPreconditionFailed, statusOf, storeError } from './gcs-errors.js'
 import { UploadNames, type ObjectInfo } from './gcs-objects.js'
 import { GcsUpload, type GcsContext } from './gcs-upload.js'
-import type { RetryPolicy } from './object-upload.js'
+import type { RetryPolicy } from './json-api.js'
 import { RetryBuffers } from './retry-buffers.js'
 
 /** Options of a `GcsStore`. */

@@ -1,8 +1,9 @@
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import type { ByteRange } from '../../model/upload.js'
-import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
-import { pause, retryDelay, type UploadTarget } from './object-upload.js'
+import { GcsRequestFailed, GcsTimeout } from './gcs-errors.js'
+import { objectUrl, whileUnavailable } from './json-api.js'
+import type { UploadTarget } from './object-upload.js'
 
 /**
  * Streams object `name`, or `range` of it (non-empty), with the JSON API's `alt=media` GET, once GCS has
@@ -13,21 +14,12 @@ import { pause, retryDelay, type UploadTarget } from './object-upload.js'
  * download; TLS guards the transfer. One plain request, not the SDK's stream (node-fetch, gaxios and
  * their stream wrappers added ~10 MiB to the peak memory of a GCS gateway that served its first download).
  */
-export async function readObject(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
-  for (let retry = 1; ; retry++) {
-    signal.throwIfAborted()
-    try {
-      return await readOnce(target, name, range, signal)
-    } catch (error) {
-      if (signal.aborted) throw signal.reason
-      if (retry > target.retry.maxRetries || !isUnavailable(error)) throw error
-    }
-    await pause(retryDelay(target.retry, retry), signal)
-  }
+export function readObject(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  return whileUnavailable(target.retry, signal, () => readOnce(target, name, range, signal))
 }
 
 async function readOnce(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
-  const url = `${target.endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(name)}?alt=media`
+  const url = objectUrl(target, name, '?alt=media')
   const headers = {
     ...(await target.headers()),
     'accept-encoding': 'gzip',

@@ -1,24 +1,9 @@
 import http, { type ClientRequest } from 'node:http'
 import https from 'node:https'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { GcsRequestFailed, GcsTimeout, isUnavailable, statusOf } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
+import { pause, responseText, retryDelay, type RetryPolicy } from './json-api.js'
 import type { RetryBuffers } from './retry-buffers.js'
-
-/** How often and how patiently a failed call is tried again (the SDK's `retryOptions`, in milliseconds). */
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  readonly maxRetries: number
-  /** Longest pause between two attempts. */
-  readonly maxDelayMs: number
-  /** The pause grows by this factor per attempt, from 1 s (plus up to 1 s of jitter), as the SDK's does. */
-  readonly multiplier: number
-}
-
-/** The pause before retry number `retry` (1, 2, ...). */
-export function retryDelay(policy: RetryPolicy, retry: number): number {
-  return Math.min(policy.maxDelayMs, 1000 * policy.multiplier ** (retry - 1) + Math.floor(Math.random() * 1000))
-}
 
 /** Where and how objects are uploaded (the JSON API's `uploadType=media`, one request per object) and deleted. */
 export interface UploadTarget {
@@ -252,34 +237,17 @@ async function answerOf(attempt: Attempt, size: number, timeoutMs: number): Prom
   }
 }
 
-/** Resolves after `ms`, or rejects with `signal.reason` once it aborts. */
-export async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal })
-  } catch {
-    throw signal.reason
-  }
-}
-
 /** The object resource GCS answers to an upload, or the failure: `GcsRequestFailed` with its status, or the socket's error. */
 function objectOf(request: ClientRequest): Promise<ObjectInfo> {
   const answer = new Promise<ObjectInfo>((resolve, reject) => {
     // Kept for the request's life: a write racing a failure must not raise an unhandled 'error'.
     request.on('error', reject)
     request.once('response', (response) => {
-      const parts: Buffer[] = []
-      response.on('data', (part: Buffer) => parts.push(part))
-      response.on('error', reject)
-      response.once('end', () => {
-        const text = Buffer.concat(parts).toString('utf8')
+      responseText(response).then((text) => {
         const status = response.statusCode ?? 0
-        if (status !== 200) return reject(new GcsRequestFailed(status, text))
-        try {
-          resolve(objectInfo(JSON.parse(text) as Record<string, unknown>))
-        } catch (error) {
-          reject(error)
-        }
-      })
+        if (status !== 200) throw new GcsRequestFailed(status, text)
+        return objectInfo(JSON.parse(text) as Record<string, unknown>)
+      }).then(resolve, reject)
     })
   })
   // Observed from the start: a request GCS answers early (or that breaks) while bytes are still written
