@@ -18,7 +18,7 @@ export type ComposeCalls = Pick<GcsBucket, 'compose' | 'remove' | 'removeAll'>
  *
  * Every compose is checked: its size and CRC32C must be those combined from its sources' (the bytes are
  * never read). A mismatch is tried again, and after three the destination is deleted and an `Error`
- * thrown. A missing source is GCS's 404 (the SDK's `ApiError`); other failures are the calls' own.
+ * thrown. A missing source is GCS's 404 (`GcsRequestFailed`); other failures are the calls' own.
  */
 export async function composeObjects(
   calls: ComposeCalls,

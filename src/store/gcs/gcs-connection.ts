@@ -1,8 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
-import { IdempotencyStrategy, Storage } from '@google-cloud/storage'
+import { Storage } from '@google-cloud/storage'
 import { GcsBucket } from './gcs-bucket.js'
-import { isUnavailable } from './gcs-errors.js'
 import type { RetryPolicy } from './json-api.js'
 
 /** How to reach GCS. */
@@ -24,12 +23,11 @@ export interface GcsConnection {
 }
 
 /**
- * Configures `@google-cloud/storage` and the store's own uploads alike: the same endpoint, credentials,
- * request timeout and bounded retries. Every call is retried (the SDK's `RetryAlways`): the store makes
- * only calls that are safe to repeat (writes carry a generation precondition), and the SDK's conditional
- * strategy would switch retries off client-wide while an unconditional call runs. Requests to a custom
+ * The store's requests to the JSON API (json-api.ts, object-upload.ts), with credentials from
+ * `@google-cloud/storage`'s auth client (a key file or Application Default Credentials). Requests to a custom
  * endpoint are signed only with a key file (an emulator or a fake takes unsigned ones); to GCS itself,
- * always. No I/O happens here.
+ * always. Every call is retried while GCS is unavailable: the store makes only calls that are safe to repeat
+ * (writes carry a generation precondition). No I/O happens here.
  */
 export function connectGcs(options: GcsConnectionOptions): GcsConnection {
   const { endpoint, keyFilename, requestTimeoutMs, retry } = options
@@ -38,28 +36,17 @@ export function connectGcs(options: GcsConnectionOptions): GcsConnection {
     ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
     ...(keyFilename === undefined ? {} : { keyFilename }),
     useAuthWithCustomEndpoint: signed,
-    timeout: requestTimeoutMs,
-    retryOptions: {
-      autoRetry: retry.maxRetries > 0,
-      maxRetries: retry.maxRetries,
-      retryDelayMultiplier: retry.multiplier,
-      maxRetryDelay: retry.maxDelayMs / 1000,
-      // Above what the retries can take: past it, retry-request drops a failed call without an answer.
-      totalTimeout: ((retry.maxRetries + 1) * (requestTimeoutMs + retry.maxDelayMs)) / 1000 + 60,
-      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
-      retryableErrorFn: isUnavailable,
-    },
   })
   const origin = storage.apiEndpoint
   const agent = origin.startsWith('https:') ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
-  const bucket: GcsBucket = new GcsBucket(storage.bucket(options.bucket), {
+  const bucket: GcsBucket = new GcsBucket({
     endpoint: origin,
     bucket: options.bucket,
     headers: async () => (signed ? ((await storage.authClient.getRequestHeaders()) as Record<string, string>) : {}),
     agent,
     timeoutMs: requestTimeoutMs,
     retry,
-    stat: (name, signal) => bucket.stat(name, signal),
+    stat: (name: string, signal: AbortSignal) => bucket.stat(name, signal),
   })
   return { bucket, close: () => agent.destroy() }
 }

@@ -1,6 +1,6 @@
 import { StoreUnavailable } from '../../model/errors.js'
 
-/** GCS answered a request with an error status (the store's own requests; the SDK throws its `ApiError`). */
+/** GCS answered one of the store's requests with an error status. */
 export class GcsRequestFailed extends Error {
   constructor(readonly status: number, detail: string) {
     super(`GCS answered ${status}: ${detail.slice(0, 300)}`)
@@ -25,12 +25,10 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
 ])
 
-/** The HTTP status of a failed GCS call, whichever client made it, or undefined for a failure without one. */
+/** The HTTP status of a failed GCS call, or undefined for a failure without one. */
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof GcsRequestFailed) return error.status
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'number') return code
-  // gaxios (the SDK's resumable requests) keeps the status on the response.
+  // gaxios (the auth client's token requests) keeps the status on the response.
   const status = (error as { response?: { status?: unknown } } | null)?.response?.status
   return typeof status === 'number' ? status : undefined
 }
@@ -45,16 +43,16 @@ export function isUnavailable(error: unknown): boolean {
   if (status !== undefined) return TRANSIENT_STATUSES.has(status) || status >= 500
   const { code, type } = (error ?? {}) as { code?: unknown; type?: unknown }
   if (typeof code === 'string' && NETWORK_CODES.has(code.toUpperCase())) return true
-  // node-fetch (the SDK's JSON requests): `system` wraps a socket error, `request-timeout` its own timer.
+  // node-fetch (under the auth client's gaxios): `system` wraps a socket error, `request-timeout` its own timer.
   return type === 'system' || type === 'request-timeout'
 }
 
-/** Whether the SDK's error is GCS's 404 (no such object or bucket). */
+/** Whether a failed call is GCS's 404 (no such object or bucket). */
 export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404
 }
 
-/** Whether the SDK's error is GCS's 412 (a generation precondition did not hold). */
+/** Whether a failed call is GCS's 412 (a generation precondition did not hold). */
 export function isPreconditionFailed(error: unknown): boolean {
   return statusOf(error) === 412
 }

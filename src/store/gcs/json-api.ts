@@ -1,8 +1,22 @@
-import type { IncomingMessage } from 'node:http'
+import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isUnavailable } from './gcs-errors.js'
+import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
 
-/** How often and how patiently a failed call is tried again (the SDK's `retryOptions`, in milliseconds). */
+/** Where and how the store's own requests to the JSON API go (the SDK serves only for credentials). */
+export interface JsonApi {
+  /** The JSON API's origin: `https://storage.googleapis.com`, or an emulator's. */
+  readonly endpoint: string
+  readonly bucket: string
+  /** Headers that authorize a request (none for an emulator without credentials). */
+  headers(): Promise<Readonly<Record<string, string>>>
+  readonly agent: http.Agent
+  /** How long GCS may keep us waiting (for its answer, or to take more bytes) before the attempt is given up. */
+  readonly timeoutMs: number
+  readonly retry: RetryPolicy
+}
+
+/** How often and how patiently a failed call is tried again (as the SDK's `retryOptions` would; in milliseconds). */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   readonly maxRetries: number
@@ -43,9 +57,48 @@ export async function whileUnavailable<T>(policy: RetryPolicy, signal: AbortSign
   }
 }
 
-/** The JSON API's URL of object `name` in `bucket` (`<endpoint>/storage/v1/b/<bucket>/o/<name>`), `query` appended. */
-export function objectUrl(where: { readonly endpoint: string; readonly bucket: string }, name: string, query = ''): string {
-  return `${where.endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(where.bucket)}/o/${encodeURIComponent(name)}${query}`
+/** The JSON API's URL of the bucket's objects (`<endpoint>/storage/v1/b/<bucket>/o`), or of object `name`, `tail` appended. */
+export function objectUrl(api: Pick<JsonApi, 'endpoint' | 'bucket'>, name?: string, tail = ''): string {
+  const objects = `${api.endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(api.bucket)}/o`
+  return `${objects}${name === undefined ? '' : `/${encodeURIComponent(name)}`}${tail}`
+}
+
+/** A JSON API answer: its status and its parsed body (undefined when empty). */
+export interface JsonAnswer {
+  readonly status: number
+  readonly json: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * A JSON API request, `body` sent as JSON, tried again while GCS is unavailable; resolves with a 2xx answer
+ * or one whose status is `expected` (e.g. 404). Throws `GcsRequestFailed` for any other status, `GcsTimeout`,
+ * a socket error, or `signal.reason` (the request is aborted for real).
+ */
+export function jsonCall(api: JsonApi, method: string, url: string, signal: AbortSignal, options: { readonly body?: unknown; readonly expected?: number } = {}): Promise<JsonAnswer> {
+  return whileUnavailable(api.retry, signal, () => jsonCallOnce(api, method, url, signal, options))
+}
+
+async function jsonCallOnce(api: JsonApi, method: string, url: string, signal: AbortSignal, options: { readonly body?: unknown; readonly expected?: number }): Promise<JsonAnswer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
+  const headers = {
+    ...(await api.headers()),
+    ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+  }
+  return new Promise<JsonAnswer>((resolve, reject) => {
+    const request = (url.startsWith('https:') ? https : http).request(url, { method, agent: api.agent, headers, signal })
+    request.setTimeout(api.timeoutMs, () => request.destroy(new GcsTimeout(api.timeoutMs)))
+    request.on('error', reject)
+    request.once('response', (response) => {
+      responseText(response)
+        .then((text) => {
+          const status = response.statusCode ?? 0
+          if ((status < 200 || status >= 300) && status !== options.expected) throw new GcsRequestFailed(status, text)
+          return { status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) }
+        })
+        .then(resolve, reject)
+    })
+    request.end(payload)
+  })
 }
 
 /** The text of a short answer (an object resource, an error), once it has ended. */

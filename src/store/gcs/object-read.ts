@@ -2,23 +2,21 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import type { ByteRange } from '../../model/upload.js'
 import { GcsRequestFailed, GcsTimeout } from './gcs-errors.js'
-import { objectUrl, whileUnavailable } from './json-api.js'
-import type { UploadTarget } from './object-upload.js'
+import { objectUrl, whileUnavailable, type JsonApi } from './json-api.js'
 
 /**
  * Streams object `name`, or `range` of it (non-empty), with the JSON API's `alt=media` GET, once GCS has
  * answered: a failure before the first byte rejects (tried again as the policy allows while GCS is
  * unavailable; 404 is `GcsRequestFailed` with that status), one after it errors the stream, and so does
  * a stall of the request timeout. The bytes come as stored (`Accept-Encoding: gzip`: never decompressed
- * on the way) and unchecked: the SDK's CRC32C runs in JavaScript at ~50 MiB/s and would bound every
- * download; TLS guards the transfer. One plain request, not the SDK's stream (node-fetch, gaxios and
- * their stream wrappers added ~10 MiB to the peak memory of a GCS gateway that served its first download).
+ * on the way) and unchecked: a CRC32C in JavaScript (the SDK's runs at ~50 MiB/s) would bound every
+ * download; TLS guards the transfer.
  */
-export function readObject(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+export function readObject(target: JsonApi, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
   return whileUnavailable(target.retry, signal, () => readOnce(target, name, range, signal))
 }
 
-async function readOnce(target: UploadTarget, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+async function readOnce(target: JsonApi, name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<IncomingMessage> {
   const url = objectUrl(target, name, '?alt=media')
   const headers = {
     ...(await target.headers()),

@@ -2,7 +2,7 @@ import http from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGcsFake, type GcsFake } from '../../../test/fakes/gcs/gcs-fake.js'
 import { GcsRequestFailed, isUnavailable } from './gcs-errors.js'
-import { deleteObject } from './object-delete.js'
+import { GcsBucket } from './gcs-bucket.js'
 import { readObject } from './object-read.js'
 import { uploadObject, type UploadTarget } from './object-upload.js'
 
@@ -39,25 +39,25 @@ async function text(stream: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(parts).toString('latin1')
 }
 
-describe('deleteObject', () => {
+describe('GcsBucket.remove', () => {
   it('deletes an object (a name with a slash) and says so; false once it is gone', async () => {
-    expect(await deleteObject(target, 'dir/object', NEVER)).toBe(true)
+    expect(await new GcsBucket(target).remove('dir/object', NEVER)).toBe(true)
     expect(fake.read('bucket', 'dir/object')).toBeUndefined()
-    expect(await deleteObject(target, 'dir/object', NEVER)).toBe(false)
+    expect(await new GcsBucket(target).remove('dir/object', NEVER)).toBe(false)
   })
 
   it('tries again while GCS answers 503, then gives up with an error that says GCS is unavailable', async () => {
     fake.failNext({ status: 503, method: 'DELETE', times: 2 })
-    expect(await deleteObject(target, 'dir/object', NEVER)).toBe(true)
+    expect(await new GcsBucket(target).remove('dir/object', NEVER)).toBe(true)
     fake.failNext({ status: 503, method: 'DELETE', times: 3 })
-    const failure = await deleteObject(target, 'other', NEVER).catch((error: unknown) => error)
+    const failure = await new GcsBucket(target).remove('other', NEVER).catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(GcsRequestFailed)
     expect(isUnavailable(failure)).toBe(true)
   })
 
   it('does not retry a refusal (403)', async () => {
     fake.failNext({ status: 403, method: 'DELETE', times: 2 })
-    await expect(deleteObject(target, 'dir/object', NEVER)).rejects.toMatchObject({ status: 403 })
+    await expect(new GcsBucket(target).remove('dir/object', NEVER)).rejects.toMatchObject({ status: 403 })
     expect(fake.read('bucket', 'dir/object')).toEqual(BYTES)
   })
 })

@@ -2,20 +2,11 @@ import http, { type ClientRequest } from 'node:http'
 import https from 'node:https'
 import { GcsRequestFailed, GcsTimeout, isUnavailable, statusOf } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
-import { pause, responseText, retryDelay, type RetryPolicy } from './json-api.js'
+import { pause, responseText, retryDelay, type JsonApi } from './json-api.js'
 import type { RetryBuffers } from './retry-buffers.js'
 
-/** Where and how objects are uploaded (the JSON API's `uploadType=media`, one request per object) and deleted. */
-export interface UploadTarget {
-  /** The JSON API's origin: `https://storage.googleapis.com`, or an emulator's. */
-  readonly endpoint: string
-  readonly bucket: string
-  /** Headers that authorize a request (none for an emulator without credentials). */
-  headers(): Promise<Readonly<Record<string, string>>>
-  readonly agent: http.Agent
-  /** How long GCS may keep us waiting (for its answer, or to take more bytes) before the attempt is given up. */
-  readonly timeoutMs: number
-  readonly retry: RetryPolicy
+/** Where and how objects are uploaded: the JSON API's `uploadType=media`, one request per object. */
+export interface UploadTarget extends JsonApi {
   /** The object as it is now, undefined if there is none: tells whether an attempt whose answer was lost landed. */
   stat(name: string, signal: AbortSignal): Promise<ObjectInfo | undefined>
 }
