@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, open, opendir, rm, truncate } from 'node:fs/promises'
+import { lstat, open, opendir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { FileAppender } from '../file/file-appender.js'
@@ -19,10 +19,6 @@ export interface PartBuffer {
   flush(): Promise<void>
   /** The bytes written so far, with their SHA-256 when the store hashes parts. Only after `flush`. */
   source(): BodySource
-  /** The SHA-256 (hex) of the bytes written so far, if the store hashes parts: for `keepFirst`. */
-  digestSoFar(): string | undefined
-  /** Drops every byte but the first `size` (flushed), which stay readable through `source`, with `sha256`. */
-  keepFirst(size: number, sha256: string | undefined): Promise<void>
   /** Frees the buffer (removes its file). Safe to call twice. */
   dispose(): Promise<void>
 }
@@ -131,23 +127,12 @@ class MemoryPartBuffer implements PartBuffer {
 
   source(): BodySource {
     const chunks = this.#chunks
-    const sha256 = this.#sha256 ?? this.digestSoFar()
+    const sha256 = this.#sha256 ?? this.#hash?.copy().digest('hex')
     this.#sha256 = sha256
     // A stream, not the bytes: the client would hash a byte body for its signature (CPU), never a stream.
     return { size: this.#size, open: () => Readable.from(chunks, { objectMode: false }), ...(sha256 === undefined ? {} : { sha256 }) }
   }
 
-  digestSoFar(): string | undefined {
-    return this.#hash?.copy().digest('hex')
-  }
-
-  async keepFirst(size: number, sha256: string | undefined): Promise<void> {
-    const kept = Buffer.concat(this.#chunks, this.#size).subarray(0, size)
-    // A copy of just those bytes: the rest of the part must not stay alive behind a slice.
-    this.#chunks = [Buffer.from(kept)]
-    this.#size = size
-    this.#sha256 = sha256
-  }
 
   async dispose(): Promise<void> {
     this.#chunks = []
@@ -191,7 +176,7 @@ class DiskPartBuffer implements PartBuffer {
   source(): BodySource {
     const { size } = this
     const path = this.#path
-    const sha256 = this.#sha256 ?? this.digestSoFar()
+    const sha256 = this.#sha256 ?? this.#hash?.copy().digest('hex')
     this.#sha256 = sha256
     return {
       size,
@@ -200,17 +185,6 @@ class DiskPartBuffer implements PartBuffer {
     }
   }
 
-  digestSoFar(): string | undefined {
-    return this.#hash?.copy().digest('hex')
-  }
-
-  async keepFirst(size: number, sha256: string | undefined): Promise<void> {
-    await this.flush()
-    await this.#closeFile()
-    await truncate(this.#path, size)
-    this.#size = size
-    this.#sha256 = sha256
-  }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return

@@ -30,19 +30,13 @@ export interface AppendTarget {
   readonly updatedAt: number | undefined
 }
 
-/** The `.part` bytes an append merged, kept so that it can be undone (with their SHA-256, when hashing). */
-export interface MergedTail {
-  readonly buffer: PartBuffer
-  readonly sha256: string | undefined
-}
-
 /**
  * How an append ended: what S3 holds now when a commit succeeded (`stored`, with the `.part` bytes it
  * merged), whether the upload now carries the gateway's record, and what to throw once the handle took
  * that in (`failure`: raw, for the handle to map). A cut-off by the append's own stop is no failure.
  */
 export interface AppendOutcome {
-  readonly stored?: { readonly bytes: StoredBytes; readonly updatedAt: number; readonly merged: MergedTail | undefined }
+  readonly stored?: { readonly bytes: StoredBytes; readonly updatedAt: number; readonly merged: PartBuffer | undefined }
   readonly recorded: boolean
   readonly failure?: { readonly error: unknown; readonly kind: 'store' | 'body' | 'past-length' }
 }
@@ -70,7 +64,7 @@ export async function appendParts(context: S3Context, target: AppendTarget, body
     context.commitIntervalMs,
   )
   let pipeline: PartPipeline | undefined
-  let merged: MergedTail | undefined
+  let merged: PartBuffer | undefined
   let recorded = before.recorded
   let taken = 0
   let failure: AppendOutcome['failure']
@@ -140,7 +134,7 @@ export async function appendParts(context: S3Context, target: AppendTarget, body
       ? undefined
       : { bytes: { parts: [...before.parts, ...committed], tail: commitFailure === undefined ? (rest?.size ?? 0) : 0, recorded: true }, updatedAt: Date.now(), merged }
   await rest?.dispose()
-  if (stored === undefined) await merged?.buffer.dispose()
+  if (stored === undefined) await merged?.dispose()
   // Cut off by our own stop (the grace period of a release request ran out, the lock was lost): no failure;
   // what S3 confirmed is kept and the caller learns of the stop from its signal.
   const storeFailure =
@@ -178,7 +172,7 @@ async function record(context: S3Context, target: AppendTarget, signal: AbortSig
  * `UploadNotFound` when there is no `.part` (the upload was terminated), an `Error` when it holds other
  * bytes than the handle knows of (another handle appended since).
  */
-async function mergeTail(context: S3Context, target: AppendTarget, pipeline: PartPipeline, signal: AbortSignal): Promise<MergedTail> {
+async function mergeTail(context: S3Context, target: AppendTarget, pipeline: PartPipeline, signal: AbortSignal): Promise<PartBuffer> {
   const stream = await context.bucket.readTail(target.objectId, signal)
   if (stream === undefined) throw new UploadNotFound(target.id)
   const copy = await context.buffers.create()
@@ -191,7 +185,7 @@ async function mergeTail(context: S3Context, target: AppendTarget, pipeline: Par
     if (copy.size !== target.bytes.tail) {
       throw new Error(`upload ${target.id} changed since this handle read it: .part holds ${copy.size} bytes, not ${target.bytes.tail}`)
     }
-    return { buffer: copy, sha256: copy.digestSoFar() }
+    return copy
   } catch (error) {
     stream.destroy()
     await copy.dispose()

@@ -5,7 +5,7 @@ import { checkDeclaredLength } from '../length-rules.js'
 import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import type { PartBuffer } from './part-buffer.js'
-import { appendParts, type MergedTail, type StoredBytes } from './s3-append.js'
+import { appendParts, type StoredBytes } from './s3-append.js'
 import type { BodySource } from './s3-calls.js'
 import type { ListedPart } from './s3-multipart.js'
 import { concatenateInto } from './s3-concatenate.js'
@@ -16,7 +16,6 @@ import { isNotFound, storeError } from './s3-errors.js'
 interface Undo {
   readonly parts: readonly ListedPart[]
   readonly tail: PartBuffer | undefined
-  readonly tailSha256: string | undefined
   readonly timer: NodeJS.Timeout
 }
 
@@ -130,9 +129,8 @@ export class S3Upload implements StoredUpload {
     if (undo === undefined) return this.#state
     if (this.#finished) throw new Error(`cannot roll back upload ${this.#state.id}: it is finished`)
     const tail = undo.tail?.source() ?? EMPTY
-    const body = { ...tail, ...(undo.tailSha256 === undefined ? {} : { sha256: undo.tailSha256 }) }
     const now = Date.now()
-    await this.#context.bucket.writeTail(this.#objectId, { committedParts: undo.parts.length, updatedAt: now }, body, signal)
+    await this.#context.bucket.writeTail(this.#objectId, { committedParts: undo.parts.length, updatedAt: now }, tail, signal)
     this.#dropUndo()
     this.#bytes = { parts: undo.parts, tail: tail.size, recorded: true }
     this.#state = { ...this.#state, offset: sumOf(undo.parts) + tail.size, updatedAt: now }
@@ -275,11 +273,11 @@ export class S3Upload implements StoredUpload {
     }
   }
 
-  #keepUndo(parts: readonly ListedPart[], tail: MergedTail | undefined): void {
+  #keepUndo(parts: readonly ListedPart[], tail: PartBuffer | undefined): void {
     // Only the request that appended rolls back, at once: a handle kept longer frees the bytes.
     const timer = setTimeout(() => this.#dropUndo(), this.#context.undoLifetimeMs)
     timer.unref()
-    this.#undo = { parts, tail: tail?.buffer, tailSha256: tail?.sha256, timer }
+    this.#undo = { parts, tail, timer }
   }
 
   #dropUndo(): void {
