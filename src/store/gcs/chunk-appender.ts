@@ -1,12 +1,13 @@
 import { consumeBody } from '../consume-body.js'
 import { graceAfter } from '../grace.js'
 import type { Chunk, UploadNames } from './gcs-objects.js'
-import { PieceUpload, type UploadTarget } from './object-upload.js'
+import type { JsonApi } from './json-api.js'
+import { PieceUpload } from './object-upload.js'
 import type { RetryBuffers } from './retry-buffers.js'
 
 /** What one append writes with, and where. */
 export interface AppendTarget {
-  readonly uploads: UploadTarget
+  readonly api: JsonApi
   readonly names: UploadNames
   /** Index of the first chunk object the append writes (`<key>_<firstIndex>`, then on). */
   readonly firstIndex: number
@@ -70,7 +71,7 @@ export async function appendChunks(body: AsyncIterable<Uint8Array>, signal: Abor
           await target.stillThere()
         }
         for (let at = 0; at < chunk.byteLength;) {
-          piece ??= new PieceUpload(target.uploads, names.chunk(firstIndex + chunks.length), buffers, hard.signal)
+          piece ??= new PieceUpload(target.api, names.chunk(firstIndex + chunks.length), buffers, hard.signal)
           const take = Math.min(chunk.byteLength - at, pieceSize - piece.size)
           await piece.write(chunk.subarray(at, at + take))
           at += take

@@ -4,9 +4,9 @@ import type { ByteRange } from '../../model/upload.js'
 import { Semaphore } from '../semaphore.js'
 import { isNotFound } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
-import { jsonCall, objectUrl, responseText } from './json-api.js'
+import { jsonCall, objectUrl, responseText, statObject, type JsonApi } from './json-api.js'
 import { readObject } from './object-read.js'
-import { uploadObject, type UploadOptions, type UploadTarget } from './object-upload.js'
+import { uploadObject, type UploadOptions } from './object-upload.js'
 
 // A listing page as large as GCS gives: one request lists an upload of up to a thousand chunks.
 const PAGE_SIZE = 1000
@@ -27,17 +27,17 @@ export interface ComposeInit {
  * The calls the GCS store makes, on one bucket: listing, reading, deleting and composing objects, each one
  * plain JSON API request per attempt (json-api.ts: retried while GCS is unavailable, within the request
  * timeout, aborted for real by the call's signal), and writing objects with `PieceUpload` (object-upload.ts).
- * `@google-cloud/storage` only provides the credentials (`uploads.headers`): through the SDK each call built a
+ * `@google-cloud/storage` only provides the credentials (`api.headers`): through the SDK each call built a
  * `File` and its request objects, which put a gateway finishing 8 uploads of 256 MiB (256 chunk deletes) at
  * ~13 MiB more peak memory, and its download stream at ~10 MiB more (test/gcs/memory.slow.test.ts).
  */
 export class GcsBucket {
   readonly #deletes = new Semaphore(PARALLEL_DELETES)
 
-  constructor(readonly uploads: UploadTarget) {}
+  constructor(readonly api: JsonApi) {}
 
   get name(): string {
-    return this.uploads.bucket
+    return this.api.bucket
   }
 
   /** Every object whose name starts with `prefix`, in name order, a page at a time (`delimiter`: not below it). */
@@ -47,7 +47,7 @@ export class GcsBucket {
       const query = new URLSearchParams({ prefix, maxResults: String(PAGE_SIZE) })
       if (delimiter !== undefined) query.set('delimiter', delimiter)
       if (pageToken !== undefined) query.set('pageToken', pageToken)
-      const { json } = await jsonCall(this.uploads, 'GET', objectUrl(this.uploads, undefined, `?${query}`), signal)
+      const { json } = await jsonCall(this.api, 'GET', objectUrl(this.api, undefined, `?${query}`), signal)
       const items = json?.['items']
       for (const item of Array.isArray(items) ? items : []) yield objectInfo(item as Record<string, unknown>)
       const next = json?.['nextPageToken']
@@ -65,7 +65,7 @@ export class GcsBucket {
   /** The text of object `name`, or undefined if there is none. */
   async readText(name: string, signal: AbortSignal): Promise<string | undefined> {
     try {
-      return await responseText(await readObject(this.uploads, name, undefined, signal))
+      return await responseText(await readObject(this.api, name, undefined, signal))
     } catch (error) {
       if (isNotFound(error)) return undefined
       throw error
@@ -73,19 +73,18 @@ export class GcsBucket {
   }
 
   /** Object `name` as it is now, or undefined if there is none. */
-  async stat(name: string, signal: AbortSignal): Promise<ObjectInfo | undefined> {
-    const { status, json } = await jsonCall(this.uploads, 'GET', objectUrl(this.uploads, name), signal, { expected: 404 })
-    return status === 404 ? undefined : objectInfo(json ?? {})
+  stat(name: string, signal: AbortSignal): Promise<ObjectInfo | undefined> {
+    return statObject(this.api, name, signal)
   }
 
   /** Writes `data` as object `name` if `options.ifGenerationMatch` holds (412 otherwise); resolves with it. */
   write(name: string, data: Uint8Array, options: UploadOptions, signal: AbortSignal): Promise<ObjectInfo> {
-    return uploadObject(this.uploads, name, data, options, signal)
+    return uploadObject(this.api, name, data, options, signal)
   }
 
   /** Deletes object `name`; resolves false if there was none (also when an attempt whose answer was lost deleted it). */
   async remove(name: string, signal: AbortSignal): Promise<boolean> {
-    const { status } = await jsonCall(this.uploads, 'DELETE', objectUrl(this.uploads, name), signal, { expected: 404 })
+    const { status } = await jsonCall(this.api, 'DELETE', objectUrl(this.api, name), signal, { expected: 404 })
     return status !== 404
   }
 
@@ -119,7 +118,7 @@ export class GcsBucket {
 
   /** Sets the custom metadata of object `name` (replacing the keys given). */
   async setMetadata(name: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void> {
-    await jsonCall(this.uploads, 'PATCH', objectUrl(this.uploads, name), signal, { body: { metadata } })
+    await jsonCall(this.api, 'PATCH', objectUrl(this.api, name), signal, { body: { metadata } })
   }
 
   /**
@@ -131,12 +130,12 @@ export class GcsBucket {
       destination: { contentType: init.contentType ?? 'application/octet-stream', ...(init.metadata === undefined ? {} : { metadata: init.metadata }) },
       sourceObjects: sources.map(({ name, generation }) => ({ name, generation })),
     }
-    const { json } = await jsonCall(this.uploads, 'POST', objectUrl(this.uploads, destination, '/compose'), signal, { body })
+    const { json } = await jsonCall(this.api, 'POST', objectUrl(this.api, destination, '/compose'), signal, { body })
     return objectInfo(json ?? {})
   }
 
   /** Streams object `name`, or `range` of it (non-empty), once GCS has answered (see `readObject`). */
   read(name: string, range: ByteRange | undefined, signal: AbortSignal): Promise<Readable> {
-    return readObject(this.uploads, name, range, signal)
+    return readObject(this.api, name, range, signal)
   }
 }

@@ -39,14 +39,13 @@ export function connectGcs(options: GcsConnectionOptions): GcsConnection {
   })
   const origin = storage.apiEndpoint
   const agent = origin.startsWith('https:') ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
-  const bucket: GcsBucket = new GcsBucket({
+  const bucket = new GcsBucket({
     endpoint: origin,
     bucket: options.bucket,
     headers: async () => (signed ? ((await storage.authClient.getRequestHeaders()) as Record<string, string>) : {}),
     agent,
     timeoutMs: requestTimeoutMs,
     retry,
-    stat: (name: string, signal: AbortSignal) => bucket.stat(name, signal),
   })
   return { bucket, close: () => agent.destroy() }
 }

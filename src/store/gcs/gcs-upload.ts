@@ -85,7 +85,7 @@ export class GcsUpload implements StoredUpload {
       if (this.#final !== undefined) throw new Error(`upload ${id} is finished: its bytes cannot change`)
       if ((await present) === undefined) throw new UploadNotFound(id)
     }
-    const outcome = await appendChunks(body, signal, { uploads: bucket.uploads, names: this.#names, firstIndex: index, buffers, abortGraceMs, stillThere })
+    const outcome = await appendChunks(body, signal, { api: bucket.api, names: this.#names, firstIndex: index, buffers, abortGraceMs, stillThere })
     this.#lastAppend = { index }
     this.#uncertain = outcome.uncertain
     if (outcome.chunks.length > 0) {

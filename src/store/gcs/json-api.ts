@@ -1,7 +1,8 @@
-import http, { type IncomingMessage } from 'node:http'
+import http, { type ClientRequest, type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
+import { objectInfo, type ObjectInfo } from './gcs-objects.js'
 
 /** Where and how the store's own requests to the JSON API go (the SDK serves only for credentials). */
 export interface JsonApi {
@@ -85,7 +86,7 @@ async function jsonCallOnce(api: JsonApi, method: string, url: string, signal: A
     ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
   }
   return new Promise<JsonAnswer>((resolve, reject) => {
-    const request = (url.startsWith('https:') ? https : http).request(url, { method, agent: api.agent, headers, signal })
+    const request = openRequest(api, method, url, headers, signal)
     request.setTimeout(api.timeoutMs, () => request.destroy(new GcsTimeout(api.timeoutMs)))
     request.on('error', reject)
     request.once('response', (response) => {
@@ -99,6 +100,17 @@ async function jsonCallOnce(api: JsonApi, method: string, url: string, signal: A
     })
     request.end(payload)
   })
+}
+
+/** Object `name` as it is now (its resource), or undefined if there is none. */
+export async function statObject(api: JsonApi, name: string, signal: AbortSignal): Promise<ObjectInfo | undefined> {
+  const { status, json } = await jsonCall(api, 'GET', objectUrl(api, name), signal, { expected: 404 })
+  return status === 404 ? undefined : objectInfo(json ?? {})
+}
+
+/** A request to the JSON API over the store's agent, aborted for real by `signal`; the caller ends it. */
+export function openRequest(api: JsonApi, method: string, url: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): ClientRequest {
+  return (url.startsWith('https:') ? https : http).request(url, { method, agent: api.agent, headers, signal })
 }
 
 /** The text of a short answer (an object resource, an error), once it has ended. */

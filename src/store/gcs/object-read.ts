@@ -1,8 +1,7 @@
-import http, { type IncomingMessage } from 'node:http'
-import https from 'node:https'
+import type { IncomingMessage } from 'node:http'
 import type { ByteRange } from '../../model/upload.js'
 import { GcsRequestFailed, GcsTimeout } from './gcs-errors.js'
-import { objectUrl, whileUnavailable, type JsonApi } from './json-api.js'
+import { objectUrl, openRequest, whileUnavailable, type JsonApi } from './json-api.js'
 
 /**
  * Streams object `name`, or `range` of it (non-empty), with the JSON API's `alt=media` GET, once GCS has
@@ -24,7 +23,7 @@ async function readOnce(target: JsonApi, name: string, range: ByteRange | undefi
     ...(range === undefined ? {} : { range: `bytes=${range.start}-${range.end - 1}` }),
   }
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const request = (url.startsWith('https:') ? https : http).request(url, { method: 'GET', agent: target.agent, headers, signal })
+    const request = openRequest(target, 'GET', url, headers, signal)
     request.setTimeout(target.timeoutMs, () => request.destroy(new GcsTimeout(target.timeoutMs)))
     request.on('error', reject)
     request.once('response', (response) => {

@@ -4,7 +4,8 @@ import { startGcsFake, type GcsFake } from '../../../test/fakes/gcs/gcs-fake.js'
 import { GcsRequestFailed, isUnavailable } from './gcs-errors.js'
 import { GcsBucket } from './gcs-bucket.js'
 import { readObject } from './object-read.js'
-import { uploadObject, type UploadTarget } from './object-upload.js'
+import type { JsonApi } from './json-api.js'
+import { uploadObject } from './object-upload.js'
 
 // The store's own plain requests besides uploads (deletes, reads), against the GCS fake (test/fakes/gcs, not GCS).
 
@@ -12,7 +13,7 @@ const NEVER = new AbortController().signal
 const BYTES = Buffer.from('0123456789abcdefghij')
 
 let fake: GcsFake
-let target: UploadTarget
+let target: JsonApi
 
 beforeEach(async () => {
   fake = await startGcsFake()
@@ -24,7 +25,6 @@ beforeEach(async () => {
     agent: new http.Agent({ keepAlive: true }),
     timeoutMs: 1_000,
     retry: { maxRetries: 2, maxDelayMs: 10, multiplier: 1 },
-    stat: async () => undefined,
   }
   await uploadObject(target, 'dir/object', BYTES, { ifGenerationMatch: 0 }, NEVER)
 })

@@ -1,15 +1,8 @@
-import http, { type ClientRequest } from 'node:http'
-import https from 'node:https'
+import type { ClientRequest } from 'node:http'
 import { GcsRequestFailed, GcsTimeout, isUnavailable, statusOf } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
-import { pause, responseText, retryDelay, type JsonApi } from './json-api.js'
+import { openRequest, pause, responseText, retryDelay, statObject, type JsonApi } from './json-api.js'
 import type { RetryBuffers } from './retry-buffers.js'
-
-/** Where and how objects are uploaded: the JSON API's `uploadType=media`, one request per object. */
-export interface UploadTarget extends JsonApi {
-  /** The object as it is now, undefined if there is none: tells whether an attempt whose answer was lost landed. */
-  stat(name: string, signal: AbortSignal): Promise<ObjectInfo | undefined>
-}
 
 /** What an upload sets on its object. */
 export interface UploadOptions {
@@ -19,7 +12,7 @@ export interface UploadOptions {
 }
 
 /** Uploads `data` as the object `name`, retried (whole) as the policy allows; resolves with the stored object. */
-export async function uploadObject(target: UploadTarget, name: string, data: Uint8Array, options: UploadOptions, signal: AbortSignal): Promise<ObjectInfo> {
+export async function uploadObject(target: JsonApi, name: string, data: Uint8Array, options: UploadOptions, signal: AbortSignal): Promise<ObjectInfo> {
   const once = async (): Promise<ObjectInfo> => {
     const attempt = await startAttempt(target, name, options, data.byteLength, signal)
     await writeAll(attempt, [data], target.timeoutMs)
@@ -36,7 +29,7 @@ export async function uploadObject(target: UploadTarget, name: string, data: Uin
  * then rejects with its reason).
  */
 export class PieceUpload {
-  readonly #target: UploadTarget
+  readonly #target: JsonApi
   readonly #name: string
   readonly #signal: AbortSignal
   readonly #buffers: RetryBuffers
@@ -47,7 +40,7 @@ export class PieceUpload {
   #streaming: Attempt | undefined
   #starting: Promise<Attempt> | undefined
 
-  constructor(target: UploadTarget, name: string, buffers: RetryBuffers, signal: AbortSignal) {
+  constructor(target: JsonApi, name: string, buffers: RetryBuffers, signal: AbortSignal) {
     this.#target = target
     this.#name = name
     this.#buffers = buffers
@@ -132,7 +125,7 @@ interface Attempt {
 
 /** Tries `again` while `first` (or the last retry) failed with GCS unavailable, as the policy allows. */
 async function retried(
-  target: UploadTarget,
+  target: JsonApi,
   name: string,
   size: number,
   signal: AbortSignal,
@@ -149,7 +142,8 @@ async function retried(
       error = failure
       // An earlier attempt may have landed although its answer was lost: then the object is there already.
       if (statusOf(failure) === 412) {
-        const landed = await target.stat(name, signal)
+        // Whether an attempt whose answer was lost landed.
+        const landed = await statObject(target, name, signal)
         if (landed !== undefined && landed.size === size) return landed
       }
     }
@@ -158,7 +152,7 @@ async function retried(
 }
 
 /** Starts a `uploadType=media` request for `name` (chunked when `length` is undefined). */
-async function startAttempt(target: UploadTarget, name: string, options: UploadOptions, length: number | undefined, signal: AbortSignal): Promise<Attempt> {
+async function startAttempt(target: JsonApi, name: string, options: UploadOptions, length: number | undefined, signal: AbortSignal): Promise<Attempt> {
   signal.throwIfAborted()
   const url = new URL(`${target.endpoint.replace(/\/+$/, '')}/upload/storage/v1/b/${encodeURIComponent(target.bucket)}/o`)
   url.searchParams.set('uploadType', 'media')
@@ -169,7 +163,7 @@ async function startAttempt(target: UploadTarget, name: string, options: UploadO
     'content-type': options.contentType ?? 'application/octet-stream',
     ...(length === undefined ? {} : { 'content-length': String(length) }),
   }
-  const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', agent: target.agent, headers, signal })
+  const request = openRequest(target, 'POST', url.href, headers, signal)
   const attempt: Attempt = { request, answer: objectOf(request), settled: false }
   const settle = (): void => {
     attempt.settled = true
