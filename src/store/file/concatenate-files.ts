@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises'
+import { OpenFile } from './open-file.js'
 import { replaceFile } from './temporary-files.js'
 
 // One buffer, reused for every read: memory stays at this size whatever the files weigh.
@@ -25,16 +25,16 @@ export async function concatenateFiles(
   target: string,
   options: { readonly fsync: boolean; readonly signal: AbortSignal },
 ): Promise<number> {
-  const opened = new Map<string, FileHandle>()
+  const opened = new Map<string, OpenFile>()
   try {
-    for (const { path } of sources) if (!opened.has(path)) opened.set(path, await open(path, 'r'))
+    for (const { path } of sources) if (!opened.has(path)) opened.set(path, await OpenFile.open(path, 'r'))
     let written = 0
     await replaceFile(
       target,
       async (output) => {
         const buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES)
         for (const source of sources) {
-          written += await copy(opened.get(source.path) as FileHandle, source, output, buffer, options.signal)
+          written += await copy(opened.get(source.path) as OpenFile, source, output, buffer, options.signal)
         }
       },
       options,
@@ -45,16 +45,15 @@ export async function concatenateFiles(
   }
 }
 
-async function copy(input: FileHandle, source: ConcatSource, output: FileHandle, buffer: Buffer, signal: AbortSignal): Promise<number> {
+async function copy(input: OpenFile, source: ConcatSource, output: OpenFile, buffer: Buffer, signal: AbortSignal): Promise<number> {
   let copied = 0
   while (copied < source.bytes) {
     signal.throwIfAborted()
-    const { bytesRead } = await input.read(buffer, 0, Math.min(buffer.length, source.bytes - copied), copied)
+    const bytesRead = await input.read(buffer, 0, Math.min(buffer.length, source.bytes - copied), copied)
     if (bytesRead === 0) throw new Error(`${source.path} holds ${copied} bytes, fewer than the ${source.bytes} of its upload`)
     // A write may be short; write the rest until the chunk is out.
     for (let at = 0; at < bytesRead; ) {
-      const { bytesWritten } = await output.write(buffer, at, bytesRead - at)
-      at += bytesWritten
+      at += await output.write(buffer, at, bytesRead - at)
     }
     copied += bytesRead
   }

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises'
+import type { OpenFile } from './open-file.js'
 
 // Chunks queued behind the write in flight before `push` waits for it: enough to gather many small body
 // chunks into one writev, little enough to bound the memory of one append.
@@ -12,14 +12,14 @@ const HIGH_WATER_MARK = 1024 * 1024
 export class FileAppender {
   /** Bytes written so far. */
   written = 0
-  readonly #file: FileHandle
+  readonly #file: OpenFile
   #queue: Uint8Array[] = []
   #queued = 0
   #writing: Promise<void> | undefined
   #failure: { readonly error: unknown } | undefined
 
   /** `file` must be open for appending (`O_APPEND`): every write goes to its end. */
-  constructor(file: FileHandle) {
+  constructor(file: OpenFile) {
     this.#file = file
   }
 
@@ -51,7 +51,7 @@ export class FileAppender {
         this.#queued = 0
         // A write may be short (the disk filled up meanwhile): write the rest, which then fails with the reason.
         while (batch.length > 0) {
-          const { bytesWritten } = await this.#file.writev(batch)
+          const bytesWritten = await this.#file.writev(batch)
           this.written += bytesWritten
           batch = withoutFirst(batch, bytesWritten)
         }

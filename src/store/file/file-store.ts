@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { mkdir, open, opendir, rm, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, opendir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { StorageFull, UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
@@ -8,6 +8,7 @@ import { newInfo, parseInfo, uploadFromInfo, type TusdStorage } from '../tusd-in
 import { checkNewUpload } from '../length-rules.js'
 import { FileUpload, type FileUploadContext } from './file-upload.js'
 import { isNoSpace, isNotFound } from './fs-errors.js'
+import { OpenFile, statFile } from './open-file.js'
 import { sweepLeftovers } from './leftovers.js'
 import { FILE_MODE, markBeingWritten, syncDirectory } from './temporary-files.js'
 
@@ -95,9 +96,9 @@ export class FileStore implements Store {
     const paths = this.#paths(init.id)
     // Until `.info` is written the files are no upload: `sweepLeftovers` must leave them alone.
     const created = markBeingWritten(paths.data)
-    let data: FileHandle
+    let data: OpenFile
     try {
-      data = await open(paths.data, CREATE_DATA, FILE_MODE)
+      data = await OpenFile.open(paths.data, CREATE_DATA, FILE_MODE)
     } catch (error) {
       created()
       throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
@@ -133,7 +134,7 @@ export class FileStore implements Store {
     if (!this.isValidId(id)) throw new UploadNotFound(id)
     signal.throwIfAborted()
     const paths = this.#paths(id)
-    const [text, stats] = await Promise.all([readSmallFile(paths.info), stat(paths.data)]).catch((error: unknown) => {
+    const [text, stats] = await Promise.all([readSmallFile(paths.info), statFile(paths.data)]).catch((error: unknown) => {
       throw isNotFound(error) ? new UploadNotFound(id) : error
     })
     if (text === '') throw new UploadNotFound(id)
@@ -179,9 +180,9 @@ function storageAt(paths: { readonly data: string; readonly info: string }): Tus
 
 /** Writes `text` to a new file at `path` (EEXIST if there is one), in one write for a small text, flushed with `fsync`. */
 async function writeNewFile(path: string, text: string, fsync: boolean): Promise<void> {
-  const file = await open(path, CREATE_INFO, FILE_MODE)
+  const file = await OpenFile.open(path, CREATE_INFO, FILE_MODE)
   try {
-    await file.writeFile(text)
+    await file.writeText(text)
     if (fsync) await file.sync()
   } finally {
     await file.close()
@@ -193,11 +194,12 @@ const SMALL_FILE_BYTES = 16 * 1024
 
 /** The text of a small file in as few calls as can be: open, one read (more only if needed), close. */
 async function readSmallFile(path: string): Promise<string> {
-  const file = await open(path, 'r')
+  const file = await OpenFile.open(path, 'r')
   try {
     const chunks: Buffer[] = []
     for (;;) {
-      const { bytesRead, buffer } = await file.read(Buffer.allocUnsafe(SMALL_FILE_BYTES), 0, SMALL_FILE_BYTES, null)
+      const buffer = Buffer.allocUnsafe(SMALL_FILE_BYTES)
+      const bytesRead = await file.read(buffer, 0, SMALL_FILE_BYTES, null)
       if (bytesRead === 0) break
       chunks.push(buffer.subarray(0, bytesRead))
       if (bytesRead < SMALL_FILE_BYTES) break

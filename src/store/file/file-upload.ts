@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { access, open, unlink, type FileHandle } from 'node:fs/promises'
+import { access, unlink } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { StorageFull, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
@@ -10,6 +10,7 @@ import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import { concatenateFiles } from './concatenate-files.js'
 import { FileAppender } from './file-appender.js'
 import { isNoSpace, isNotFound } from './fs-errors.js'
+import { OpenFile } from './open-file.js'
 import { writeFileAtomic } from './temporary-files.js'
 
 /** What a handle needs of its `FileStore`. */
@@ -32,11 +33,11 @@ export class FileUpload implements StoredUpload {
   #state: Upload
   #info: Record<string, unknown>
   /** The data file, open since `create`, for an append that starts in the same turn of the event loop. */
-  #fresh: FileHandle | undefined
+  #fresh: OpenFile | undefined
   /** The offset before this handle's last append, until it is rolled back. */
   #lastAppendFrom: number | undefined
 
-  constructor(context: FileUploadContext, state: Upload, info: Record<string, unknown>, fresh?: FileHandle) {
+  constructor(context: FileUploadContext, state: Upload, info: Record<string, unknown>, fresh?: OpenFile) {
     this.#context = context
     this.#state = state
     this.#info = info
@@ -206,15 +207,15 @@ export class FileUpload implements StoredUpload {
     return this.#state
   }
 
-  async #openData(flags: string | number): Promise<FileHandle> {
+  async #openData(flags: string | number): Promise<OpenFile> {
     try {
-      return await open(this.#context.paths(this.#state.id).data, flags)
+      return await OpenFile.open(this.#context.paths(this.#state.id).data, flags)
     } catch (error) {
       throw isNotFound(error) ? new UploadNotFound(this.#state.id) : error
     }
   }
 
-  #takeFresh(): FileHandle | undefined {
+  #takeFresh(): OpenFile | undefined {
     const fresh = this.#fresh
     this.#fresh = undefined
     return fresh

@@ -57,12 +57,12 @@ describe('FileStore.sweepLeftovers', () => {
     const writing = replaceFile(
       path(A),
       async (file) => {
-        await file.write('half')
+        await file.writeText('half')
         temporary = (await readdir(directory)).find((name) => name.endsWith('.tmp')) ?? ''
         // A writer stalled for longer than any grace period (a hung disk).
         await utimes(path(temporary), new Date(0), new Date(0))
         await paused
-        await file.write(' and the rest')
+        await file.writeText(' and the rest')
       },
       { fsync: false },
     )

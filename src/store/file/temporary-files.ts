@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { OpenFile } from './open-file.js'
 
 // As tusd's filestore (`defaultFilePerm`), so a directory shared with tusd stays usable by both.
 export const FILE_MODE = 0o664
@@ -41,11 +42,11 @@ export function markBeingWritten(path: string): () => void {
  * The temporary file is removed if anything fails; if the process dies instead, it is left, named as
  * `TEMPORARY_NAME` says, for `sweepLeftovers`. Throws what `write` or the file system threw.
  */
-export async function replaceFile(target: string, write: (file: FileHandle) => Promise<void>, options: { fsync: boolean }): Promise<void> {
+export async function replaceFile(target: string, write: (file: OpenFile) => Promise<void>, options: { fsync: boolean }): Promise<void> {
   const temporary = `${target}.${randomBytes(8).toString('hex')}.tmp`
   const written = markBeingWritten(temporary)
   try {
-    const file = await open(temporary, 'wx', FILE_MODE)
+    const file = await OpenFile.open(temporary, 'wx', FILE_MODE)
     try {
       await write(file)
       if (options.fsync) await file.sync()
@@ -65,7 +66,7 @@ export async function replaceFile(target: string, write: (file: FileHandle) => P
 
 /** Replaces the file at `path` with `text`, atomically; see `replaceFile`. */
 export function writeFileAtomic(path: string, text: string, options: { fsync: boolean }): Promise<void> {
-  return replaceFile(path, (file) => file.writeFile(text), options)
+  return replaceFile(path, (file) => file.writeText(text), options)
 }
 
 /**
@@ -74,7 +75,7 @@ export function writeFileAtomic(path: string, text: string, options: { fsync: bo
  */
 export async function syncDirectory(directory: string): Promise<void> {
   if (process.platform === 'win32') return
-  const handle = await open(directory, 'r')
+  const handle = await OpenFile.open(directory, 'r')
   try {
     await handle.sync()
   } finally {

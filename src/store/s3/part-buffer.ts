@@ -1,9 +1,10 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, open, opendir, rm } from 'node:fs/promises'
+import { lstat, opendir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { FileAppender } from '../file/file-appender.js'
+import { OpenFile } from '../file/open-file.js'
 import type { BodySource } from './s3-calls.js'
 
 /**
@@ -72,7 +73,7 @@ export class DiskPartBuffers implements PartBuffers {
     this.#live.add(path)
     try {
       // 'ax': created here (never someone else's file) and written at its end only.
-      const file = await open(path, 'ax', 0o600)
+      const file = await OpenFile.open(path, 'ax', 0o600)
       return new DiskPartBuffer(path, file, this.#hashes ? createHash('sha256') : undefined, () => this.#live.delete(path))
     } catch (error) {
       this.#live.delete(path)
@@ -145,12 +146,12 @@ class DiskPartBuffer implements PartBuffer {
   readonly #hash: Hash | undefined
   readonly #appender: FileAppender
   readonly #forget: () => void
-  #file: Awaited<ReturnType<typeof open>> | undefined
+  #file: OpenFile | undefined
   #size = 0
   #sha256: string | undefined
   #disposed = false
 
-  constructor(path: string, file: Awaited<ReturnType<typeof open>>, hash: Hash | undefined, forget: () => void) {
+  constructor(path: string, file: OpenFile, hash: Hash | undefined, forget: () => void) {
     this.#path = path
     this.#file = file
     this.#hash = hash
