@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { text } from 'node:stream/consumers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGcsFake, type GcsFake } from '../../../test/fakes/gcs/gcs-fake.js'
 import { GcsRequestFailed, isUnavailable } from './gcs-errors.js'
@@ -34,12 +35,6 @@ afterEach(async () => {
   target.agent.destroy()
   await fake.stop()
 })
-
-async function text(stream: AsyncIterable<Buffer>): Promise<string> {
-  const parts: Buffer[] = []
-  for await (const part of stream) parts.push(part)
-  return Buffer.concat(parts).toString('latin1')
-}
 
 describe('GcsBucket.remove', () => {
   it('deletes an object (a name with a slash) and says so; false once it is gone', async () => {
