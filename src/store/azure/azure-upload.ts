@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { AccessTier, BlockBlobClient } from '@azure/storage-blob'
 import { StorageFull, StoreUnavailable, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
+import { eitherSignal } from '../../model/either-signal.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { consumeBody } from '../consume-body.js'
 import { checkDeclaredLength } from '../length-rules.js'
@@ -124,6 +125,16 @@ export class AzureUpload implements StoredUpload {
     } catch (error) {
       bodyFailure = { error }
     }
+    // The last write's time, and the proof that the upload still exists (staging blocks would not tell: Azure
+    // takes blocks for any name), asked while the last blocks are staged: one round trip to Azure fewer per
+    // append. Only its absence fails the append; the bytes are safe either way. Called off when a block fails:
+    // an Azure that just failed one would only add its retries to the answer's delay.
+    const touchStop = new AbortController()
+    const touchSignal = eitherSignal(grace.signal, touchStop.signal)
+    const touched = this.#touch(touchSignal.signal).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     try {
       await writer.end()
     } catch {
@@ -131,16 +142,10 @@ export class AzureUpload implements StoredUpload {
     }
     last.uncertain = writer.uncertain
     const failure = writer.failure
-    // The last write's time, and the proof that the upload still exists (staging blocks would not tell: Azure
-    // takes blocks for any name). Only its absence fails the append; the bytes are safe either way. Not asked
-    // of an Azure that just failed a block: it would only add its retries to the answer's delay.
-    const gone =
-      failure === undefined
-        ? await this.#touch(grace.signal).then(
-            () => undefined,
-            (error: unknown) => (error instanceof UploadNotFound ? error : undefined),
-          )
-        : undefined
+    if (failure !== undefined) touchStop.abort(failure.error)
+    const touchError = await touched
+    touchSignal.unlink()
+    const gone = failure === undefined && touchError instanceof UploadNotFound ? touchError : undefined
     grace.dispose()
     if (gone !== undefined) throw gone
     if (failure !== undefined) {
