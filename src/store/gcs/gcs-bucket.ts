@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
+import { text } from 'node:stream/consumers'
 import type { ByteRange } from '../../model/upload.js'
 import { Semaphore } from '../semaphore.js'
 import { isNotFound } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
-import { jsonCall, objectUrl, responseText, statObject, type JsonApi } from './json-api.js'
+import { jsonCall, objectUrl, statObject, type JsonApi } from './json-api.js'
 import { readObject } from './object-read.js'
 import { uploadObject, type UploadOptions } from './object-upload.js'
 
@@ -65,7 +66,7 @@ export class GcsBucket {
   /** The text of object `name`, or undefined if there is none. */
   async readText(name: string, signal: AbortSignal): Promise<string | undefined> {
     try {
-      return await responseText(await readObject(this.api, name, undefined, signal))
+      return await text(await readObject(this.api, name, undefined, signal))
     } catch (error) {
       if (isNotFound(error)) return undefined
       throw error

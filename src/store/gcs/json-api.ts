@@ -1,5 +1,6 @@
-import http, { type ClientRequest, type IncomingMessage } from 'node:http'
+import http, { type ClientRequest } from 'node:http'
 import https from 'node:https'
+import { text } from 'node:stream/consumers'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
@@ -90,11 +91,11 @@ async function jsonCallOnce(api: JsonApi, method: string, url: string, signal: A
     request.setTimeout(api.timeoutMs, () => request.destroy(new GcsTimeout(api.timeoutMs)))
     request.on('error', reject)
     request.once('response', (response) => {
-      responseText(response)
-        .then((text) => {
+      text(response)
+        .then((body) => {
           const status = response.statusCode ?? 0
-          if ((status < 200 || status >= 300) && status !== options.expected) throw new GcsRequestFailed(status, text)
-          return { status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) }
+          if ((status < 200 || status >= 300) && status !== options.expected) throw new GcsRequestFailed(status, body)
+          return { status, json: body === '' ? undefined : (JSON.parse(body) as Record<string, unknown>) }
         })
         .then(resolve, reject)
     })
@@ -111,14 +112,4 @@ export async function statObject(api: JsonApi, name: string, signal: AbortSignal
 /** A request to the JSON API over the store's agent, aborted for real by `signal`; the caller ends it. */
 export function openRequest(api: JsonApi, method: string, url: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): ClientRequest {
   return (url.startsWith('https:') ? https : http).request(url, { method, agent: api.agent, headers, signal })
-}
-
-/** The text of a short answer (an object resource, an error), once it has ended. */
-export function responseText(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = []
-    response.on('data', (part: Buffer) => parts.push(part))
-    response.on('error', reject)
-    response.once('end', () => resolve(Buffer.concat(parts).toString('utf8')))
-  })
 }

@@ -1,7 +1,8 @@
 import type { ClientRequest } from 'node:http'
+import { text } from 'node:stream/consumers'
 import { GcsRequestFailed, GcsTimeout, isUnavailable, statusOf } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
-import { openRequest, pause, responseText, retryDelay, statObject, type JsonApi } from './json-api.js'
+import { openRequest, pause, retryDelay, statObject, type JsonApi } from './json-api.js'
 import type { RetryBuffers } from './retry-buffers.js'
 
 /** What an upload sets on its object. */
@@ -142,7 +143,6 @@ async function retried(
       error = failure
       // An earlier attempt may have landed although its answer was lost: then the object is there already.
       if (statusOf(failure) === 412) {
-        // Whether an attempt whose answer was lost landed.
         const landed = await statObject(target, name, signal)
         if (landed !== undefined && landed.size === size) return landed
       }
@@ -228,10 +228,10 @@ function objectOf(request: ClientRequest): Promise<ObjectInfo> {
     // Kept for the request's life: a write racing a failure must not raise an unhandled 'error'.
     request.on('error', reject)
     request.once('response', (response) => {
-      responseText(response).then((text) => {
+      text(response).then((body) => {
         const status = response.statusCode ?? 0
-        if (status !== 200) throw new GcsRequestFailed(status, text)
-        return objectInfo(JSON.parse(text) as Record<string, unknown>)
+        if (status !== 200) throw new GcsRequestFailed(status, body)
+        return objectInfo(JSON.parse(body) as Record<string, unknown>)
       }).then(resolve, reject)
     })
   })
