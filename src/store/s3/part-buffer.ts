@@ -1,4 +1,4 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, opendir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -40,7 +40,7 @@ export class MemoryPartBuffers implements PartBuffers {
   }
 
   async create(): Promise<PartBuffer> {
-    return new MemoryPartBuffer(this.#hashes ? createHash('sha256') : undefined)
+    return new MemoryPartBuffer(this.#hashes ? new RunningSha256() : undefined)
   }
 
   async sweep(): Promise<number> {
@@ -74,7 +74,7 @@ export class DiskPartBuffers implements PartBuffers {
     try {
       // 'ax': created here (never someone else's file) and written at its end only.
       const file = await OpenFile.open(path, 'ax', 0o600)
-      return new DiskPartBuffer(path, file, this.#hashes ? createHash('sha256') : undefined, () => this.#live.delete(path))
+      return new DiskPartBuffer(path, file, this.#hashes ? new RunningSha256() : undefined, () => this.#live.delete(path))
     } catch (error) {
       this.#live.delete(path)
       throw error
@@ -106,11 +106,10 @@ export class DiskPartBuffers implements PartBuffers {
 class MemoryPartBuffer implements PartBuffer {
   #chunks: Uint8Array[] = []
   #size = 0
-  readonly #hash: Hash | undefined
-  #sha256: string | undefined
+  readonly #digest: RunningSha256 | undefined
 
-  constructor(hash: Hash | undefined) {
-    this.#hash = hash
+  constructor(digest: RunningSha256 | undefined) {
+    this.#digest = digest
   }
 
   get size(): number {
@@ -120,20 +119,17 @@ class MemoryPartBuffer implements PartBuffer {
   async write(chunk: Uint8Array): Promise<void> {
     this.#chunks.push(chunk)
     this.#size += chunk.length
-    this.#hash?.update(chunk)
-    this.#sha256 = undefined
+    this.#digest?.update(chunk)
   }
 
   async flush(): Promise<void> {}
 
   source(): BodySource {
     const chunks = this.#chunks
-    const sha256 = this.#sha256 ?? this.#hash?.copy().digest('hex')
-    this.#sha256 = sha256
+    const sha256 = this.#digest?.hex
     // A stream, not the bytes: the client would hash a byte body for its signature (CPU), never a stream.
     return { size: this.#size, open: () => Readable.from(chunks, { objectMode: false }), ...(sha256 === undefined ? {} : { sha256 }) }
   }
-
 
   async dispose(): Promise<void> {
     this.#chunks = []
@@ -143,18 +139,17 @@ class MemoryPartBuffer implements PartBuffer {
 
 class DiskPartBuffer implements PartBuffer {
   readonly #path: string
-  readonly #hash: Hash | undefined
+  readonly #digest: RunningSha256 | undefined
   readonly #appender: FileAppender
   readonly #forget: () => void
   #file: OpenFile | undefined
   #size = 0
-  #sha256: string | undefined
   #disposed = false
 
-  constructor(path: string, file: OpenFile, hash: Hash | undefined, forget: () => void) {
+  constructor(path: string, file: OpenFile, digest: RunningSha256 | undefined, forget: () => void) {
     this.#path = path
     this.#file = file
-    this.#hash = hash
+    this.#digest = digest
     this.#appender = new FileAppender(file)
     this.#forget = forget
   }
@@ -165,8 +160,7 @@ class DiskPartBuffer implements PartBuffer {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.#size += chunk.length
-    this.#hash?.update(chunk)
-    this.#sha256 = undefined
+    this.#digest?.update(chunk)
     await this.#appender.push(chunk)
   }
 
@@ -177,15 +171,13 @@ class DiskPartBuffer implements PartBuffer {
   source(): BodySource {
     const { size } = this
     const path = this.#path
-    const sha256 = this.#sha256 ?? this.#hash?.copy().digest('hex')
-    this.#sha256 = sha256
+    const sha256 = this.#digest?.hex
     return {
       size,
       open: () => (size === 0 ? Readable.from([], { objectMode: false }) : createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK })),
       ...(sha256 === undefined ? {} : { sha256 }),
     }
   }
-
 
   async dispose(): Promise<void> {
     if (this.#disposed) return
@@ -210,5 +202,20 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: it lives, as another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The SHA-256 of the bytes written so far, computed once per change however often a part is read back. */
+class RunningSha256 {
+  readonly #hash = createHash('sha256')
+  #hex: string | undefined
+
+  update(chunk: Uint8Array): void {
+    this.#hash.update(chunk)
+    this.#hex = undefined
+  }
+
+  get hex(): string {
+    return (this.#hex ??= this.#hash.copy().digest('hex'))
   }
 }
