@@ -124,10 +124,13 @@ export class Appender {
       // A checked body counts all or nothing: a part of it cannot be verified.
       if (discardable) upload = await machine.rollBack(handle, lock.lost)
       // A request that stopped early completes nothing, even at the length, where the client completes
-      // uploads; an upload complete before it stays complete (draft R-09: nothing reopens it).
+      // uploads (the draft); an upload complete before it stays complete (draft R-09: nothing reopens it).
       if (command.complete !== undefined && !wasComplete) upload = await this.#settleCompletion(handle, false, lock)
       const error = stopError(stopped, bounded(upload), maxSize)
       machine.interrupted(upload, upload.offset - before.offset, error.code, context)
+      // tus says nothing of completion: the bytes kept reached the length (a body cut after its last byte, or
+      // one longer than the length), so its clients see the upload complete, and it is finished now.
+      if (command.complete === undefined && !wasComplete && isComplete(upload)) await machine.finish(handle, context, lock.lost, command.completionCheck)
       const stop = stopped.kind === 'aborted' ? stopped.reason : undefined
       if (stop instanceof StopRequested && stop.details.terminate === true && error instanceof UploadStopped) {
         // tusd's StopUpload: the upload is removed once its request has stopped.

@@ -83,6 +83,21 @@ describe('explicit completion', () => {
     expect(isComplete(state)).toBe(false)
   })
 
+  it('[T-21] a tus request that stops early at the length still finishes the upload: its client sees it complete', async () => {
+    // A body longer than the length keeps the length's bytes (413), and one whose connection drops after
+    // its last byte keeps them all: either way the offset is the length, which tus calls complete.
+    const long = await service.create({ length: 3, metadata: {} }, context)
+    await expect(service.append(long.id, { offset: 0, body: chunks('abcdef') }, context)).rejects.toThrow(LengthExceeded)
+    const cut = await service.create({ length: 3, metadata: {} }, context)
+    const dropped = (async function* () {
+      yield Buffer.from('abc')
+      throw new Error('connection reset')
+    })()
+    await expect(service.append(cut.id, { offset: 0, body: dropped }, context)).rejects.toThrow()
+    for (const { id } of [long, cut]) expect(isComplete(await service.status(id, context))).toBe(true)
+    expect(events.filter((event) => event.type === 'finished').map((event) => event.upload.id)).toEqual([long.id, cut.id])
+  })
+
   it('[R-09] a completed upload stays complete when a request saying "complete" or "not complete" stops early on it', async () => {
     const created = await service.create({ length: 3, metadata: {}, body: chunks('abc'), complete: true }, context)
     for (const complete of [true, false]) {
