@@ -288,7 +288,7 @@ export class Gateway {
     const isValidId = (id: string): boolean => service.isValidId(id)
     const tus = new TusCodec(service, {
       uploadUrl,
-      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, originOf(exchange), basePath, isValidId),
+      uploadIdOf: (exchange, url) => uploadIdOf(url, exchange, basePath, isValidId),
       // Without the draft, its requests meet tus rules (412) as with tusd, but are told why.
       upstreamPath,
       missingVersionHint: speaksDraft

@@ -96,7 +96,7 @@ function concatish(targets: FuzzTargets): fc.Arbitrary<string> {
     { weight: 3, arbitrary: upload.map((id) => `${targets.basePath}${id}`) },
     { weight: 2, arbitrary: upload.map((id) => `${targets.origin}${targets.basePath}${id}`) },
     upload,
-    upload.map((id) => `http://elsewhere.example${targets.basePath}${id}`),
+    upload.map((id) => `http://proxy.example${targets.basePath}${id}`),
     fc.constantFrom('', '.', '..', '/', '*', 'http://[bad', 'javascript:x', `${targets.basePath}..%2F`, '//x/files/y'),
   )
   return fc.oneof(

@@ -55,6 +55,15 @@ eachTransport({}, (context) => {
     expect((await state(client, created.headers.location ?? ''))['upload-concat']).toBe(`final;${urls.join(' ')}`)
   })
 
+  it('[T-51] takes absolute URLs on another host by their path, as a proxy that rewrote Location hands them out', async () => {
+    const { gateway, client } = context()
+    const urls = [await createPartial(client, gateway.basePath, 1, 'a'), await createPartial(client, gateway.basePath, 1, 'b')]
+    const proxied = urls.map((url) => `http://proxy.example:8080${pathOf(url)}`)
+    const created = await createFinal(client, gateway.basePath, proxied)
+    expect(created.status, created.text).toBe(201)
+    expect((await state(client, created.headers.location ?? ''))['upload-offset']).toBe('2')
+  })
+
   it('[T-56] uses a partial upload twice in one final upload, and again in another', async () => {
     const { gateway, client } = context()
     const a = pathOf(await createPartial(client, gateway.basePath, 2, 'ab'))
@@ -115,7 +124,7 @@ eachTransport({}, (context) => {
       'final;',
       'partial;x',
       `final;${pathOf(partial).replace(gateway.basePath, '/elsewhere/')}`,
-      `final;http://elsewhere.example${pathOf(partial)}`,
+      `final;ftp://elsewhere.example${pathOf(partial)}`,
       `final;${pathOf(partial)} ${pathOf(plain)}`,
       `final;${unknown}`,
     ]
