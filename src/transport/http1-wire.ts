@@ -50,7 +50,10 @@ export class Http1Wire implements Wire {
   }
 
   requestEnded(): boolean {
-    return this.#request.complete
+    // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. node marks
+    // it complete only after emitting it, so one answered at once (OPTIONS) would otherwise look unread.
+    const { headers } = this.#request
+    return this.#request.complete || (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)
   }
 
   sendInformational(status: number, headers: Record<string, string>): void {

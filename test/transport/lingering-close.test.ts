@@ -147,6 +147,21 @@ describe('an HTTP/1.1 answer sent before the body was read', () => {
     client.socket.destroy()
   })
 
+  it('keeps the connection of a request without a body answered at once (node marks it complete only later)', async () => {
+    server = await startListener(answerEarly, { unreadBody: LIMITS })
+    const client = await Client.open(server.port)
+    // RFC 9112 §6.3: without Content-Length or Transfer-Encoding a request has no body, as a CORS preflight.
+    client.socket.write('OPTIONS /files/ HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    expect(await client.answer()).not.toMatch(/connection: close/i)
+    client.socket.write('OPTIONS /files/ HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    while ((client.received.match(/HTTP\/1\.1 409/g) ?? []).length < 2) {
+      if (client.socket.destroyed) throw new Error(`closed: ${client.received}`)
+      await sleep(5)
+    }
+    expect(client.serverEnded).toBe(false)
+    client.socket.destroy()
+  })
+
   it('closes a kept connection whose short rest never comes', async () => {
     server = await startListener(answerEarly, { unreadBody: { ...LIMITS, lingerTimeMs: 60_000 } })
     const client = await Client.open(server.port)
