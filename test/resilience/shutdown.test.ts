@@ -43,7 +43,7 @@ describe('graceful shutdown', () => {
 
       gateway.child.kill(signal)
       const end = await streaming.ended
-      expect(end).toMatchObject({ status: 503, headers: { 'retry-after': '5' } })
+      expect(end).toMatchObject({ status: 503, headers: { 'retry-after': '5', 'upload-offset': String(100 * 1024) } })
       expect((end as { body: string }).body).toContain(`shutting down; ${100 * 1024} bytes are stored`)
       streaming.request.destroy()
       // The only request in flight has answered: nothing is left to wait for (the timeout is a minute).

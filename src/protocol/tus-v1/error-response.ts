@@ -39,7 +39,8 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
     case 'BODY_INCOMPLETE':
       return textResponse(400, error.message)
     case 'SHUTTING_DOWN':
-      return textResponse(503, error.message, { 'retry-after': '5' })
+      if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
+      return textResponse(503, error.message, { ...headers, 'retry-after': '5' })
     case 'NOT_SUPPORTED':
       return textResponse(501, error.message)
     case 'CHECKSUM_MISMATCH':
