@@ -219,7 +219,7 @@ const cases: HttpCase[] = [
     status: 404,
     responseHeaders: { 'upload-offset': null },
   },
-  ...['12abc', '-1', '1.5', '', 'x', '0x10', '1e3', '1234567890123456'].map(
+  ...['12abc', '-1', '1.5', '', 'x', '0x10', '1e3', '9007199254740992'].map(
     (value): HttpCase => ({
       name: `[T-02] a PATCH with Upload-Offset "${value}" gets 400 naming the header`,
       given: { length: 10 },

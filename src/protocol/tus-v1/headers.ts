@@ -2,14 +2,19 @@ import { excerpt, HeaderError } from '../header-error.js'
 import { decodeMetadataValue, encodeMetadataValue } from './metadata-value.js'
 
 // tus 1.0.0: offsets and lengths are non-negative integers. A strict grammar, not parseInt:
-// "12abc" or "x" must be rejected, not read as 12 or NaN. 15 digits keep values exact in a double.
-const NON_NEGATIVE_INTEGER = /^\d{1,15}$/
+// "12abc" or "x" must be rejected, not read as 12 or NaN.
+const DIGITS = /^\d+$/
 
-/** Reads a header that must be a non-negative integer. Throws HeaderError. */
+/**
+ * Reads a header that must be a non-negative integer, up to the largest a double holds exactly
+ * (2^53 - 1, 8 PiB; tusd takes 64-bit values). Throws HeaderError saying which rule the value broke.
+ */
 export function parseNonNegativeInteger(header: string, value: string): number {
   const trimmed = value.trim()
-  if (!NON_NEGATIVE_INTEGER.test(trimmed)) throw new HeaderError(header, `must be a non-negative integer, got "${excerpt(value)}"`)
-  return Number(trimmed)
+  if (!DIGITS.test(trimmed)) throw new HeaderError(header, `must be a non-negative integer, got "${excerpt(value)}"`)
+  const number = Number(trimmed)
+  if (!Number.isSafeInteger(number)) throw new HeaderError(header, `"${excerpt(trimmed)}" is more than ${Number.MAX_SAFE_INTEGER}, the largest this server takes`)
+  return number
 }
 
 /** T-27: `Upload-Defer-Length` must be exactly 1. Throws HeaderError. */
