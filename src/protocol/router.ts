@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import { ShuttingDown, StorageFull, StoreUnavailable } from '../model/errors.js'
+import { isCoreError, ShuttingDown, StorageFull, StoreUnavailable } from '../model/errors.js'
 import { ClientGone } from '../model/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import type { Codec, ErrorAnswer } from './codec.js'
@@ -98,9 +98,11 @@ export class Router {
   #errorAnswer(codec: Codec, thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer {
     const known = codec.errorResponse(thrown, exchange, method, target)
     if (known !== undefined) {
-      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk).
-      if ((thrown instanceof StoreUnavailable || thrown instanceof StorageFull) && thrown.cause !== undefined) {
-        this.#options.logger.warn({ err: thrown.cause, error: thrown.code, method: exchange.method, path: exchange.path }, 'storage failed')
+      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk). A codec
+      // may have wrapped the fact to shape its answer (tus: a creation that failed after creating).
+      const fact = thrown instanceof Error && !isCoreError(thrown) ? thrown.cause : thrown
+      if ((fact instanceof StoreUnavailable || fact instanceof StorageFull) && fact.cause !== undefined) {
+        this.#options.logger.warn({ err: fact.cause, error: fact.code, method: exchange.method, path: exchange.path }, 'storage failed')
       }
       return known
     }

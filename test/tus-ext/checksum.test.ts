@@ -116,11 +116,13 @@ const cases: HttpCase[] = [
     responseHeaders: { 'upload-offset': '11' },
   },
   {
-    name: '[T-43] a creation with upload whose bytes do not match gets 460',
+    name: '[T-43] a creation with upload whose bytes do not match gets 460, with the Location of the upload it created, at offset 0',
     method: 'POST',
     headers: { ...TUS, 'upload-length': '11', 'content-type': OFFSET_OCTET_STREAM, 'upload-checksum': `sha1 ${SHA1_HELLO}` },
     body: 'hello worlx',
     status: 460,
+    responseHeaders: { location: /\/files\/[0-9a-f]{32}$/ },
+    upload: { offset: 0, length: 11 },
   },
   {
     name: '[T-46] a creation with a malformed Upload-Checksum gets 400 and creates nothing',

@@ -19,6 +19,7 @@ import { textResponse, type ProtocolResponse } from '../response.js'
 import type { Target } from '../target.js'
 import { checksumChecks } from './checksum-header.js'
 import { finalConcat, parseUploadConcat, serializeUploadConcat } from './concat-header.js'
+import { FailedAfterCreation } from './failed-after-creation.js'
 import { tusErrorResponse } from './error-response.js'
 import { expiresHeaders } from './expires-header.js'
 import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMetadata } from './headers.js'
@@ -132,6 +133,10 @@ export class TusCodec implements Codec {
 
   /** The answer to an error `handle` threw (core facts, malformed headers, refusals); undefined for anything else. */
   errorResponse(error: unknown): ErrorAnswer | undefined {
+    if (error instanceof FailedAfterCreation) {
+      const answer = this.errorResponse(error.cause)
+      return answer && { ...answer, response: { ...answer.response, headers: { ...answer.response.headers, location: error.location } } }
+    }
     if (isCoreError(error)) return { response: tusErrorResponse(error), error: error.code }
     if (error instanceof HeaderError) return { response: textResponse(400, error.message), error: 'HEADER' }
     if (error instanceof RequestRejected) return { response: textResponse(error.status, error.message, error.headers), error: 'REJECTED' }
@@ -173,19 +178,27 @@ export class TusCodec implements Codec {
     // T-37: only an application/offset+octet-stream body is upload data (as tusd).
     const withBody = isOffsetOctetStream(exchange)
     const metadata = metadataHeader === undefined ? {} : parseMetadata(metadataHeader)
-    const { upload, answer, delivered } = await this.#service.create(
-      {
-        target: upstream ? targetOf(exchange, metadata) : undefined,
-        length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
-        metadata,
-        body: withBody ? exchange.body : undefined,
-        bodySize: withBody ? requestBodySize(exchange) : undefined,
-        // T-43: creation-with-upload checks its bytes like a PATCH.
-        checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
-        concat,
-      },
-      context,
-    )
+    let createdId: string | undefined
+    const { upload, answer, delivered } = await this.#service
+      .create(
+        {
+          target: upstream ? targetOf(exchange, metadata) : undefined,
+          length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
+          metadata,
+          body: withBody ? exchange.body : undefined,
+          bodySize: withBody ? requestBodySize(exchange) : undefined,
+          // T-43: creation-with-upload checks its bytes like a PATCH.
+          checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
+          concat,
+          onCreated: ({ id }) => (createdId = id),
+        },
+        context,
+      )
+      .catch((error: unknown) => {
+        // An error without an answer of its own stays the bare 500 it is.
+        if (createdId === undefined || this.errorResponse(error) === undefined) throw error
+        throw new FailedAfterCreation(error, this.#options.uploadUrl(exchange, createdId))
+      })
     // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along; T-40: when it expires.
     // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
     const location = this.#options.uploadUrl(exchange, upload.id)
