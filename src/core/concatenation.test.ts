@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
-import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadInvalid } from '../model/errors.js'
+import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadAwaited, PartialUploadInvalid } from '../model/errors.js'
 import type { Upload } from '../model/upload.js'
 import { MemoryStore } from '../store/memory/memory-store.js'
 import { UploadEvents, type LifecycleEvent } from './events.js'
@@ -233,12 +233,15 @@ describe('concatenation in the upload service', () => {
     expect(await content(restarted, id)).toBe('xyxy')
   })
 
-  it('leaves a final upload pending when one of its partial uploads is removed', async () => {
+  it('[T-54] refuses to terminate a partial upload a pending final upload needs; one gone anyway leaves the final upload pending', async () => {
     const uploads = service()
     const a = await partial(uploads, 2, 'a')
     const b = await partial(uploads, 1, 'b')
     const made = await final(uploads, [a.id, b.id])
-    await uploads.terminate(a.id, context())
+    await expect(uploads.terminate(a.id, context())).rejects.toThrow(PartialUploadAwaited)
+    expect((await uploads.status(a.id, context())).offset).toBe(1)
+    // Removed behind the gateway's back (by hand, or a store's own lifecycle rule).
+    await (await store.open(a.id, context().signal)).terminate?.(context().signal)
     expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0, length: 3 })
   })
 })

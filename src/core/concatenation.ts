@@ -111,10 +111,11 @@ export class Concatenation {
     })
   }
 
-  /** True when a pending final upload still needs `partial` (it must be kept until then). */
-  async isAwaited(partial: Upload, signal: AbortSignal): Promise<boolean> {
+  /** The id of a pending final upload that still needs `partial` (it must be kept until then), if any. */
+  async awaitingFinal(partial: Upload, signal: AbortSignal): Promise<string | undefined> {
+    if ((partial.awaitedBy?.length ?? 0) === 0) return undefined
     const finals = await this.#peek(partial.awaitedBy ?? [], signal)
-    return [...finals.values()].some(isPendingFinal)
+    return [...finals.values()].find(isPendingFinal)?.id
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Lock } from '../lock/locker.js'
 import type { Answer } from '../model/answer.js'
-import { NotSupported, ShuttingDown, UploadExpired, UploadIncomplete, UploadNotFound } from '../model/errors.js'
+import { NotSupported, PartialUploadAwaited, ShuttingDown, UploadExpired, UploadIncomplete, UploadNotFound } from '../model/errors.js'
 import { ShutdownRequested, StopRequested, type StopDetails } from '../model/stop-reasons.js'
 import { awaitsDelivery, isComplete, isPendingFinal, type ByteRange, type Upload } from '../model/upload.js'
 import type { StoredUpload } from '../store/store.js'
@@ -170,11 +170,20 @@ export class UploadService {
     return this.#machine.open(id, this.#background.signal).then((handle) => handle.state, () => undefined)
   }
 
-  /** Removes an upload; a running append is asked to stop first. Returns pre-terminate's answer. Throws UploadNotFound, NotSupported, HookRejected. */
+  /**
+   * Removes an upload; a running append is asked to stop first. Returns pre-terminate's answer. Throws
+   * UploadNotFound, NotSupported, HookRejected, PartialUploadAwaited for a part of a pending final upload.
+   */
   async terminate(id: string, context: RequestContext): Promise<Answer | undefined> {
     if (!this.features.capabilities.terminate) throw new NotSupported('termination')
     await this.#preAccess('terminate', id, context)
-    return this.#locks.withLock(id, context, async (lock) => this.#machine.terminate(await this.#open(id, context), context, lock.lost))
+    return this.#locks.withLock(id, context, async (lock) => {
+      const handle = await this.#open(id, context)
+      // Without it the final upload would wait for ever for bytes no one can send any more.
+      const final = await this.#concatenation.awaitingFinal(handle.state, context.signal)
+      if (final !== undefined) throw new PartialUploadAwaited(id, final)
+      return this.#machine.terminate(handle, context, lock.lost)
+    })
   }
 
   /**

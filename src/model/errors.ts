@@ -246,6 +246,14 @@ export class StoreUnavailable extends UploadError {
   }
 }
 
+/** A partial upload cannot be removed: a final upload that is not complete yet is made of it. */
+export class PartialUploadAwaited extends UploadError {
+  readonly code = 'PARTIAL_UPLOAD_AWAITED'
+  constructor(readonly partialId: string, readonly finalId: string) {
+    super(`upload ${partialId} is a part of final upload ${finalId}, which is not complete yet: terminate that one first`)
+  }
+}
+
 /** A final upload names more partial uploads than the gateway joins. */
 export class TooManyPartials extends UploadError {
   readonly code = 'TOO_MANY_PARTIALS'
@@ -313,6 +321,7 @@ export type CoreError =
   | LockerUnavailable
   | StorageFull
   | StoreUnavailable
+  | PartialUploadAwaited
   | TooManyPartials
   | DeliveryFailed
 
@@ -335,6 +344,7 @@ export const coreErrorCodes = [
   'UPLOAD_EXPIRED',
   'FINAL_UPLOAD_IMMUTABLE',
   'PARTIAL_UPLOAD_INVALID',
+  'PARTIAL_UPLOAD_AWAITED',
   'APPEND_TOO_LARGE',
   'HOOK_REJECTED',
   'HOOK_FAILED',

@@ -22,6 +22,8 @@ const CORE_CODES: Readonly<Record<CoreError['code'], string>> = {
   UPLOAD_EXPIRED: 'ERR_UPLOAD_EXPIRED',
   FINAL_UPLOAD_IMMUTABLE: 'ERR_MODIFY_FINAL',
   PARTIAL_UPLOAD_INVALID: 'ERR_INVALID_CONCAT',
+  // tusd has no unfinished concatenation, so nothing to refuse here.
+  PARTIAL_UPLOAD_AWAITED: 'ERR_PARTIAL_UPLOAD_AWAITED',
   APPEND_TOO_LARGE: 'ERR_APPEND_TOO_LARGE',
   HOOK_REJECTED: 'ERR_UPLOAD_REJECTED',
   // tusd answers a failed hook with ERR_INTERNAL_SERVER_ERROR (500); the gateway answers 503 (README, hooks).

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { startGateway } from '../support/gateway.js'
 import { eachTransport } from '../support/http-cases.js'
 import { transports } from '../support/transports.js'
-import { download, pathOf, patch } from '../support/tus.js'
+import { download, pathOf, patch, TUS } from '../support/tus.js'
 import { createFinal, createPartial, state } from './concat-support.js'
 
 // Extension concatenation-unfinished (T-54): a final upload may name partial uploads still receiving bytes.
@@ -31,6 +31,27 @@ eachTransport({}, (context) => {
     expect(done['upload-offset']).toBe('11')
     expect(done['upload-length']).toBe('11')
     expect((await download(client, final)).text).toBe('hello world')
+  })
+
+  it('[T-54] refuses with 409 to remove a partial upload a pending final upload needs, and removes it once the final one is gone', async () => {
+    const { gateway, client } = context()
+    const a = pathOf(await createPartial(client, gateway.basePath, 2, 'ab'))
+    const b = pathOf(await createPartial(client, gateway.basePath, 3))
+    const final = pathOf((await createFinal(client, gateway.basePath, [a, b])).headers.location ?? '')
+    const remove = (url: string) => client.request({ method: 'DELETE', url, headers: TUS })
+    const refused = await remove(b)
+    expect(refused.status, refused.text).toBe(409)
+    expect(refused.text).toContain('not complete yet')
+    // B is still there, and completing it completes the final upload.
+    expect((await patch(client, b, 0, 'cde')).status).toBe(204)
+    expect((await download(client, final)).text).toBe('abcde')
+    // Complete, the final upload needs its parts no more; a pending one removed frees them too.
+    expect((await remove(a)).status).toBe(204)
+    const c = pathOf(await createPartial(client, gateway.basePath, 1))
+    const other = pathOf((await createFinal(client, gateway.basePath, [c])).headers.location ?? '')
+    expect((await remove(c)).status).toBe(409)
+    expect((await remove(other)).status).toBe(204)
+    expect((await remove(c)).status).toBe(204)
   })
 
   it('[T-60] shows the final length once every partial upload has declared its own', async () => {

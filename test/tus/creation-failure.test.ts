@@ -2,7 +2,7 @@ import { pino } from 'pino'
 import { afterEach, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway.js'
 import { StoreUnavailable } from '../../src/model/errors.js'
-import type { UploadInit } from '../../src/store/store.js'
+import type { UploadInit } from '../../src/model/upload.js'
 import { MemoryStore } from '../../src/store/memory/memory-store.js'
 
 // A creation with upload whose store fails once the upload exists: the client is told where the upload

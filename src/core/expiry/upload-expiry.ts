@@ -24,7 +24,7 @@ export class UploadExpiry {
   async at(upload: Upload, signal: AbortSignal): Promise<number | undefined> {
     const { policy } = this
     if (policy === undefined) return undefined
-    if (isComplete(upload) && (upload.awaitedBy?.length ?? 0) > 0 && (await this.#concatenation.isAwaited(upload, signal))) return undefined
+    if (isComplete(upload) && (await this.#concatenation.awaitingFinal(upload, signal)) !== undefined) return undefined
     const activity = isPendingFinal(upload) ? await this.#concatenation.lastActivity(upload, signal) : upload.updatedAt
     return expiresAt(policy, upload, activity)
   }

@@ -58,6 +58,8 @@ export function coreErrorProblem(error: CoreError): Problem {
       return { status: 410, detail: error.message }
     case 'FINAL_UPLOAD_IMMUTABLE':
       return { status: 403, detail: error.message }
+    case 'PARTIAL_UPLOAD_AWAITED':
+      return { status: 409, detail: error.message }
     case 'PARTIAL_UPLOAD_INVALID':
     case 'TOO_MANY_PARTIALS':
       return { status: 400, detail: error.message }

@@ -58,6 +58,9 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
       return textResponse(400, error.message)
     case 'APPEND_TOO_LARGE':
       return textResponse(413, error.message)
+    case 'PARTIAL_UPLOAD_AWAITED':
+      // Removing it would leave the final upload waiting for ever; the upload is untouched.
+      return textResponse(409, error.message)
     case 'HOOK_REJECTED':
       // tusd's answers (and its hook servers' expectations), with the hook's HTTPResponse merged in.
       return withAnswer(rejection(error.hook), error.answer)
