@@ -16,6 +16,9 @@ const EXTRA_REASONS: Record<number, string> = { 460: 'Checksum Mismatch' }
 
 const INFORMATIONAL_REASONS: Record<number, string> = { 104: 'Upload Resumption Supported' }
 
+// A request target in absolute form (RFC 9112 §3.2.2), its authority captured.
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)/i
+
 /** HTTP/1.1 specifics of an exchange. */
 export class Http1Wire implements Wire {
   readonly httpVersion = '1.1' as const
@@ -34,7 +37,9 @@ export class Http1Wire implements Wire {
   }
 
   get authority(): string | undefined {
-    return this.#request.headers.host
+    // RFC 9112 §3.2.2: a request target in absolute form names the host, and Host is ignored.
+    const absolute = ABSOLUTE_FORM.exec(this.#request.url ?? '')
+    return absolute === null ? this.#request.headers.host : absolute[1]
   }
 
   get remoteAddress(): string | undefined {

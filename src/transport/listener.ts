@@ -4,6 +4,7 @@ import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion } from 'node:tls'
 import type { MinBodyRateOptions } from './body-rate.js'
 import { answerClientError } from './client-error.js'
+import { hasRepeatedHost, refuseRepeatedHost } from './repeated-host.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { ConnectionRefusal } from './connection-refusal.js'
 import type { ExchangeHandler } from './exchange.js'
@@ -91,6 +92,7 @@ export class Listener {
     this.#limits = new ConnectionLimits({ maxConnections: options.maxConnections ?? 0, maxConnectionsPerIp: options.maxConnectionsPerIp ?? 0 })
     const minBodyRate = options.minBodyRate
     const onHttp1 = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
+      if (hasRepeatedHost(request.rawHeaders)) return refuseRepeatedHost(response)
       const exchange = new NodeExchange(request, response, new Http1Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate })
       inConnectionOrder(request.socket, () => handler(exchange))
     }

@@ -77,6 +77,24 @@ describe('HTTP/1.1 request framing', () => {
     expect(answer.toLowerCase()).toContain('tus-version: 1.0.0')
   })
 
+  it('builds Location from the authority of a request target in absolute form, not from Host (RFC 9112 §3.2.2)', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `POST http://uploads.example:8080/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nUpload-Length: 5\r\nConnection: close\r\n\r\n`,
+    )
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 201 Created')
+    expect(answer).toMatch(/\r\nlocation: http:\/\/uploads\.example:8080\/files\/[0-9a-f]{32}\r\n/i)
+  })
+
+  it('refuses a request with two Host headers with 400 (RFC 9112 §3.2)', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      `POST /files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nTus-Resumable: 1.0.0\r\nUpload-Length: 5\r\n\r\n`,
+    )
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request')
+    expect(answer).toContain('more than one Host header')
+  })
+
   it('refuses a transfer coding other than chunked with 501 rather than storing coded bytes', async () => {
     const answer = await rawExchange(
       gateway.port,
