@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { pathOf, TUS } from '../support/tus.js'
 import { completeness, draft, eachDraftTransport, VERSIONS } from './draft-cases.js'
@@ -62,6 +63,33 @@ eachDraftTransport({}, (context) => {
         body: 'x',
       })
       expect(await tusMetadata(client, pathOf(created.headers.location ?? ''))).toEqual({})
+    }
+  })
+
+  it('[R-42] the Content-Encoding of the creation is kept as content-encoding and sent with the download of the bytes as sent', async () => {
+    const { client, gateway } = context()
+    const gzipped = gzipSync('hello hello hello')
+    const created = await client.request({
+      method: 'POST',
+      url: gateway.basePath,
+      headers: draft(8, { ...completeness(8, true), 'content-type': 'text/plain', 'content-encoding': 'GZIP' }),
+      body: gzipped,
+    })
+    expect(created.status).toBe(201)
+    const url = pathOf(created.headers.location ?? '')
+    expect(await tusMetadata(client, url)).toEqual({ filetype: 'text/plain', 'content-encoding': 'gzip' })
+    const download = await client.request({ method: 'GET', url })
+    expect(download.headers['content-encoding']).toBe('gzip')
+    expect(gunzipSync(download.body).toString()).toBe('hello hello hello')
+    // identity is no coding, and what is not a list of codings is left out.
+    for (const coding of ['identity', 'gzip;q=1', 'a b']) {
+      const plain = await client.request({
+        method: 'POST',
+        url: gateway.basePath,
+        headers: draft(8, { ...completeness(8, true), 'content-encoding': coding }),
+        body: 'x',
+      })
+      expect(await tusMetadata(client, pathOf(plain.headers.location ?? '')), coding).toEqual({})
     }
   })
 

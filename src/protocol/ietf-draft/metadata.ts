@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { contentCodings } from '../http/content-encoding.js'
 import { mediaType } from '../http/media-type.js'
 
 // RFC 9110 §8.3.1 media type (type "/" subtype) with optional parameters, visible ASCII only.
@@ -11,8 +12,9 @@ const MAX_FILENAME = 255
 /**
  * R-42/R-81: the representation metadata of a creation request as the upload's metadata, with the
  * keys tus clients and tusd hooks know: `filetype` from `Content-Type`, `filename` from
- * `Content-Disposition` (`filename*` preferred, RFC 6266 §4.3). Values are validated and sanitized;
- * anything unusable is left out rather than refused.
+ * `Content-Disposition` (`filename*` preferred, RFC 6266 §4.3), and `content-encoding` (the bytes are
+ * kept as sent, so a download says how they are coded). Values are validated and sanitized; anything
+ * unusable is left out rather than refused.
  */
 export function metadataFromRequest(headers: IncomingHttpHeaders): Record<string, string> {
   const metadata: Record<string, string> = {}
@@ -23,6 +25,8 @@ export function metadataFromRequest(headers: IncomingHttpHeaders): Record<string
   const disposition = headers['content-disposition']
   const filename = disposition === undefined ? undefined : filenameOf(disposition)
   if (filename !== undefined) metadata.filename = filename
+  const codings = contentCodings(headers['content-encoding'])
+  if (codings !== undefined) metadata['content-encoding'] = codings
   return metadata
 }
 

@@ -10,6 +10,7 @@ import { withAnswer } from '../answer.js'
 import type { Codec, ErrorAnswer } from '../codec.js'
 import { HeaderError, RequestRejected } from '../header-error.js'
 import { contentDisposition, downloadContentType } from '../http/content-disposition.js'
+import { contentCodings } from '../http/content-encoding.js'
 import { headerValue } from '../http/header-value.js'
 import { mediaType } from '../http/media-type.js'
 import { requestBodySize } from '../http/body-size.js'
@@ -310,8 +311,10 @@ export class TusCodec implements Codec {
     )
     const size = upload.offset
     const contentType = downloadContentType(upload.metadata.filetype)
+    const codings = contentCodings(upload.metadata['content-encoding'])
     const headers: OutgoingHttpHeaders = {
       'content-type': contentType,
+      ...(codings === undefined ? {} : { 'content-encoding': codings }),
       'content-disposition': contentDisposition(contentType, upload.metadata.filename),
       'content-length': String(range === undefined ? size : range.end - range.start),
       'accept-ranges': 'bytes',
