@@ -100,6 +100,7 @@ export class Appender {
       signal,
       idleTimeoutMs: this.#options.networkTimeoutMs,
       observe: observerOf(checks, command.completionCheck?.begin?.(before)),
+      checkLock: lock.checkHeld?.bind(lock),
     })
     // Bytes that may yet be discarded are not progress.
     const stopProgress = discardable ? () => {} : this.#reportProgress(handle, body, bounded(before), command, context)

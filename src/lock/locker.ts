@@ -16,6 +16,12 @@ export interface Lock {
   readonly lost: AbortSignal
   /** Grows with every grant of this id, across processes for a shared locker; stores that write conditionally can refuse a stale one. */
   readonly fence: number
+  /**
+   * For a lock held by a lease: aborts `signal` and `lost` (with `LockLoss`) at once when the lease has run
+   * out by the clock, which its timers learn late after the process was paused. Holders call it before they
+   * write. Absent for locks that cannot run out (memory, file).
+   */
+  checkHeld?(): void
   /** Lets go of the lock and hands it to the next waiter, if any. Safe to call twice. */
   release(): Promise<void>
 }

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { LockerUnavailable } from '../../src/model/errors.js'
 import { LockLoss, StopRequested } from '../../src/model/stop-reasons.js'
 import { RedisLocker, type RedisLockerOptions } from '../../src/lock/redis/redis-locker.js'
+import { beforeWrite } from '../../src/model/write-checks.js'
 import { describeWithServer } from '../servers/availability.js'
 import { redis } from '../servers/redis.js'
 
@@ -72,6 +73,21 @@ describeWithServer('the Redis locker when Redis fails', redis, (server) => {
     await lock.release()
     const again = await locker.acquire('other', { signal: forever() })
     await again.release()
+  })
+
+  it('finds a lock lost before a store sends a request once the process ran past the lease without its timers (paused)', async () => {
+    const locker = await connect(freshPrefix())
+    const lock = await locker.acquire('paused', { signal: forever() })
+    beforeWrite()
+    expect(lock.lost.aborted).toBe(false)
+    // The event loop blocked past 4/5 of the lease: no timer (renewal, loss) ran, as in a stopped process.
+    const until = performance.now() + 1300
+    while (performance.now() < until) {
+      // busy
+    }
+    beforeWrite()
+    expect(lock.lost.reason).toBeInstanceOf(LockLoss)
+    expect(lock.signal.reason).toBeInstanceOf(LockLoss)
   })
 
   it('rejects waiters and stop requests with LockerUnavailable while Redis is down, and grants again once it is back', async () => {

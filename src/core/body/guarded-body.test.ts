@@ -42,6 +42,25 @@ describe('GuardedBody', () => {
     expect(body.stop).toBeUndefined()
   })
 
+  it('checks the lock before passing on each chunk and at the end; a check that aborts passes nothing more on', async () => {
+    const checked: number[] = []
+    const controller = new AbortController()
+    const lost = new Error('the lease ran out')
+    const body = new GuardedBody(chunks('ab', 'cd', 'ef'), {
+      signal: controller.signal,
+      idleTimeoutMs: 0,
+      // The third check finds the lease run out, as after a pause of the process.
+      checkLock: () => checked.push(checked.length) === 3 && controller.abort(lost),
+    })
+    expect(await drain(body)).toBe('abcd')
+    expect(body.stop).toEqual({ kind: 'aborted', reason: lost })
+    // Two chunks, the third that found the loss, and the end.
+    expect(checked).toHaveLength(4)
+    const whole = new GuardedBody(chunks('x'), { signal: never, idleTimeoutMs: 0, checkLock: () => checked.push(0) })
+    expect(await drain(whole)).toBe('x')
+    expect(checked).toHaveLength(6)
+  })
+
   it('ends without a stop when the source holds exactly the limit', async () => {
     const body = new GuardedBody(chunks('abc', 'de'), { limit: 5, signal: never, idleTimeoutMs: 0 })
     expect(await drain(body)).toBe('abcde')

@@ -22,6 +22,11 @@ export interface GuardOptions {
   readonly signal: AbortSignal
   /** Stops the body when the source sends nothing for this long; 0 turns it off. */
   readonly idleTimeoutMs: number
+  /**
+   * Called before each chunk is passed on and when the body ends (the lock's `checkHeld`): it may abort
+   * `signal` at once, and then nothing more is passed on.
+   */
+  readonly checkLock?: () => void
 }
 
 /**
@@ -60,7 +65,7 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const { signal, idleTimeoutMs, observe } = this.#options
+    const { signal, idleTimeoutMs, observe, checkLock } = this.#options
     const { limit, stopAtLimit } = limitOf(this.#options)
     const iterator = this.#source[Symbol.asyncIterator]()
     // Each read races its own promise: racing every read against one long-lived "interrupted" promise
@@ -109,6 +114,11 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
           this.#ended = true
           return
         }
+        checkLock?.()
+        if (signal.aborted) {
+          this.#stop = { kind: 'aborted', reason: signal.reason }
+          return
+        }
         const chunk = next.value
         if (limit !== undefined && this.#bytes + chunk.byteLength > limit) {
           // The bytes up to the limit are passed on even when they arrive in one read with the bytes past
@@ -128,6 +138,8 @@ export class GuardedBody implements AsyncIterable<Uint8Array> {
         yield chunk
       }
     } finally {
+      // Before the reader goes on with what it got (a store writes its last bytes then).
+      checkLock?.()
       clearTimeout(idleTimer)
       signal.removeEventListener('abort', onAbort)
     }

@@ -5,6 +5,11 @@
  * sending its last successful renewal, so it has stopped (its writes aborted) before any other gateway
  * can be granted the lock. A renewal that fails to reach Redis is tried again every tenth of the lease
  * until then; one that finds the lease gone (expired, deleted, Redis restarted empty) loses it at once.
+ *
+ * The loss timer alone is late after the process was paused (a VM freeze, a stopped process, a long
+ * collection): once it runs again, its I/O callbacks (bytes of a body, messages from Redis) come before its
+ * timers, and would write on a lease that ran out meanwhile. `check` compares the clock with the deadline
+ * at once; holders call it before they write.
  */
 export class Lease {
   readonly #leaseMs: number
@@ -14,6 +19,8 @@ export class Lease {
   #lossTimer: NodeJS.Timeout | undefined
   #lastError: unknown
   #stopped = false
+  /** `performance.now()` past which the lease may have run out in Redis (4/5 of it after the last confirmation was sent). */
+  #deadline = 0
 
   /**
    * `grantedAt` (`performance.now()`): when the command that granted or last confirmed the lease was sent.
@@ -28,6 +35,11 @@ export class Lease {
     this.#scheduleRenewal(leaseMs / 3)
   }
 
+  /** Loses the lease now if its deadline has passed by the clock, whatever the timers say. */
+  check(): void {
+    if (performance.now() >= this.#deadline) this.#lose(new Error('the lease ran out while the process did not run (paused or stalled)'))
+  }
+
   /** Stops renewing (the lock was released, or lost). */
   stop(): void {
     this.#stopped = true
@@ -38,6 +50,7 @@ export class Lease {
   #armLoss(sentAt: number): void {
     clearTimeout(this.#lossTimer)
     const deadline = sentAt + (this.#leaseMs * 4) / 5
+    this.#deadline = deadline
     this.#lossTimer = setTimeout(() => {
       const detail = this.#lastError instanceof Error ? `: ${this.#lastError.message}` : ''
       this.#lose(new Error(`the lease could not be renewed in time${detail}`, { cause: this.#lastError }))

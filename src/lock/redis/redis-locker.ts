@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { LockBusy, LockerUnavailable } from '../../model/errors.js'
 import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested, type StopDetails } from '../../model/stop-reasons.js'
+import { checkBeforeWrites } from '../../model/write-checks.js'
 import type { AcquireOptions, Lock, Locker } from '../locker.js'
 import { Lease } from './lease.js'
 import { RedisConnection, type ScriptReply } from './redis-connection.js'
@@ -91,6 +92,8 @@ export class RedisLocker implements Locker {
   readonly #pending = new Set<Promise<unknown>>()
   #unreachable = false
   #closing: Promise<void> | undefined
+  /** Stops checking the leases before the stores' requests (see `checkBeforeWrites`). */
+  readonly #stopChecks: () => void
 
   private constructor(options: RedisLockerOptions) {
     const leaseMs = options.leaseMs ?? 10_000
@@ -110,6 +113,9 @@ export class RedisLocker implements Locker {
       this.#unreachable = false
     })
     this.#connection.subscriber.on('message', (_channel: string, text: string) => this.#onMessage(text))
+    this.#stopChecks = checkBeforeWrites(() => {
+      for (const holding of this.#holdings.values()) holding.lease?.check()
+    })
   }
 
   /**
@@ -192,6 +198,7 @@ export class RedisLocker implements Locker {
     await this.#settlePending()
     await Promise.allSettled([...this.#holdings.values()].map((holding) => this.#release(holding)))
     await this.#connection.close()
+    this.#stopChecks()
     // Last, so that a caller awaiting close() is there to see the rejections.
     for (const waiter of waiters) waiter.reject(reason)
   }
@@ -273,7 +280,13 @@ export class RedisLocker implements Locker {
     this.#holdings.set(holding.token, holding)
     holding.lease = new Lease(this.#leaseMs, sentAt, () => this.#renew(holding.id, holding.token), (cause) => this.#lose(holding, cause))
     if (asked) abortOnce(holding.controller, new ReleaseRequested())
-    waiter.resolve({ signal: holding.controller.signal, lost: holding.lost.signal, fence, release: () => this.#release(holding) })
+    waiter.resolve({
+      signal: holding.controller.signal,
+      lost: holding.lost.signal,
+      fence,
+      release: () => this.#release(holding),
+      checkHeld: () => holding.lease?.check(),
+    })
   }
 
   async #release(holding: Holding): Promise<void> {
@@ -383,6 +396,8 @@ export class RedisLocker implements Locker {
     }
     const holding = this.#holdings.get(message.token)
     if (holding === undefined) return
+    // A request that reaches a process paused past its lease finds the lock lost, not merely asked for.
+    holding.lease?.check()
     abortOnce(holding.controller, message.type === 'stop' ? new StopRequested(message.details ?? {}) : new ReleaseRequested())
   }
 

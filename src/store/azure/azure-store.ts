@@ -8,6 +8,7 @@ import { isNotFound, storeFailure } from './azure-errors.js'
 import { AzureUpload, type AzureUploadContext } from './azure-upload.js'
 import { blobNames, type BlobNames } from './blob-names.js'
 import { SENTINEL_ID } from './block-ids.js'
+import { withWriteChecks } from './write-checks-policy.js'
 import { BlockBuffers } from './block-buffers.js'
 import { BlockCopier } from './block-copier.js'
 import { readBlockState, type BlockList } from './block-state.js'
@@ -110,7 +111,7 @@ export class AzureStore implements Store {
   static async connect(options: AzureConnectOptions): Promise<AzureStore> {
     const pipeline = { retryOptions: { ...DEFAULT_RETRY, ...options.retry } }
     const { credentials } = options
-    const service =
+    const client =
       'connectionString' in credentials
         ? BlobServiceClient.fromConnectionString(credentials.connectionString, pipeline)
         : new BlobServiceClient(
@@ -118,6 +119,7 @@ export class AzureStore implements Store {
             new StorageSharedKeyCredential(credentials.accountName, credentials.accountKey),
             pipeline,
           )
+    const service = withWriteChecks(client, pipeline)
     const container = service.getContainerClient(options.container)
     await container.createIfNotExists(options.containerAccessType === undefined ? {} : { access: options.containerAccessType })
     return new AzureStore(container, options)

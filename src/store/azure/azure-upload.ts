@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { AccessTier, BlockBlobClient } from '@azure/storage-blob'
 import { StorageFull, StoreUnavailable, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { eitherSignal } from '../../model/either-signal.js'
+import { LockLoss } from '../../model/stop-reasons.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { consumeBody } from '../consume-body.js'
 import { checkDeclaredLength } from '../length-rules.js'
@@ -149,6 +150,9 @@ export class AzureUpload implements StoredUpload {
     grace.dispose()
     if (gone !== undefined) throw gone
     if (failure !== undefined) {
+      // Cut off by a lost lock, at once: no failure; what Azure confirmed is kept, and the caller learns of
+      // the loss from its signal.
+      if (grace.signal.reason instanceof LockLoss) return this.#state
       // A block Azure did not confirm within the grace period after the request was asked to let go: the bytes
       // that arrived are not all stored, and Azure is too slow to say more. The offset says what is.
       if (grace.signal.aborted) throw new StoreUnavailable(this.#state.offset, { cause: failure.error })

@@ -2,6 +2,7 @@ import http, { type ClientRequest } from 'node:http'
 import https from 'node:https'
 import { text } from 'node:stream/consumers'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { beforeWrite } from '../../model/write-checks.js'
 import { GcsRequestFailed, GcsTimeout, isUnavailable } from './gcs-errors.js'
 import { objectInfo, type ObjectInfo } from './gcs-objects.js'
 
@@ -111,5 +112,7 @@ export async function statObject(api: JsonApi, name: string, signal: AbortSignal
 
 /** A request to the JSON API over the store's agent, aborted for real by `signal`; the caller ends it. */
 export function openRequest(api: JsonApi, method: string, url: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): ClientRequest {
+  // A lease found lost aborts `signal` here, and the request is not sent (see `beforeWrite`).
+  beforeWrite()
   return (url.startsWith('https:') ? https : http).request(url, { method, agent: api.agent, headers, signal })
 }

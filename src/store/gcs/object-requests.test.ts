@@ -6,6 +6,7 @@ import { GcsRequestFailed, isUnavailable } from './gcs-errors.js'
 import { GcsBucket } from './gcs-bucket.js'
 import { readObject } from './object-read.js'
 import type { JsonApi } from './json-api.js'
+import { checkBeforeWrites } from '../../model/write-checks.js'
 import { uploadObject } from './object-upload.js'
 
 // The store's own plain requests besides uploads (deletes, reads), against the GCS fake (test/fakes/gcs, not GCS).
@@ -87,5 +88,20 @@ describe('readObject', () => {
     const reading = readObject(target, 'dir/object', undefined, controller.signal)
     controller.abort(new Error('released'))
     await expect(reading).rejects.toThrow('released')
+  })
+})
+
+describe('openRequest', () => {
+  it('runs the checks before writes first, so a lock found lost stops the request before it is sent', async () => {
+    const controller = new AbortController()
+    const stop = checkBeforeWrites(() => controller.abort(new Error('the lease ran out')))
+    try {
+      const before = fake.requests.length
+      await expect(uploadObject(target, 'late', BYTES, { ifGenerationMatch: 0 }, controller.signal)).rejects.toThrow()
+      expect(fake.requests.length).toBe(before)
+      expect(fake.read('bucket', 'late')).toBeUndefined()
+    } finally {
+      stop()
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { beforeWrite } from '../../model/write-checks.js'
 
 /** How the store's S3 client is made (when the store makes it). */
 export interface S3ClientOptions {
@@ -56,7 +57,16 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       httpsAgent: new HttpsAgent(agentOptions),
     },
   }
-  return new S3Client(config)
+  const client = new S3Client(config)
+  // Right before each attempt is sent, after signing and retries: see `beforeWrite`.
+  client.middlewareStack.add(
+    (next) => (args) => {
+      beforeWrite()
+      return next(args)
+    },
+    { step: 'finalizeRequest', name: 'checkBeforeWrite', priority: 'low' },
+  )
+  return client
 }
 
 /**
