@@ -90,6 +90,21 @@ describeWithServer('the Redis locker when Redis fails', redis, (server) => {
     expect(lock.signal.reason).toBeInstanceOf(LockLoss)
   })
 
+  it('refuses to start when Redis refuses the credentials of the URL (a wrong password is no outage to wait out)', async () => {
+    const user = `u${randomBytes(4).toString('hex')}`
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all')
+    try {
+      const url = new URL(server().url)
+      url.username = user
+      url.password = 'wrong'
+      await expect(RedisLocker.connect({ url: url.href, keyPrefix: freshPrefix() })).rejects.toThrow(/^Redis refused the credentials of the URL: WRONGPASS/)
+      url.password = 'right'
+      lockers.push(await RedisLocker.connect({ url: url.href, keyPrefix: freshPrefix() }))
+    } finally {
+      await admin.call('ACL', 'DELUSER', user)
+    }
+  })
+
   it('rejects waiters and stop requests with LockerUnavailable while Redis is down, and grants again once it is back', async () => {
     const prefix = freshPrefix()
     const locker = await connect(prefix)

@@ -1,6 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { ACQUIRE, CHECK, LEAVE, RELEASE, REMEMBER, RENEW } from './redis-scripts.js'
 
+// Redis's answers to a wrong user or password, or to none where one is required.
+const REFUSED_CREDENTIALS = /^(WRONGPASS|NOAUTH)\b/
+
 /** The scripts, by the name each is called with, and how many of their arguments are keys. */
 const SCRIPTS = {
   rgAcquire: { lua: ACQUIRE, numberOfKeys: 5 },
@@ -49,18 +52,33 @@ export class RedisConnection {
     return Array.isArray(reply) ? (reply as ScriptReply) : [reply as number]
   }
 
-  /** Resolves once the command connection is ready, or after `timeoutMs` (it keeps trying after). */
+  /**
+   * Resolves once the command connection is ready, or after `timeoutMs` (it keeps trying after). Rejects
+   * when Redis refuses the URL's credentials (`WRONGPASS`, `NOAUTH`): no retry mends a wrong password.
+   */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.commands.status === 'ready') return true
-    return new Promise((resolve) => {
-      const done = (ready: boolean): void => {
+    return new Promise((resolve, reject) => {
+      const stopWaiting = (): void => {
         clearTimeout(timer)
         this.commands.off('ready', onReady)
-        resolve(ready)
+        this.commands.off('error', onError)
       }
-      const onReady = (): void => done(true)
-      const timer = setTimeout(() => done(false), timeoutMs)
+      const onReady = (): void => {
+        stopWaiting()
+        resolve(true)
+      }
+      const onError = (error: unknown): void => {
+        if (!(error instanceof Error && REFUSED_CREDENTIALS.test(error.message))) return
+        stopWaiting()
+        reject(new RangeError(`Redis refused the credentials of the URL: ${error.message}`))
+      }
+      const timer = setTimeout(() => {
+        stopWaiting()
+        resolve(false)
+      }, timeoutMs)
       this.commands.on('ready', onReady)
+      this.commands.on('error', onError)
     })
   }
 

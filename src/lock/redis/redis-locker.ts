@@ -121,12 +121,17 @@ export class RedisLocker implements Locker {
   /**
    * Connects to Redis and subscribes to this locker's channel. Waits up to ~2 s for Redis; when it cannot
    * be reached, the locker starts anyway (requests get `LockerUnavailable` until it can). Throws RangeError
-   * for a bad option or URL.
+   * for a bad option or URL, and when Redis refuses the URL's credentials (a configuration error, not an outage).
    */
   static async connect(options: RedisLockerOptions): Promise<RedisLocker> {
     const locker = new RedisLocker(options)
     void locker.#connection.subscriber.subscribe(locker.#keys.node(locker.#node)).catch(() => undefined)
-    await locker.#connection.ready(2000)
+    try {
+      await locker.#connection.ready(2000)
+    } catch (error) {
+      await locker.close()
+      throw error
+    }
     return locker
   }
 
