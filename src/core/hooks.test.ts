@@ -91,9 +91,13 @@ describe('hook seams, events and stop requests of the upload service', () => {
     expect(answer).toEqual({ headers: { 'x-hook': 'yes' } })
   })
 
-  it('fails closed when pre-create chooses an id the store cannot take', async () => {
+  it('fails closed when pre-create chooses an id the store cannot take: invalid, or in use (that upload untouched)', async () => {
     const uploads = service({ preCreate: async () => ({ id: '../escape' }) })
     await expect(uploads.create({ length: 1, metadata: {} }, context())).rejects.toBeInstanceOf(HookFailed)
+    const taken = service({ preCreate: async () => ({ id: 'taken' }) })
+    await taken.create({ length: 2, metadata: {}, body: chunks('ab') }, context())
+    await expect(taken.create({ length: 1, metadata: {}, body: chunks('x') }, context())).rejects.toBeInstanceOf(HookFailed)
+    expect(await taken.status('taken', context())).toMatchObject({ offset: 2, length: 2 })
   })
 
   it('asks pre-finish once the upload has every byte, and its answer goes to the request that completed it', async () => {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Answer } from '../model/answer.js'
-import { HookFailed, NotSupported } from '../model/errors.js'
+import { HookFailed, isCoreError, NotSupported } from '../model/errors.js'
 import { awaitsDelivery, isComplete, isPendingFinal, type Upload, type UploadInit } from '../model/upload.js'
 import type { StoreCapabilities, StoredUpload, Store } from '../store/store.js'
 import type { CompletionCheck, RequestContext } from './commands.js'
@@ -50,7 +50,14 @@ export class UploadMachine {
       throw new HookFailed('pre-create', { cause: new RangeError(`the store cannot take the upload id ${JSON.stringify(changes.id)}`) })
     }
     const chosen: UploadInit = { ...init, ...(changes?.id === undefined ? {} : { id: changes.id }), ...(changes?.metadata === undefined ? {} : { metadata: changes.metadata }) }
-    const handle = await store.create(chosen, context.signal)
+    let handle: StoredUpload
+    try {
+      handle = await store.create(chosen, context.signal)
+    } catch (error) {
+      // An id the hook chose that the store cannot take (one in use) fails the hook, as an invalid one does.
+      if (changes?.id !== undefined && !isCoreError(error) && !context.signal.aborted) throw new HookFailed('pre-create', { cause: error })
+      throw error
+    }
     checkHandle(store.capabilities, handle)
     this.#publish({ type: 'created', upload: handle.state, request: context.request })
     return { handle, answer: changes?.answer }
