@@ -1,7 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from './prom-classes.js'
+import { Counter, Gauge, Histogram, Registry, Summary } from './prom-classes.js'
 import type { LifecycleEvent, LifecycleListener } from '../core/events.js'
 import type { Locker } from '../lock/locker.js'
-import type { Store } from '../store/store.js'
+import type { Store, StoreInstruments } from '../store/store.js'
 import type { ListenerStats } from '../transport/listener.js'
 import { measuredLocker } from './measured-locker.js'
 import { measuredStore } from './measured-store.js'
@@ -161,8 +161,9 @@ export class GatewayMetrics {
     queued: (size: number): void => this.#postHooksQueued.set(size),
   }
 
-  /** `store`, its operations timed and its appends counted. */
+  /** `store`, its operations timed and its appends counted; a store with series of its own (S3) reports them too. */
   measureStore(store: Store): Store {
+    store.instrument?.(this.#storeInstruments())
     return measuredStore(store, {
       operation: (name, seconds, ok) => this.#storeOperations.observe({ operation: name, outcome: ok ? 'ok' : 'failed' }, seconds),
       appending: (delta) => this.#uploadsInFlight.inc(delta),
@@ -186,6 +187,27 @@ export class GatewayMetrics {
   /** The media type of `text()`. */
   get contentType(): string {
     return this.registry.contentType
+  }
+
+  /** tusd's S3 series (tusd:pkg/s3store), names, help and quantiles as tusd's; made only for a store that reports. */
+  #storeInstruments(): StoreInstruments {
+    // tusd's summaries: the 0.5, 0.9 and 0.99 quantiles over Prometheus's default window (10 minutes, 5 buckets).
+    const summary = (name: string, help: string, labelNames: string[] = []): Summary =>
+      new Summary({ name, help, labelNames, percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers: [this.registry] })
+    const requests = summary('tusd_s3_request_duration_ms', 'Duration of requests sent to S3 in milliseconds per operation', ['operation'])
+    const diskWrites = summary('tusd_s3_disk_write_duration_ms', 'Duration of chunk writes to disk in milliseconds')
+    let slots: () => { readonly demand: number; readonly limit: number } = () => ({ demand: 0, limit: 0 })
+    this.#gauge('tusd_s3_upload_semaphore_demand', 'Number of goroutines wanting to acquire the upload lock or having it acquired', function collect(this: Gauge) {
+      this.set(slots().demand)
+    })
+    this.#gauge('tusd_s3_upload_semaphore_limit', 'Limit of concurrent acquisitions of upload semaphore', function collect(this: Gauge) {
+      this.set(slots().limit)
+    })
+    return {
+      request: (operation, ms) => requests.observe({ operation }, ms),
+      partBuffered: (ms) => diskWrites.observe(ms),
+      uploadSlots: (read) => (slots = read),
+    }
   }
 
   #counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

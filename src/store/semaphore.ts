@@ -17,6 +17,15 @@ export class Semaphore {
     return this.#held
   }
 
+  /** Holders and waiters now: how many want a place. */
+  get demand(): number {
+    return this.#held + this.#waiting.length
+  }
+
+  get limit(): number {
+    return this.#limit
+  }
+
   /**
    * Resolves with a release function once a place is free (release it exactly once; later calls do
    * nothing). Rejects with `signal.reason` when the signal aborts first, taking no place.

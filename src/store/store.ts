@@ -76,6 +76,18 @@ export interface Store {
   sweepLeftovers?(signal: AbortSignal): Promise<number>
   /** Frees what the store holds (connections, timers). */
   close?(): Promise<void>
+  /** Starts reporting its own work to `instruments` (the S3 store: tusd's `tusd_s3_*` series); others leave it out. */
+  instrument?(instruments: StoreInstruments): void
+}
+
+/** What a store reports of its own work, for the series its tusd counterpart exports; see `Store.instrument`. */
+export interface StoreInstruments {
+  /** A call to the backend, all its attempts, took `ms`; `operation` in tusd's words (`upload_part`, `put_info_object`). */
+  request(operation: string, ms: number): void
+  /** A part was received into its buffer, from its creation until its bytes were all written, in `ms`. */
+  partBuffered(ms: number): void
+  /** Read at each scrape: part uploads that want a slot (waiting or uploading), and the slots there are. */
+  uploadSlots(read: () => { readonly demand: number; readonly limit: number }): void
 }
 
 /**

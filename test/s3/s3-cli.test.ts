@@ -12,6 +12,7 @@ import { pseudoRandomBytes } from '../../src/store/conformance/support.js'
 import { runCli, spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
 import { createUpload, head, idOf, offsetOf, openPatch } from '../resilience/tus-http.js'
 import { describeWithServer } from '../servers/availability.js'
+import { parsePrometheusText } from '../observe/prometheus-text.js'
 import { FaultProxy } from './fault-proxy.js'
 import { freshBucket, KiB, MiB, radosgwWithSmallParts, s3ClientFor } from './s3-support.js'
 
@@ -68,6 +69,15 @@ describeWithServer('the CLI on S3 (radosgw)', radosgwWithSmallParts(), (server) 
     } finally {
       s3.destroy()
     }
+    // tusd's S3 series, as tusd's dashboards read them: calls per operation, parts buffered, the upload slots.
+    const metrics = parsePrometheusText(await (await fetch(new URL('/metrics', gateway.url))).text())
+    for (const operation of ['create_multipart_upload', 'put_info_object', 'upload_part', 'put_part_object', 'complete_multipart_upload']) {
+      expect(metrics.value('tusd_s3_request_duration_ms_count', { operation }), operation).toBeGreaterThan(0)
+    }
+    expect(metrics.value('tusd_s3_request_duration_ms', { operation: 'upload_part', quantile: '0.99' })).toBeGreaterThan(0)
+    expect(metrics.value('tusd_s3_disk_write_duration_ms_count')).toBeGreaterThan(0)
+    expect(metrics.value('tusd_s3_upload_semaphore_limit')).toBe(10)
+    expect(metrics.value('tusd_s3_upload_semaphore_demand')).toBe(0)
   })
 
   it('answers 503 with Retry-After while S3 fails, and logs why (never telling the client)', async () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { UploadNotFound } from '../../model/errors.js'
 import type { Upload, UploadInit } from '../../model/upload.js'
-import type { Store, StoreCapabilities } from '../store.js'
+import type { Store, StoreCapabilities, StoreInstruments } from '../store.js'
 import { newInfo, parseInfo, uploadFromInfo } from '../tusd-info.js'
-import { DiskPartBuffers, MemoryPartBuffers, type PartBuffers } from './part-buffer.js'
+import { DiskPartBuffers, MemoryPartBuffers } from './part-buffer.js'
 import { checkSizing, partSizeFor, S3_LIMITS, type PartSizing } from './part-size.js'
 import { S3Bucket } from './s3-bucket.js'
 import { createS3Client, withRegion, type S3ClientOptions } from './s3-client.js'
@@ -13,8 +13,10 @@ import type { S3Context } from './s3-context.js'
 import { storeError } from './s3-errors.js'
 import { isValidObjectId, isValidUploadId, joinUploadId, ObjectKeys, splitUploadId } from './s3-keys.js'
 import { objectMetadataOf } from './s3-metadata.js'
+import { s3OperationName } from './s3-operations.js'
 import { S3Upload } from './s3-upload.js'
 import { Semaphore } from '../semaphore.js'
+import { timedPartBuffers } from './timed-part-buffers.js'
 import { layoutOf } from './upload-layout.js'
 
 const MiB = 1024 * 1024
@@ -85,6 +87,7 @@ export class S3Store implements Store {
   readonly #bucket: S3Bucket
   readonly #client: S3Client
   readonly #ownClient: boolean
+  #instruments: StoreInstruments | undefined
   readonly #leftoverGraceMs: number
 
   /** A store over `client` (see `S3Store.open`, which makes the client and checks the bucket). Throws `RangeError` for bad sizes. */
@@ -99,8 +102,10 @@ export class S3Store implements Store {
     }
     checkSizing(sizing)
     const hashes = options.disableContentHashes !== true
-    const buffers: PartBuffers =
-      options.partBuffer === 'memory' ? new MemoryPartBuffers({ hashes }) : new DiskPartBuffers({ directory: options.temporaryDirectory ?? tmpdir(), hashes })
+    const buffers = timedPartBuffers(
+      options.partBuffer === 'memory' ? new MemoryPartBuffers({ hashes }) : new DiskPartBuffers({ directory: options.temporaryDirectory ?? tmpdir(), hashes }),
+      (ms) => this.#instruments?.partBuffered(ms),
+    )
     this.signsPayloads = hashes
     this.#client = options.client
     this.#ownClient = ownClient
@@ -133,6 +138,29 @@ export class S3Store implements Store {
       minPartSize: equalParts ? partSize : sizing.minPartSize,
       maxSize: S3_LIMITS.maxObjectSize,
     }
+  }
+
+  /**
+   * Reports tusd's S3 series to `instruments` (the last given, when a store serves several gateways): each
+   * call's duration (all attempts), each part's buffering, and the upload slots.
+   */
+  instrument(instruments: StoreInstruments): void {
+    if (this.#instruments === undefined) {
+      this.#client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const started = performance.now()
+          try {
+            return await next(args)
+          } finally {
+            this.#instruments?.request(s3OperationName(context.commandName ?? '', args.input), performance.now() - started)
+          }
+        },
+        { step: 'initialize', name: 'tusdRequestDuration' },
+      )
+    }
+    this.#instruments = instruments
+    const { slots } = this.#context
+    instruments.uploadSlots(() => ({ demand: slots.demand, limit: slots.limit }))
   }
 
   /**
