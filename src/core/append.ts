@@ -130,8 +130,12 @@ export class Appender {
       const error = stopError(stopped, bounded(upload), maxSize)
       machine.interrupted(upload, upload.offset - before.offset, error.code, context)
       // tus says nothing of completion: the bytes kept reached the length (a body cut after its last byte, or
-      // one longer than the length), so its clients see the upload complete, and it is finished now.
-      if (command.complete === undefined && !wasComplete && isComplete(upload)) await machine.finish(handle, context, lock.lost, command.completionCheck)
+      // one longer than the length), so its clients see the upload complete, and it is finished now, hooks
+      // included, for the upload rather than for a client that may have gone. A lost lock leaves it to the
+      // next request (a complete upload not finished is finished then).
+      if (command.complete === undefined && !wasComplete && isComplete(upload) && !lock.lost.aborted) {
+        await machine.finish(handle, { ...context, signal: lock.lost }, lock.lost, command.completionCheck)
+      }
       const stop = stopped.kind === 'aborted' ? stopped.reason : undefined
       if (stop instanceof StopRequested && stop.details.terminate === true && error instanceof UploadStopped) {
         // tusd's StopUpload: the upload is removed once its request has stopped.

@@ -89,11 +89,14 @@ describe('explicit completion', () => {
     const long = await service.create({ length: 3, metadata: {} }, context)
     await expect(service.append(long.id, { offset: 0, body: chunks('abcdef') }, context)).rejects.toThrow(LengthExceeded)
     const cut = await service.create({ length: 3, metadata: {} }, context)
+    const client = new AbortController()
     const dropped = (async function* () {
       yield Buffer.from('abc')
+      // The connection is gone: the request's signal says so too.
+      client.abort(new Error('client gone'))
       throw new Error('connection reset')
     })()
-    await expect(service.append(cut.id, { offset: 0, body: dropped }, context)).rejects.toThrow()
+    await expect(service.append(cut.id, { offset: 0, body: dropped }, { signal: client.signal })).rejects.toThrow()
     for (const { id } of [long, cut]) expect(isComplete(await service.status(id, context))).toBe(true)
     expect(events.filter((event) => event.type === 'finished').map((event) => event.upload.id)).toEqual([long.id, cut.id])
   })

@@ -116,6 +116,21 @@ describe('hook seams, events and stop requests of the upload service', () => {
     expect(events.map((event) => event.type)).toContain('finished')
   })
 
+  it('[T-21] asks pre-finish with a live signal for an upload whose last bytes came just before its client left', async () => {
+    const asked: boolean[] = []
+    const uploads = service({ preFinish: async (event) => void asked.push(event.signal.aborted) })
+    const { upload } = await uploads.create({ length: 2, metadata: {} }, context())
+    const client = new AbortController()
+    const cut = (async function* () {
+      yield Buffer.from('ab')
+      client.abort(new Error('client gone'))
+      throw new Error('connection reset')
+    })()
+    await expect(uploads.append(upload.id, { offset: 0, body: cut }, { signal: client.signal, request })).rejects.toThrow()
+    expect(asked).toEqual([false])
+    expect(events.map((event) => event.type)).toContain('finished')
+  })
+
   it('publishes no finished event when pre-finish refuses, and the request fails with its answer', async () => {
     const uploads = service({ preFinish: async () => Promise.reject(new HookRejected('pre-finish', { status: 422 })) })
     const { upload } = await uploads.create({ length: 1, metadata: {} }, context())
