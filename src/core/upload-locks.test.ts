@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
-import { LockTimeout, ShuttingDown } from '../model/errors.js'
-import { ClientGone, ShutdownRequested } from '../model/stop-reasons.js'
+import { LockLost, LockTimeout, ShuttingDown } from '../model/errors.js'
+import { ClientGone, LockLoss, ShutdownRequested } from '../model/stop-reasons.js'
 import { UploadLocks } from './upload-locks.js'
 
 describe('UploadLocks', () => {
@@ -39,5 +39,13 @@ describe('UploadLocks', () => {
     already.abort(new ClientGone())
     await expect(locks.lock('b', { signal: already.signal })).rejects.toBeInstanceOf(ClientGone)
     await held.release()
+  })
+
+  it('turns a lost lock met by the work (a store call on its aborted `lost` signal) into the LockLost fact', async () => {
+    const locks = new UploadLocks(new MemoryLocker(), 10_000)
+    const lost = locks.withLock('a', { signal: new AbortController().signal }, () => Promise.reject(new LockLoss('a')))
+    await expect(lost).rejects.toBeInstanceOf(LockLost)
+    const other = new Error('disk on fire')
+    await expect(locks.withLock('a', { signal: new AbortController().signal }, () => Promise.reject(other))).rejects.toBe(other)
   })
 })

@@ -1,6 +1,6 @@
 import type { Lock, Locker } from '../lock/locker.js'
-import { LockTimeout, ShuttingDown } from '../model/errors.js'
-import { ShutdownRequested } from '../model/stop-reasons.js'
+import { LockLost, LockTimeout, ShuttingDown } from '../model/errors.js'
+import { LockLoss, ShutdownRequested } from '../model/stop-reasons.js'
 import type { RequestContext } from './commands.js'
 
 /** How a request takes an upload's lock; see `AcquireOptions`. */
@@ -59,11 +59,16 @@ export class UploadLocks {
     }
   }
 
-  /** Runs `work` holding the lock of `id`, and releases it after. */
+  /**
+   * Runs `work` holding the lock of `id`, and releases it after. A `LockLoss` the work meets (a store call on
+   * the lock's aborted `lost` signal) becomes the fact `LockLost`, which clients are told to retry.
+   */
   async withLock<T>(id: string, context: RequestContext, work: (lock: Lock) => Promise<T>, options: LockOptions = {}): Promise<T> {
     const lock = await this.lock(id, context, options)
     try {
       return await work(lock)
+    } catch (error) {
+      throw error instanceof LockLoss ? new LockLost(id) : error
     } finally {
       await lock.release()
     }
