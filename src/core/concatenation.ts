@@ -113,8 +113,9 @@ export class Concatenation {
 
   /** The id of a pending final upload that still needs `partial` (it must be kept until then), if any. */
   async awaitingFinal(partial: Upload, signal: AbortSignal): Promise<string | undefined> {
-    if ((partial.awaitedBy?.length ?? 0) === 0) return undefined
-    const finals = await this.#peek(partial.awaitedBy ?? [], signal)
+    const { awaitedBy } = partial
+    if (awaitedBy === undefined || awaitedBy.length === 0) return undefined
+    const finals = await this.#peek(awaitedBy, signal)
     return [...finals.values()].find(isPendingFinal)?.id
   }
 

@@ -10,9 +10,8 @@ const checks = new Set<() => void>()
 
 /** Runs `check` before every request to shared storage until the returned function is called. */
 export function checkBeforeWrites(check: () => void): () => void {
-  const registered = (): void => check()
-  checks.add(registered)
-  return () => void checks.delete(registered)
+  checks.add(check)
+  return () => void checks.delete(check)
 }
 
 /** Runs every registered check; stores call it right before they send a request. */
