@@ -14,12 +14,12 @@ import { spawnTracked } from './children.js';
 const ACCOUNT = 'devstoreaccount1';
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-/** @type {Promise<{ connectionString: string }> | undefined} */
+/** @type {Promise<{ connectionString: string, pid: number }> | undefined} */
 let running;
 
 /**
- * The session's Azurite, started on first use.
- * @returns {Promise<{ connectionString: string }>}
+ * The session's Azurite, started on first use, and its process id (scenario 10 reports its CPU).
+ * @returns {Promise<{ connectionString: string, pid: number }>}
  */
 export function azurite() {
   running ??= start();
@@ -39,7 +39,7 @@ async function start() {
     if (waited > 30_000) throw new Error('azurite did not answer within 30 s');
     await sleep(100);
   }
-  return { connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${endpoint};` };
+  return { connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${endpoint};`, pid: /** @type {number} */ (child.pid) };
 }
 
 /** @returns {Promise<number>} */

@@ -17,9 +17,10 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { azurite } from '../lib/azurite.js';
-import { MiB, formatBytes } from '../lib/config.js';
+import { GiB, MiB, formatBytes } from '../lib/config.js';
 import { GATEWAY_MAIN, PROJECT_DIR, start } from '../lib/contenders.js';
 import { hashStream, randomFile } from '../lib/data.js';
+import { cpuSeconds } from '../lib/proc.js';
 import { timedTusJsUpload, uploadResult } from '../lib/tus-js-upload.js';
 import { THROUGHPUT_METRICS } from './single-upload.js';
 
@@ -46,7 +47,7 @@ export default {
   columns: ['gateway', 'peer'],
   h2: false,
   note: 'scenario 10: against Azurite on the same cores (limit and net are n/a); the peer is @tus/server with @tus/azure-store',
-  metrics: THROUGHPUT_METRICS,
+  metrics: [...THROUGHPUT_METRICS, { key: 'azuriteCpuPerGiB', label: 'Azurite CPU-s/GiB', better: 'lower', digits: 2 }],
   prepare: async ({ cfg, ws }) => {
     await randomFile(ws.dataDir, cfg.azure.size);
     // The contenders' credentials, inherited by every child started from now on.
@@ -59,15 +60,20 @@ export default {
     const file = await randomFile(ws.dataDir, size);
     const column = /** @type {'gateway' | 'peer'} */ (inst.spec.column);
     const name = `bench-${path.basename(inst.dir).replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
-    const container = BlobServiceClient.fromConnectionString((await azurite()).connectionString).getContainerClient(name);
+    const emulator = await azurite();
+    const container = BlobServiceClient.fromConnectionString(emulator.connectionString).getContainerClient(name);
     const server = await start(azureContender(column, name), inst.dir);
     try {
+      const azuriteCpu0 = cpuSeconds(emulator.pid);
       const timed = await timedTusJsUpload(server, file, { chunkSize });
+      const azuriteCpu1 = cpuSeconds(emulator.pid);
       // Both keep the bytes in the blob named by the upload's id (a block blob, an append blob).
       const id = path.basename(new URL(timed.url).pathname);
       const stored = await hashStream(/** @type {AsyncIterable<Buffer>} */ ((await container.getBlobClient(id).download()).readableStreamBody));
       if (stored.size !== size || stored.sha256 !== file.sha256) throw new Error(`verify ${timed.url}: the blob holds ${stored.size} bytes that differ`);
-      return uploadResult(size, timed, 'blob');
+      const result = uploadResult(size, timed, 'blob');
+      const azuriteCpu = azuriteCpu0 !== null && azuriteCpu1 !== null ? azuriteCpu1 - azuriteCpu0 : null;
+      return { ...result, metrics: { ...result.metrics, azuriteCpuPerGiB: azuriteCpu === null ? null : azuriteCpu / (size / GiB) } };
     } finally {
       await server.stop();
       await container.deleteIfExists();
