@@ -82,17 +82,18 @@ export class Appender {
     // tus checksum (T-43): a body that may yet be discarded leaves the upload as it was, the length it
     // declares included, so that length is checked now and stored only once the body is kept.
     const newLength = command.length === undefined ? undefined : checkDeclaredLength(before, command.length, maxSize)
-    if (newLength !== undefined && !discardable) await machine.declareLength(handle, newLength, lock.lost)
     // The body is held to the length it declares, stored yet or not.
     const bounded = (state: Upload): Upload => (newLength === undefined ? state : { ...state, length: newLength })
-    const limit = roomIn(bounded(handle.state), maxSize)
-    // A body announced too large is refused before it is read (the client need not send it).
+    const limit = roomIn(bounded(before), maxSize)
+    // A body announced too large is refused before it is read (the client need not send it), the upload
+    // untouched: its length stays deferred.
     if (command.bodySize !== undefined) {
       if (command.maxBytes !== undefined && command.bodySize > command.maxBytes && (limit === undefined || command.maxBytes <= limit)) {
         throw new AppendTooLarge(command.maxBytes, before.offset)
       }
-      if (limit !== undefined && command.bodySize > limit) throw stopError({ kind: 'limit' }, bounded(handle.state), maxSize)
+      if (limit !== undefined && command.bodySize > limit) throw stopError({ kind: 'limit' }, bounded(before), maxSize)
     }
+    if (newLength !== undefined && !discardable) await machine.declareLength(handle, newLength, lock.lost)
     const { signal, unlink } = eitherSignal(context.signal, lock.signal)
     const body = new GuardedBody(command.body, {
       limit,

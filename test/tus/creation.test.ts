@@ -110,6 +110,15 @@ const cases: HttpCase[] = [
     upload: { offset: 5, deferred: true },
   },
   {
+    name: '[T-29] [T-34] a PATCH refused before its body is read (413: more bytes than the length it declares) leaves the length deferred',
+    given: { data: 'hello' },
+    method: 'PATCH',
+    headers: { ...PATCH, 'upload-offset': '5', 'upload-length': '8' },
+    body: ' world',
+    status: 413,
+    upload: { offset: 5, deferred: true },
+  },
+  {
     name: '[T-30] Upload-Length: 0 creates an upload that is complete at once',
     method: 'POST',
     headers: { ...TUS, 'upload-length': '0' },
