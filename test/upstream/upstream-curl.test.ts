@@ -99,6 +99,18 @@ describe('upstream mode with curl', () => {
     for (const field of ['upload-complete', 'upload-draft-interop-version', 'content-digest', 'expect']) expect(delivered?.headers[field]).toBeUndefined()
   })
 
+  it('leaves tus fields a draft creation carries out of the delivery (tus-js-client sends Upload-Metadata in its draft modes)', async () => {
+    const { heads } = await curl([
+      '-X', 'POST', `${origin}/api/photos`, '-H', 'Upload-Draft-Interop-Version: 6', '-H', 'Upload-Complete: ?1',
+      '-H', `Upload-Metadata: filename ${Buffer.from('secret.txt').toString('base64')}`, '-H', 'Tus-Resumable: 1.0.0',
+      '-H', 'Upload-Checksum: sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=', '-H', 'X-Custom: kept', '--data-binary', 'hello world',
+    ])
+    expect(heads.at(-1)?.status).toBe(201)
+    const [delivered] = app.received
+    expect(delivered?.headers['x-custom']).toBe('kept')
+    for (const field of ['upload-metadata', 'tus-resumable', 'upload-checksum']) expect(delivered?.headers[field]).toBeUndefined()
+  })
+
   it('delivers an interrupted upload once it is resumed and completed; the PATCH gets the application answer', async () => {
     const created = await curl([
       '-X', 'PUT', `${origin}/api/photos/cat.bin`, '-H', 'Upload-Draft-Interop-Version: 6', '-H', 'Upload-Complete: ?0',

@@ -25,13 +25,16 @@ import { progressInformationals } from './progress.js'
 import { DraftRefusal } from './refusal.js'
 import { RepresentationCheck } from './representation.js'
 import { dialectOf, INTEROP_VERSION_FIELD, type DraftDialect, type InteropVersion } from './versions.js'
+import { TUS_FIELDS } from '../tus-v1/tus-fields.js'
 
 const PARTIAL_UPLOAD = 'application/partial-upload'
 // Methods that cannot carry the content of an upload creation (-01 §5: "all methods are allowed with the exception of ...").
 const NOT_CREATION_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'])
 // The draft's fields describe the upload, not the representation: the application does not get them (upstream
-// mode). `Content-Digest` is of one request's content; `Want-Repr-Digest` is answered by the gateway.
-const DRAFT_FIELDS = new Set([
+// mode). `Content-Digest` is of one request's content; `Want-Repr-Digest` is answered by the gateway. Nor does it
+// get the tus fields a draft client may send beside them (tus-js-client's draft modes send `Upload-Metadata`);
+// the draft codec reads none of them.
+const DRAFT_FIELDS: ReadonlySet<string> = new Set([
   'upload-complete',
   'upload-incomplete',
   'upload-length',
@@ -39,6 +42,7 @@ const DRAFT_FIELDS = new Set([
   INTEROP_VERSION_FIELD,
   'content-digest',
   'want-repr-digest',
+  ...TUS_FIELDS,
 ])
 
 export interface DraftCodecOptions {

@@ -24,11 +24,10 @@ import { FailedAfterCreation } from './failed-after-creation.js'
 import { tusErrorResponse } from './error-response.js'
 import { expiresHeaders } from './expires-header.js'
 import { parseDeferLength, parseMetadata, parseNonNegativeInteger, serializeMetadata } from './headers.js'
+import { TUS_FIELDS } from './tus-fields.js'
 
 export const TUS_VERSION = '1.0.0'
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
-// tus fields describe the upload, not the representation: the application does not get them (upstream mode).
-const TUS_FIELDS = new Set(['tus-resumable', 'upload-length', 'upload-defer-length', 'upload-metadata', 'upload-checksum', 'upload-concat', 'upload-offset'])
 // RFC 7240 §4.2: the client prefers the full answer; in upstream mode, the application's to the completed upload.
 const RETURN_REPRESENTATION = /(?:^|,)\s*return\s*=\s*"?representation"?\s*(?:;|,|$)/i
 
