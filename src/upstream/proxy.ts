@@ -5,7 +5,7 @@ import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js
 import type { Exchange } from '../transport/exchange.js'
 import { forwardingHeaders, withoutForwarding } from './forwarding.js'
 import { isTimeout, isUnreachable, responseHeaders } from './undici-errors.js'
-import { upstreamUrl, type UpstreamOptions } from './upstream-options.js'
+import { OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
 
 /** What the proxy did with a request, for the request log. */
 export interface ProxyOutcome {
@@ -19,7 +19,8 @@ export interface ProxyOutcome {
  * both ways: same method, path, query, end-to-end headers and body, plus the forwarding headers; the
  * application's status, end-to-end headers and body come back as they are. `extraHeaders` may add fields to
  * the answer (the draft's `Upload-Limit` on `OPTIONS`). An application that cannot be reached is a 502, one
- * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent).
+ * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent). A target
+ * whose dot segments leave the application's path prefix is refused with 400: the application never sees it.
  */
 export class UpstreamProxy {
   readonly #options: UpstreamOptions
@@ -62,6 +63,10 @@ export class UpstreamProxy {
       await exchange.respond(response.statusCode, { ...answer, ...this.#extraHeaders(exchange) }, response.body)
       return { status: response.statusCode }
     } catch (error) {
+      if (error instanceof OutsidePrefix) {
+        await exchange.respond(400, { 'content-type': 'text/plain; charset=utf-8' }, `the path lies outside the application's path prefix ${error.prefix}\n`)
+        return { status: 400, error: 'OUTSIDE_UPSTREAM_PREFIX' }
+      }
       if (exchange.signal.aborted) return { status: 499, error: 'CLIENT_GONE' }
       const timeout = isTimeout(error)
       if (!timeout && !isUnreachable(error)) logger.warn({ err: error, path: exchange.path }, 'proxying to the application failed')

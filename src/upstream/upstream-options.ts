@@ -20,8 +20,27 @@ export interface UpstreamOptions {
   readonly logger: Logger
 }
 
-/** The application's URL for a request target (`uri`: path and query as the client sent them). */
+/** A request target whose dot segments (`/../`, `/%2e%2e/`) would resolve outside the application's path prefix. */
+export class OutsidePrefix extends Error {
+  constructor(
+    readonly uri: string,
+    readonly prefix: string,
+  ) {
+    super(`the request target ${uri.slice(0, 200)} resolves outside the application's path prefix ${prefix}`)
+    this.name = 'OutsidePrefix'
+  }
+}
+
+/**
+ * The application's URL for a request target (`uri`: path and query as the client sent them): the base URL's
+ * origin, its path prefix, then the target. Throws `OutsidePrefix` when the target's dot segments would take it
+ * above the prefix: a request to the gateway must never reach a path of the application's host outside it.
+ */
 export function upstreamUrl(base: URL, uri: string): URL {
   const prefix = base.pathname.replace(/\/+$/, '')
-  return new URL(`${base.origin}${prefix}${uri.startsWith('/') ? uri : `/${uri}`}`)
+  const url = new URL(`${base.origin}${prefix}${uri.startsWith('/') ? uri : `/${uri}`}`)
+  // The URL parser resolves dot segments (RFC 3986 §5.2.4, and `%2e` and `\` as WHATWG URL does) after the prefix
+  // was put before them: `/app` and `/../admin` make `/admin`. Checking the result catches every spelling.
+  if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) throw new OutsidePrefix(uri, prefix)
+  return url
 }

@@ -6,7 +6,7 @@ import { effectiveMethod } from '../protocol/method-override.js'
 import type { Exchange } from '../transport/exchange.js'
 import { HttpDelivery } from './http-delivery.js'
 import { UpstreamProxy, type ProxyOutcome } from './proxy.js'
-import type { UpstreamOptions } from './upstream-options.js'
+import { OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
 
 /**
  * Upstream mode: the gateway in front of an application. Every path outside the upload collection (and the
@@ -20,6 +20,7 @@ export class Upstream {
   readonly #proxy: UpstreamProxy
   readonly #closing = new AbortController()
   readonly #basePath: string
+  readonly #url: URL
   readonly #ownPath: (path: string) => boolean
 
   /**
@@ -28,6 +29,7 @@ export class Upstream {
    */
   constructor(options: UpstreamOptions, basePath: string, ownPath: (path: string) => boolean, optionsHeaders: (exchange: Exchange) => OutgoingHttpHeaders) {
     this.#basePath = basePath
+    this.#url = options.url
     this.#ownPath = ownPath
     this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
     this.delivery = new HttpDelivery(options, this.#agent, this.#closing.signal)
@@ -44,9 +46,14 @@ export class Upstream {
     return !this.#ownPath(path)
   }
 
-  /** True for a request to pass on: an application path, and not a resumable upload creation. */
+  /**
+   * True for a request to pass on: an application path, and not a resumable upload creation. A request whose
+   * target leaves the application's path prefix is claimed whatever it is, for the proxy to refuse it (400):
+   * an upload created there would be delivered outside the prefix.
+   */
   claims(exchange: Exchange): boolean {
     if (!this.isApplicationPath(exchange)) return false
+    if (!reachable(this.#url, exchange.uri)) return true
     const method = effectiveMethod(exchange)
     const tusCreation = method === 'POST' && exchange.headers['tus-resumable'] !== undefined
     return !tusCreation && !isDraftCreation(exchange, method)
@@ -61,5 +68,16 @@ export class Upstream {
   async close(): Promise<void> {
     this.#closing.abort(new Error('the gateway is shutting down'))
     await this.#agent.destroy()
+  }
+}
+
+/** Whether a request target stays under the application's path prefix once its dot segments are resolved. */
+function reachable(base: URL, uri: string): boolean {
+  try {
+    upstreamUrl(base, uri)
+    return true
+  } catch (error) {
+    // A target the URL parser refuses outright is the proxy's to answer.
+    return !(error instanceof OutsidePrefix)
   }
 }

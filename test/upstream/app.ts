@@ -20,6 +20,8 @@ export interface TestApp {
   readonly url: string
   readonly port: number
   readonly received: Received[]
+  /** Every request's method and target as it arrived, whatever its path. */
+  readonly seen: { readonly method: string; readonly url: string }[]
   /** What the next uploads meet, in order; when empty, every upload is answered 201. */
   readonly script: Behaviour[]
   close(): Promise<void>
@@ -32,9 +34,11 @@ export interface TestApp {
  */
 export async function startApp(port = 0): Promise<TestApp> {
   const received: Received[] = []
+  const seen: { method: string; url: string }[] = []
   const script: Behaviour[] = []
   const server: Server = createServer((request, response) => {
     const url = request.url ?? '/'
+    seen.push({ method: request.method ?? '', url })
     if (request.method === 'OPTIONS') {
       response.writeHead(204, { allow: 'GET, POST, PUT, OPTIONS', 'x-app': 'yes' }).end()
       return
@@ -82,6 +86,7 @@ export async function startApp(port = 0): Promise<TestApp> {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
     received,
+    seen,
     script,
     async close() {
       server.closeAllConnections()

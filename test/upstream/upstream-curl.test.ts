@@ -151,3 +151,53 @@ describe('upstream mode with curl', () => {
     expect(missing.body).toBe('not found\n')
   })
 })
+
+describe('upstream mode with a path prefix (--upstream http://app/app)', () => {
+  let app: TestApp
+  let gateway: TestGateway
+  let origin: string
+
+  beforeAll(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: `${app.url}/app`, upstreamTimeoutMs: 2000 })
+    origin = `http://127.0.0.1:${gateway.port}`
+  })
+  afterAll(async () => {
+    await gateway.close()
+    await app.close()
+  })
+  afterEach(() => {
+    app.seen.splice(0)
+    app.received.splice(0)
+  })
+
+  it('puts the prefix before every path and resolves dot segments that stay under it', async () => {
+    await curl([`${origin}/api/hello?x=1`])
+    await curl(['--path-as-is', `${origin}/api/../hello`])
+    expect(app.seen).toEqual([{ method: 'GET', url: '/app/api/hello?x=1' }, { method: 'GET', url: '/app/hello' }])
+  })
+
+  it.each([['/../admin'], ['/%2e%2e/admin'], ['/.%2e/admin?q=1'], ['/api/../../admin'], ['/..']])(
+    'answers 400 to %s, whose dot segments leave the prefix, and never reaches the application',
+    async (target) => {
+      const { heads, body } = await curl(['--path-as-is', `${origin}${target}`])
+      expect(heads.at(-1)?.status).toBe(400)
+      expect(body).toMatch(/outside the application's path prefix \/app/)
+      expect(app.seen).toEqual([])
+    },
+  )
+
+  it('answers 400 to a draft creation whose path leaves the prefix: no upload is made, nothing is delivered', async () => {
+    const { heads } = await curl([
+      '-X', 'POST', `${origin}/%2e%2e/admin/upload`, '-H', 'Upload-Draft-Interop-Version: 8', '-H', 'Upload-Complete: ?1', '--data-binary', 'hello',
+    ])
+    expect(heads.map((head) => head.status)).toEqual([400])
+    expect(app.seen).toEqual([])
+  })
+
+  it('answers 400 to a tus creation whose path leaves the prefix', async () => {
+    const { heads } = await curl(['-X', 'POST', `${origin}/%2e%2e/admin/upload`, '-H', 'Tus-Resumable: 1.0.0', '-H', 'Upload-Length: 5'])
+    expect(heads.at(-1)?.status).toBe(400)
+    expect(heads.at(-1)?.headers.location).toBeUndefined()
+  })
+})
