@@ -29,6 +29,11 @@ export interface Exchange {
   /** The raw request target as the client sent it (path and query, not percent-decoded), for hooks and logs. */
   readonly uri: string
   /**
+   * Whether the request carries content: HTTP/1.1 a `Content-Length` other than 0 or a `Transfer-Encoding`,
+   * HTTP/2 a stream its HEADERS did not end (it needs no `Content-Length`).
+   */
+  readonly hasBody: boolean
+  /**
    * The request content, streamed with backpressure. Reading it sends `100 Continue` first
    * when the client asked for it (so a request rejected early never has to send its body).
    */

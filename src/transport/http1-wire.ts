@@ -54,6 +54,12 @@ export class Http1Wire implements Wire {
     return this.#request
   }
 
+  requestHasBody(): boolean {
+    // RFC 9112 §6.3: without Content-Length or Transfer-Encoding, a request has no body.
+    const { headers } = this.#request
+    return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  }
+
   requestEnded(): boolean {
     // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. node marks
     // it complete only after emitting it, so one answered at once (OPTIONS) would otherwise look unread.

@@ -48,6 +48,11 @@ export class Http2Wire implements Wire {
     this.#response.writeHead(status, headers)
   }
 
+  requestHasBody(): boolean {
+    // RFC 9113 §8.1: a request without content ends its stream with its HEADERS; Content-Length is optional.
+    return !this.#request.stream.endAfterHeaders && this.#request.headers['content-length'] !== '0'
+  }
+
   requestEnded(): boolean {
     const stream = this.#request.stream
     return stream.endAfterHeaders || stream.readableEnded || this.#request.readableEnded

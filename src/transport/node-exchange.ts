@@ -95,6 +95,10 @@ export class NodeExchange implements Exchange {
     return this.#responded
   }
 
+  get hasBody(): boolean {
+    return this.#wire.requestHasBody()
+  }
+
   get body(): AsyncIterable<Uint8Array> {
     return this.#counted()
   }

@@ -31,6 +31,11 @@ export interface Wire {
   readonly remotePort: number | undefined
   /** The request content as it arrives, with backpressure. */
   requestBody(): AsyncIterable<Buffer>
+  /**
+   * True when the request carries content (possibly empty), as its framing says: HTTP/1.1 a `Content-Length`
+   * other than 0 or a `Transfer-Encoding`, HTTP/2 a HEADERS frame without END_STREAM, with or without a length.
+   */
+  requestHasBody(): boolean
   /** True when the request has no content or all of it has been received. */
   requestEnded(): boolean
   sendInformational(status: number, headers: Record<string, string>): void

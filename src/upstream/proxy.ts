@@ -42,8 +42,9 @@ export class UpstreamProxy {
       if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
       headers[name] = Array.isArray(value) ? value.join(', ') : value
     }
+    // A body without a length (HTTP/1.1 chunked, HTTP/2 without Content-Length) goes on chunked.
+    const { hasBody } = exchange
     const length = exchange.headers['content-length']
-    const hasBody = length !== undefined ? length !== '0' : exchange.headers['transfer-encoding'] !== undefined
     if (hasBody && length !== undefined) headers['content-length'] = length
     const origin = { scheme: exchange.scheme, host: exchange.authority, remoteAddress: exchange.remoteAddress }
     try {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { connect } from 'node:http2'
 import * as tus from 'tus-js-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
@@ -89,6 +90,26 @@ describe('upstream mode with draft and tus clients', () => {
       expect(app.received[0]?.headers['x-forwarded-host']).toBe(`127.0.0.1:${gateway.port}`)
     } finally {
       await client.close()
+    }
+  })
+
+  it('node:http2 (h2c): a request passed on whose body has no Content-Length reaches the application whole', async () => {
+    const session = connect(origin)
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/api/form', 'content-type': 'text/plain' })
+      let text = ''
+      stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+      const status = new Promise<number>((resolve) => stream.once('response', (headers) => resolve(Number(headers[':status']))))
+      const ended = new Promise((resolve) => stream.once('end', resolve))
+      // The body in two DATA frames, the second a moment later: HTTP/2 needs no Content-Length (RFC 9113 §8.1.1).
+      stream.write('hello ')
+      setTimeout(() => stream.end('world'), 50)
+      expect(await status).toBe(201)
+      await ended
+      expect(JSON.parse(text)).toMatchObject({ bytes: 11, sha256: sha256(Buffer.from('hello world')) })
+      expect(app.received).toMatchObject([{ method: 'POST', url: '/api/form', bytes: 11 }])
+    } finally {
+      session.close()
     }
   })
 
