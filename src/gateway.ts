@@ -247,6 +247,7 @@ export class Gateway {
             {
               url: new URL(options.upstream),
               timeoutMs: options.upstreamTimeoutMs,
+              bodyIdleTimeoutMs: options.networkTimeoutMs,
               retries: options.upstreamRetries,
               retryDelayMs: options.upstreamRetryDelayMs,
               maxDeliveries: options.upstreamMaxDeliveries,

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { request, type Dispatcher } from 'undici'
+import { GuardedBody, type BodyStop } from '../core/body/guarded-body.js'
 import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js'
 import type { Exchange } from '../transport/exchange.js'
 import { forwardingHeaders, withoutForwarding } from './forwarding.js'
@@ -10,7 +11,7 @@ import { OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-opt
 /** What the proxy did with a request, for the request log. */
 export interface ProxyOutcome {
   readonly status: number
-  /** Why the gateway answered itself (`UPSTREAM_UNREACHABLE`, `UPSTREAM_TIMEOUT`), when it did. */
+  /** Why the gateway answered itself (`UPSTREAM_UNREACHABLE`, `UPSTREAM_TIMEOUT`, `NETWORK_TIMEOUT`, ...), when it did. */
   readonly error?: string
 }
 
@@ -35,7 +36,7 @@ export class UpstreamProxy {
 
   /** Sends the request on and its answer back; never throws (a failure is answered and reported). */
   async serve(exchange: Exchange): Promise<ProxyOutcome> {
-    const { timeoutMs, trustForwarded, url, logger } = this.#options
+    const { timeoutMs, bodyIdleTimeoutMs, trustForwarded, url, logger } = this.#options
     const named = connectionOptions(exchange.headers.connection)
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(withoutForwarding(exchange.headers))) {
@@ -47,13 +48,16 @@ export class UpstreamProxy {
     const length = exchange.headers['content-length']
     if (hasBody && length !== undefined) headers['content-length'] = length
     const origin = { scheme: exchange.scheme, host: exchange.authority, remoteAddress: exchange.remoteAddress }
+    // Aborted with the BodyStop of a body that stopped before its end (it stalled past --network-timeout).
+    const bodyStopped = new AbortController()
+    const body = hasBody ? new GuardedBody(exchange.body, { signal: exchange.signal, idleTimeoutMs: bodyIdleTimeoutMs }) : undefined
     try {
       const response = await request(upstreamUrl(url, exchange.uri), {
         dispatcher: this.#dispatcher,
         method: exchange.method as Dispatcher.HttpMethod,
         headers: { ...headers, ...forwardingHeaders(exchange.headers, origin, trustForwarded) },
-        body: hasBody ? Readable.from(exchange.body, { objectMode: false }) : undefined,
-        signal: exchange.signal,
+        body: body === undefined ? undefined : Readable.from(whole(body, bodyStopped), { objectMode: false }),
+        signal: AbortSignal.any([exchange.signal, bodyStopped.signal]),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       })
@@ -69,6 +73,12 @@ export class UpstreamProxy {
         return { status: 400, error: 'OUTSIDE_UPSTREAM_PREFIX' }
       }
       if (exchange.signal.aborted) return { status: 499, error: 'CLIENT_GONE' }
+      const stop = bodyStopped.signal.reason as BodyStop | undefined
+      if (stop?.kind === 'idle') {
+        // As an upload body that stalls (the statuses table): 500, a 5xx the client may retry.
+        await exchange.respond(500, { 'content-type': 'text/plain; charset=utf-8' }, `the request body sent nothing for ${stop.idleMs} ms; the request to the application was aborted\n`)
+        return { status: 500, error: 'NETWORK_TIMEOUT' }
+      }
       const timeout = isTimeout(error)
       if (!timeout && !isUnreachable(error)) logger.warn({ err: error, path: exchange.path }, 'proxying to the application failed')
       const status = timeout ? 504 : 502
@@ -77,4 +87,16 @@ export class UpstreamProxy {
       return { status, error: timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE' }
     }
   }
+}
+
+/**
+ * A guarded body's bytes; when it stops before its end, `stopped` is aborted with why and the stream fails, so
+ * that the request to the application is aborted rather than ended: a shorter body must never look whole.
+ */
+async function* whole(body: GuardedBody, stopped: AbortController): AsyncGenerator<Uint8Array> {
+  yield* body
+  const stop = body.stop
+  if (stop === undefined) return
+  stopped.abort(stop)
+  throw new Error(`the request body stopped before its end (${stop.kind})`)
 }

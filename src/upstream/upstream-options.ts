@@ -9,6 +9,11 @@ export interface UpstreamOptions {
    * begin its answer, and between two pieces of its answer. A delivery that times out is not retried (504).
    */
   readonly timeoutMs: number
+  /**
+   * How long a request body passed on may send nothing (`--network-timeout`) before it is stopped, the request to
+   * the application aborted and the client answered 500; 0 turns it off.
+   */
+  readonly bodyIdleTimeoutMs: number
   /** How often a delivery is tried again when the application is unreachable or answers with a 5xx. */
   readonly retries: number
   /** Pause before the first retry; it doubles with every further one. */

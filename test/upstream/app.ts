@@ -22,6 +22,8 @@ export interface TestApp {
   readonly received: Received[]
   /** Every request's method and target as it arrived, whatever its path. */
   readonly seen: { readonly method: string; readonly url: string }[]
+  /** Targets of the requests whose connection closed before their body ended. */
+  readonly cut: string[]
   /** What the next uploads meet, in order; when empty, every upload is answered 201. */
   readonly script: Behaviour[]
   close(): Promise<void>
@@ -35,10 +37,14 @@ export interface TestApp {
 export async function startApp(port = 0): Promise<TestApp> {
   const received: Received[] = []
   const seen: { method: string; url: string }[] = []
+  const cut: string[] = []
   const script: Behaviour[] = []
   const server: Server = createServer((request, response) => {
     const url = request.url ?? '/'
     seen.push({ method: request.method ?? '', url })
+    request.once('close', () => {
+      if (!request.complete) cut.push(url)
+    })
     if (request.method === 'OPTIONS') {
       response.writeHead(204, { allow: 'GET, POST, PUT, OPTIONS', 'x-app': 'yes' }).end()
       return
@@ -87,6 +93,7 @@ export async function startApp(port = 0): Promise<TestApp> {
     port: actual,
     received,
     seen,
+    cut,
     script,
     async close() {
       server.closeAllConnections()

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { http1DraftClient, type DraftClient } from '../ietf/draft-client.js'
@@ -133,4 +135,52 @@ describe('upstream mode when the application fails', () => {
     expect(head.headers['upload-offset']).toBe(String(data.length))
     expect(app.received).toMatchObject([{ sha256: sha256(data) }])
   })
+})
+
+describe('upstream mode when a client stalls a request body passed on', () => {
+  let app: TestApp
+  let gateway: TestGateway
+
+  beforeEach(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, networkTimeoutMs: 400 })
+  })
+  afterEach(async () => {
+    await gateway.close()
+    await app.close()
+  })
+
+  /** Sends a request head and the start of its body over a raw socket, then nothing; resolves with the answer once its body is in. */
+  async function stall(head: string, start: string): Promise<{ answer: string; afterMs: number }> {
+    const socket = connect(gateway.port, '127.0.0.1')
+    await once(socket, 'connect')
+    const started = performance.now()
+    socket.write(`${head}\r\n\r\n${start}`)
+    let answer = ''
+    await new Promise<void>((resolve) => {
+      socket.on('close', resolve)
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        answer += chunk
+        if (answer.endsWith('\n') && answer.includes('\r\n\r\n')) resolve()
+      })
+    })
+    socket.destroy()
+    return { answer, afterMs: performance.now() - started }
+  }
+
+  it.each([
+    ['Content-Length', 'Content-Length: 100', 'hello'],
+    ['chunked', 'Transfer-Encoding: chunked', '5\r\nhello\r\n'],
+  ])(
+    'stops a body (%s) that sends nothing for --network-timeout: 500 to the client, the request to the application aborted',
+    async (_framing, field, start) => {
+      const { answer, afterMs } = await stall(`POST /api/form HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n${field}`, start)
+      expect(answer).toMatch(/^HTTP\/1\.1 500 /)
+      expect(answer).toMatch(/sent nothing for 400 ms/)
+      expect(afterMs).toBeLessThan(3000)
+      // The application got the request and its first bytes, never an end: a truncated body is not a whole one.
+      await expect.poll(() => app.cut).toEqual(['/api/form'])
+      expect(app.received).toEqual([])
+    },
+  )
 })
