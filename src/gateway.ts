@@ -415,13 +415,18 @@ export class Gateway {
     // One deadline for all: in-flight requests first, then the post-hooks still queued.
     const deadline = performance.now() + this.#options.shutdownTimeoutMs
     this.#listener.stopAccepting()
-    for (const exchange of this.#inFlight.keys()) exchange.abort(new ShutdownRequested())
+    // Requests passed on to the application keep going, as deliveries do: they hold no bytes to save, and stopping
+    // them would lose their answer. Past the timeout, `upstream.close()` stops them (503 when nothing was answered).
+    for (const exchange of this.#inFlight.keys()) {
+      if (this.#upstream?.passesOn(exchange) !== true) exchange.abort(new ShutdownRequested())
+    }
     this.#listener.closeIdle()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.shutdownTimeoutMs)))
     await Promise.race([Promise.allSettled(this.#inFlight.values()), timeout])
     clearTimeout(timer)
-    // Deliveries still under way past the shutdown timeout stop; their uploads wait for the next request.
+    // Deliveries and requests passed on still under way past the shutdown timeout stop; their uploads wait for the
+    // next request, and requests not answered yet get 503 before the connections close.
     await this.#upstream?.close()
     this.#listener.closeIdle()
     this.#listener.destroyAll()

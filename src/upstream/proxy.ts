@@ -22,15 +22,20 @@ export interface ProxyOutcome {
  * the answer (the draft's `Upload-Limit` on `OPTIONS`). An application that cannot be reached is a 502, one
  * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent). A target
  * whose dot segments leave the application's path prefix is refused with 400: the application never sees it.
+ * A shutdown lets a request finish until `closing` aborts (the shutdown timeout); then one not yet answered gets
+ * 503, one whose answer is under way is cut.
  */
 export class UpstreamProxy {
   readonly #options: UpstreamOptions
   readonly #dispatcher: Dispatcher
+  /** Stops every request under way: the shutdown timeout has passed. */
+  readonly #closing: AbortSignal
   readonly #extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders
 
-  constructor(options: UpstreamOptions, dispatcher: Dispatcher, extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders = () => ({})) {
+  constructor(options: UpstreamOptions, dispatcher: Dispatcher, closing: AbortSignal, extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders = () => ({})) {
     this.#options = options
     this.#dispatcher = dispatcher
+    this.#closing = closing
     this.#extraHeaders = extraHeaders
   }
 
@@ -57,7 +62,7 @@ export class UpstreamProxy {
         method: exchange.method as Dispatcher.HttpMethod,
         headers: { ...headers, ...forwardingHeaders(exchange.headers, origin, trustForwarded) },
         body: body === undefined ? undefined : Readable.from(whole(body, bodyStopped), { objectMode: false }),
-        signal: AbortSignal.any([exchange.signal, bodyStopped.signal]),
+        signal: AbortSignal.any([exchange.signal, bodyStopped.signal, this.#closing]),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       })
@@ -66,11 +71,17 @@ export class UpstreamProxy {
         if (name === 'content-length' || !HOP_BY_HOP.has(name)) answer[name] = value
       }
       await exchange.respond(response.statusCode, { ...answer, ...this.#extraHeaders(exchange) }, response.body)
-      return { status: response.statusCode }
+      // An answer still streaming when the shutdown timeout passed was cut.
+      return this.#closing.aborted ? { status: response.statusCode, error: 'SHUTTING_DOWN' } : { status: response.statusCode }
     } catch (error) {
       if (error instanceof OutsidePrefix) {
         await exchange.respond(400, { 'content-type': 'text/plain; charset=utf-8' }, `the path lies outside the application's path prefix ${error.prefix}\n`)
         return { status: 400, error: 'OUTSIDE_UPSTREAM_PREFIX' }
+      }
+      if (this.#closing.aborted) {
+        // As an upload stopped by a shutdown (the statuses table): 503, to try again on another gateway or later.
+        await exchange.respond(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }, 'the gateway is shutting down\n')
+        return { status: 503, error: 'SHUTTING_DOWN' }
       }
       if (exchange.signal.aborted) return { status: 499, error: 'CLIENT_GONE' }
       const stop = bodyStopped.signal.reason as BodyStop | undefined

@@ -19,6 +19,8 @@ export class Upstream {
   readonly #agent: Agent
   readonly #proxy: UpstreamProxy
   readonly #closing = new AbortController()
+  /** The requests being passed on, until their answer is sent or cut. */
+  readonly #passing = new Map<Exchange, Promise<ProxyOutcome>>()
   readonly #basePath: string
   readonly #url: URL
   readonly #ownPath: (path: string) => boolean
@@ -33,7 +35,7 @@ export class Upstream {
     this.#ownPath = ownPath
     this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
     this.delivery = new HttpDelivery(options, this.#agent, this.#closing.signal)
-    this.#proxy = new UpstreamProxy(options, this.#agent, (exchange) =>
+    this.#proxy = new UpstreamProxy(options, this.#agent, this.#closing.signal, (exchange) =>
       // The draft: an OPTIONS without Upload-Complete learns the limits of a resource that takes resumable uploads.
       exchange.method === 'OPTIONS' && exchange.headers['upload-complete'] === undefined ? optionsHeaders(exchange) : {},
     )
@@ -61,12 +63,26 @@ export class Upstream {
 
   /** Passes a claimed request on to the application and its answer back. */
   serve(exchange: Exchange): Promise<ProxyOutcome> {
-    return this.#proxy.serve(exchange)
+    const served = this.#proxy.serve(exchange).finally(() => this.#passing.delete(exchange))
+    this.#passing.set(exchange, served)
+    return served
   }
 
-  /** Stops deliveries under way (their uploads keep waiting for delivery) and closes the connections. */
+  /**
+   * True while a request is being passed on: a shutdown lets it finish, as it lets deliveries finish, rather
+   * than asking it to stop at once as it asks uploads (which keep their bytes; a request passed on keeps nothing).
+   */
+  passesOn(exchange: Exchange): boolean {
+    return this.#passing.has(exchange)
+  }
+
+  /**
+   * Stops deliveries under way (their uploads keep waiting for delivery) and requests being passed on (503 when
+   * not answered yet), waits until their answers are sent, and closes the connections.
+   */
   async close(): Promise<void> {
     this.#closing.abort(new Error('the gateway is shutting down'))
+    await Promise.allSettled(this.#passing.values())
     await this.#agent.destroy()
   }
 }

@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { http1DraftClient, type DraftClient } from '../ietf/draft-client.js'
+import { http2Client } from '../support/http2-client.js'
 import { startApp, type TestApp } from './app.js'
 
 // Upstream mode when the application fails: down, answering 500, too slow, resetting the connection.
@@ -183,4 +184,57 @@ describe('upstream mode when a client stalls a request body passed on', () => {
       expect(app.received).toEqual([])
     },
   )
+})
+
+describe('upstream mode when the gateway shuts down with requests passed on', () => {
+  let app: TestApp
+  let gateway: TestGateway
+  const clients = [
+    ['HTTP/1.1', (port: number) => http1DraftClient(port)],
+    ['h2c', (port: number) => http2Client(port)],
+  ] as const
+
+  afterEach(async () => {
+    await gateway.close()
+    await app.close()
+  })
+
+  /** Passes a POST on to an application that answers after `appMs`, and shuts the gateway down once the application has it. */
+  async function passOnThenShutDown(client: DraftClient | ReturnType<typeof http2Client>, appMs: number) {
+    app.script.push({ kind: 'slow', ms: appMs })
+    const origin = `http://127.0.0.1:${gateway.port}`
+    const answer = client.request({ method: 'POST', url: `${origin}/api/form`, headers: { 'content-type': 'text/plain' }, body: 'passed on' })
+    await expect.poll(() => app.seen.length).toBe(1)
+    const closed = gateway.gateway.close()
+    const response = await answer
+    await closed
+    return response
+  }
+
+  it.each(clients)('%s: lets a request passed on finish within --shutdown-timeout, as a delivery may', async (_name, makeClient) => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 5000 })
+    const client = makeClient(gateway.port)
+    try {
+      const response = await passOnThenShutDown(client, 500)
+      expect(response.status).toBe(201)
+      expect(JSON.parse(response.text)).toMatchObject({ bytes: 9, sha256: sha256(Buffer.from('passed on')) })
+    } finally {
+      await client.close()
+    }
+  })
+
+  it.each(clients)('%s: answers 503 with Retry-After to a request passed on still unanswered past --shutdown-timeout', async (_name, makeClient) => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300 })
+    const client = makeClient(gateway.port)
+    try {
+      const response = await passOnThenShutDown(client, 3000)
+      expect(response.status).toBe(503)
+      expect(response.headers['retry-after']).toBe('5')
+      expect(response.text).toMatch(/shutting down/)
+    } finally {
+      await client.close()
+    }
+  })
 })
