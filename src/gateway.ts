@@ -14,7 +14,7 @@ import { MemoryLocker } from './lock/memory-locker.js'
 import { logLifecycle } from './observe/lifecycle-log.js'
 import { createLogger } from './observe/logger.js'
 import { GatewayMetrics } from './observe/metrics.js'
-import { isScrape, metricsAnswer, MetricsServer } from './observe/metrics-server.js'
+import { metricsAnswer, MetricsServer } from './observe/metrics-server.js'
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from './protocol/http/cors-headers.js'
 import { requestOrigin } from './protocol/http/origin.js'
 import { uploadIdOf } from './protocol/http/upload-reference.js'
@@ -66,7 +66,7 @@ export interface GatewayOptions {
   readonly tusdHooks?: TusdHooksConfig
   /** Collect Prometheus metrics and serve them (default true, as tusd's `-expose-metrics`). */
   readonly exposeMetrics?: boolean
-  /** Where the gateway's port serves the metrics (default `/metrics`): GET and HEAD of exactly this path. */
+  /** Where the gateway's port serves the metrics (default `/metrics`): GET and HEAD of exactly this path; other methods get 405. */
   readonly metricsPath?: string
   /** Serve the metrics on a port of their own instead of the gateway's (port 0 picks a free one: `gateway.metricsUrl`). */
   readonly metricsListen?: { readonly host: string; readonly port: number }
@@ -331,7 +331,14 @@ export class Gateway {
     const listener = this.#listener
     metrics?.watchListener(() => listener.stats())
     if (metrics !== undefined && options.metricsListen === undefined && `${options.metricsPath}/`.startsWith(basePath)) {
-      this.logger.warn({ metricsPath: options.metricsPath, basePath }, 'the metrics path is inside the base path: GET and HEAD of it are the metrics, never an upload')
+      this.logger.warn({ metricsPath: options.metricsPath, basePath }, 'the metrics path is inside the base path: every request to it is for the metrics, never an upload')
+    }
+    if (metrics !== undefined && options.metricsListen === undefined && upstream !== undefined) {
+      // Every path outside the base path is the application's, but this one: its requests never reach the application.
+      this.logger.warn(
+        { metricsPath: options.metricsPath },
+        `upstream mode: ${options.metricsPath} is the gateway's metrics, and no request to it reaches the application; move them with --metrics-path or --metrics-listen, or turn them off with --expose-metrics false`,
+      )
     }
     this.#metricsServer =
       metrics === undefined || options.metricsListen === undefined
@@ -483,7 +490,7 @@ export class Gateway {
   async #serve(exchange: NodeExchange): Promise<void> {
     const started = performance.now()
     const { metrics } = this
-    if (metrics !== undefined && this.#metricsServer === undefined && isScrape(exchange.method, exchange.path, this.#options.metricsPath)) {
+    if (metrics !== undefined && this.#metricsServer === undefined && exchange.path === this.#options.metricsPath) {
       return this.#scrape(exchange, metrics)
     }
     // Over HTTP/2, one turn of the event loop first: a stream that the client reset in the packet that opened
@@ -521,7 +528,7 @@ export class Gateway {
     }
   }
 
-  /** A scrape of the metrics on the gateway's port: answered before any protocol sees the request. */
+  /** A request to the metrics path on the gateway's port: answered before any protocol sees it, whatever its method. */
   async #scrape(exchange: NodeExchange, metrics: GatewayMetrics): Promise<void> {
     try {
       const answer = await metricsAnswer(metrics, exchange.method)

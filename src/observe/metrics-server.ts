@@ -9,16 +9,18 @@ export interface MetricsAnswer {
   readonly body: string | undefined
 }
 
-/** What a GET or HEAD of the metrics path answers. */
+/**
+ * What a request to the metrics path answers: the metrics to GET and HEAD, 405 to any other method. The path is
+ * the metrics' whatever the method, so that no method of it reaches anything else (an application behind the
+ * gateway in upstream mode, an upload).
+ */
 export async function metricsAnswer(metrics: GatewayMetrics, method: string): Promise<MetricsAnswer> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'the metrics take GET and HEAD only\n' }
+  }
   const text = await metrics.text()
   const headers = { 'content-type': metrics.contentType, 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' }
   return { status: 200, headers, body: method === 'HEAD' ? undefined : text }
-}
-
-/** Whether a request is a scrape of `path` (GET or HEAD of exactly it, any query). */
-export function isScrape(method: string, path: string, metricsPath: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && path === metricsPath
 }
 
 /**
@@ -32,7 +34,7 @@ export class MetricsServer {
     this.#server = http.createServer((request, response) => {
       const requestPath = (request.url ?? '/').split('?')[0] ?? '/'
       const method = request.method ?? 'GET'
-      if (!isScrape(method, requestPath, path)) {
+      if (requestPath !== path) {
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`no metrics at ${requestPath.slice(0, 200)}; try ${path}\n`)
         return
       }

@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createGateway, type GatewayOptions } from '../../src/gateway.js'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { startApp, type TestApp } from './app.js'
 
@@ -149,6 +151,59 @@ describe('upstream mode with curl', () => {
     const missing = await curl([`${origin}/nothing`])
     expect(missing.heads.at(-1)?.status).toBe(404)
     expect(missing.body).toBe('not found\n')
+  })
+})
+
+describe('upstream mode and the metrics path', () => {
+  let app: TestApp
+  let dir: string
+
+  beforeAll(async () => {
+    app = await startApp()
+    dir = await mkdtemp(join(tmpdir(), 'rg-upstream-metrics-'))
+  })
+  afterAll(async () => {
+    await app.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** The warnings a gateway logs while starting with `options`. */
+  async function startupWarnings(options: GatewayOptions): Promise<{ msg: string; metricsPath?: string }[]> {
+    const lines: string[] = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) })
+    const gateway = await createGateway({ host: '127.0.0.1', port: 0, uploadDir: dir, logger, ...options })
+    await gateway.listen()
+    await gateway.close()
+    return lines.map((line) => JSON.parse(line) as { msg: string; metricsPath?: string })
+  }
+
+  it('belongs to the gateway for every method: GET answers the metrics, any other method 405, and the application sees none', async () => {
+    const gateway = await startGateway({ upstream: app.url })
+    try {
+      const origin = `http://127.0.0.1:${gateway.port}`
+      const scrape = await curl([`${origin}/metrics`])
+      expect(scrape.heads.at(-1)?.status).toBe(200)
+      expect(scrape.body).toMatch(/^# HELP /m)
+      for (const method of ['POST', 'PUT', 'DELETE']) {
+        const other = await curl(['-X', method, `${origin}/metrics`, '--data-binary', 'x'])
+        expect(other.heads.at(-1)).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } })
+      }
+      expect(app.seen).toEqual([])
+    } finally {
+      await gateway.close()
+    }
+  })
+
+  it('warns at start-up that the metrics path hides that path of the application, naming it and how to move it', async () => {
+    const warnings = await startupWarnings({ upstream: app.url, metricsPath: '/prom' })
+    expect(warnings).toContainEqual(expect.objectContaining({ metricsPath: '/prom', msg: expect.stringMatching(/--metrics-path.*--metrics-listen/) }))
+  })
+
+  it('does not warn when the metrics have a port of their own or are off', async () => {
+    for (const options of [{ metricsListen: { host: '127.0.0.1', port: 0 } }, { exposeMetrics: false }]) {
+      const warnings = await startupWarnings({ upstream: app.url, ...options })
+      expect(warnings.filter((warning) => warning.metricsPath !== undefined)).toEqual([])
+    }
   })
 })
 
