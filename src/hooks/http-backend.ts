@@ -1,4 +1,5 @@
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici'
+import { eitherSignal } from '../model/either-signal.js'
 import { delay, HookCallFailed, type HookBackend, type HookCall } from './hook-backend.js'
 import { parseHookResponse, type HookResponse } from './hook-response.js'
 
@@ -47,28 +48,33 @@ export class HttpHookBackend implements HookBackend {
   async invoke(call: HookCall): Promise<HookResponse> {
     const { attempts, backoffMs, timeoutMs } = this.#options
     const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = AbortSignal.any([call.signal, timeout])
+    const linked = eitherSignal(call.signal, timeout)
+    const { signal } = linked
     const headers = this.#headers(call)
-    let failure: unknown
-    for (let attempt = 1; attempt <= Math.max(1, attempts); attempt += 1) {
-      let answer: Answer
-      try {
-        if (attempt > 1) await delay(backoffMs, signal)
-        answer = await this.#post(call.body, headers, signal)
-      } catch (error) {
-        if (timeout.aborted) throw new HookCallFailed(`the hook did not answer within ${timeoutMs} ms`, { cause: failure ?? error })
-        if (signal.aborted) throw error
-        failure = error
-        continue
+    try {
+      let failure: unknown
+      for (let attempt = 1; attempt <= Math.max(1, attempts); attempt += 1) {
+        let answer: Answer
+        try {
+          if (attempt > 1) await delay(backoffMs, signal)
+          answer = await this.#post(call.body, headers, signal)
+        } catch (error) {
+          if (timeout.aborted) throw new HookCallFailed(`the hook did not answer within ${timeoutMs} ms`, { cause: failure ?? error })
+          if (signal.aborted) throw error
+          failure = error
+          continue
+        }
+        // pester tries again on a 5xx; the last one is the answer.
+        if (answer.status >= 500 && attempt < attempts) {
+          failure = unexpectedStatus(answer.status, answer.body)
+          continue
+        }
+        return check(answer, this.#options.sizeLimit)
       }
-      // pester tries again on a 5xx; the last one is the answer.
-      if (answer.status >= 500 && attempt < attempts) {
-        failure = unexpectedStatus(answer.status, answer.body)
-        continue
-      }
-      return check(answer, this.#options.sizeLimit)
+      throw new HookCallFailed(`the hook endpoint could not be reached: ${describe(failure)}`, { cause: failure })
+    } finally {
+      linked.unlink()
     }
-    throw new HookCallFailed(`the hook endpoint could not be reached: ${describe(failure)}`, { cause: failure })
   }
 
   async close(): Promise<void> {

@@ -37,4 +37,19 @@ describe('eitherSignal', () => {
     expect(aborted.signal.aborted).toBe(true)
     expect(getEventListeners(fourth.signal, 'abort')).toHaveLength(0)
   })
+
+  it('links any number of signals: the first to abort gives the reason, and unlink frees them all', () => {
+    const sources = [new AbortController(), new AbortController(), new AbortController()]
+    const any = eitherSignal(...sources.map((source) => source.signal))
+    sources[2]!.abort(new Error('third'))
+    sources[0]!.abort(new Error('first'))
+    expect((any.signal.reason as Error).message).toBe('third')
+    for (const source of sources) expect(getEventListeners(source.signal, 'abort')).toHaveLength(0)
+
+    const more = [new AbortController(), new AbortController(), new AbortController()]
+    const unlinked = eitherSignal(...more.map((source) => source.signal))
+    unlinked.unlink()
+    for (const source of more) expect(getEventListeners(source.signal, 'abort')).toHaveLength(0)
+    expect((eitherSignal(more[0]!.signal, AbortSignal.abort(new Error('done')), more[1]!.signal).signal.reason as Error).message).toBe('done')
+  })
 })

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import type { DeliveryResponse, UploadDelivery } from '../core/delivery.js'
+import { eitherSignal } from '../model/either-signal.js'
 import { DeliveryFailed } from '../model/errors.js'
 import type { RequestInfo } from '../model/request-info.js'
 import type { Upload, UploadTarget } from '../model/upload.js'
@@ -40,9 +41,24 @@ export class HttpDelivery implements UploadDelivery {
   async deliver(upload: Upload, read: (signal: AbortSignal) => Promise<Readable>, request: RequestInfo | undefined, signal: AbortSignal): Promise<DeliveryResponse> {
     const { target } = upload
     if (target === undefined || upload.length === undefined) throw new TypeError(`upload ${upload.id} has no target or no length to deliver`)
-    const { logger, timeoutMs, retries, retryDelayMs } = this.#options
-    const stop = AbortSignal.any([signal, this.#closing])
-    if (!(await this.#slots.take(timeoutMs, stop))) throw new DeliveryFailed('busy', 0)
+    const { timeoutMs } = this.#options
+    // Linked until the application's answer is read (a shutdown past its timeout cuts it), or the delivery fails.
+    const stopping = eitherSignal(signal, this.#closing)
+    const stop = stopping.signal
+    let answered = false
+    try {
+      if (!(await this.#slots.take(timeoutMs, stop))) throw new DeliveryFailed('busy', 0)
+      const response = await this.#deliver(upload, target, read, request, stop)
+      response.body.once('close', stopping.unlink)
+      answered = true
+      return response
+    } finally {
+      if (!answered) stopping.unlink()
+    }
+  }
+
+  async #deliver(upload: Upload, target: UploadTarget, read: (signal: AbortSignal) => Promise<Readable>, request: RequestInfo | undefined, stop: AbortSignal): Promise<DeliveryResponse> {
+    const { logger, retries, retryDelayMs } = this.#options
     const started = performance.now()
     const log = { uploadId: upload.id, requestId: request?.requestId, method: target.method, uri: target.uri, bytes: upload.length }
     try {

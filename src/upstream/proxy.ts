@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { request, type Dispatcher } from 'undici'
 import { GuardedBody, type BodyStop } from '../core/body/guarded-body.js'
+import { eitherSignal } from '../model/either-signal.js'
 import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js'
 import type { Exchange } from '../transport/exchange.js'
 import { forwardingHeaders, withoutForwarding } from './forwarding.js'
@@ -56,13 +57,15 @@ export class UpstreamProxy {
     // Aborted with the BodyStop of a body that stopped before its end (it stalled past --network-timeout).
     const bodyStopped = new AbortController()
     const body = hasBody ? new GuardedBody(exchange.body, { signal: exchange.signal, idleTimeoutMs: bodyIdleTimeoutMs }) : undefined
+    // The request to the application stops with the client, with a body that stopped, and at the shutdown timeout.
+    const aborts = eitherSignal(exchange.signal, bodyStopped.signal, this.#closing)
     try {
       const response = await request(upstreamUrl(url, exchange.uri), {
         dispatcher: this.#dispatcher,
         method: exchange.method as Dispatcher.HttpMethod,
         headers: { ...headers, ...forwardingHeaders(exchange.headers, origin, trustForwarded) },
         body: body === undefined ? undefined : Readable.from(whole(body, bodyStopped), { objectMode: false }),
-        signal: AbortSignal.any([exchange.signal, bodyStopped.signal, this.#closing]),
+        signal: aborts.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       })
@@ -96,6 +99,8 @@ export class UpstreamProxy {
       const message = timeout ? 'the application did not answer in time' : 'the application could not be reached'
       await exchange.respond(status, { 'content-type': 'text/plain; charset=utf-8' }, `${message}\n`)
       return { status, error: timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE' }
+    } finally {
+      aborts.unlink()
     }
   }
 }

@@ -1,3 +1,4 @@
+import { eitherSignal } from '../../model/either-signal.js'
 import type { Upload } from '../../model/upload.js'
 import { PeriodicPass, pauseFor } from '../periodic-pass.js'
 
@@ -84,14 +85,17 @@ export class ExpirationSweeper {
       if (signal.aborted) break
       scanned++
       let expired
+      const linked = eitherSignal(signal, AbortSignal.timeout(this.#options.lockWaitMs))
       try {
-        expired = await this.#target.expire(id, AbortSignal.any([signal, AbortSignal.timeout(this.#options.lockWaitMs)]))
+        expired = await this.#target.expire(id, linked.signal)
       } catch (error) {
         if (signal.aborted) break
         skipped++
         // A lock that is not free in time only means the upload is in use: no error, next pass.
         if (!(error instanceof DOMException && error.name === 'TimeoutError')) this.#options.onError?.(error, id)
         continue
+      } finally {
+        linked.unlink()
       }
       if (expired === undefined) continue
       removed++

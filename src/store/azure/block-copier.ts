@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { BlobSASPermissions, type BlockBlobClient } from '@azure/storage-blob'
+import { eitherSignal } from '../../model/either-signal.js'
 import { isCopyRefused } from './azure-errors.js'
 
 /** One block to stage from a range of another blob's committed bytes: `start` inclusive, `end` exclusive. */
@@ -46,7 +47,8 @@ export class BlockCopier {
     let next = 0
     // The first failure stops the copies still running: their blocks would count for nothing.
     const failed = new AbortController()
-    const both = AbortSignal.any([signal, failed.signal])
+    const linked = eitherSignal(signal, failed.signal)
+    const both = linked.signal
     const worker = async (): Promise<void> => {
       while (!both.aborted && next < blocks.length) {
         const block = blocks[next++] as CopiedBlock
@@ -61,6 +63,7 @@ export class BlockCopier {
     const workers = Array.from({ length: Math.min(PARALLEL_COPIES, blocks.length) }, worker)
     // Settled all before answering, so nothing of this copy still runs once it has failed.
     const results = await Promise.allSettled(workers)
+    linked.unlink()
     for (const result of results) if (result.status === 'rejected') throw failed.signal.reason ?? result.reason
   }
 
@@ -101,7 +104,8 @@ async function sourceUrl(source: BlockBlobClient): Promise<string | undefined> {
 async function stageStreamed(target: BlockBlobClient, block: CopiedBlock, signal: AbortSignal): Promise<void> {
   const count = block.end - block.start
   const stop = new AbortController()
-  const both = AbortSignal.any([signal, stop.signal])
+  const linked = eitherSignal(signal, stop.signal)
+  const both = linked.signal
   let downloadFailure: { readonly error: unknown } | undefined
   // The SDK calls this once per try, so a retried upload downloads the range again.
   const body = (): NodeJS.ReadableStream => {
@@ -126,5 +130,7 @@ async function stageStreamed(target: BlockBlobClient, block: CopiedBlock, signal
     await target.stageBlock(block.id, body, count, { abortSignal: both })
   } catch (error) {
     throw downloadFailure?.error ?? error
+  } finally {
+    linked.unlink()
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import { DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
+import { eitherSignal } from '../../model/either-signal.js'
 import { isNotFound, isTransient, storeError } from './s3-errors.js'
 
 /** Bytes to send, which can be read again for a retry. */
@@ -37,11 +38,13 @@ export class S3Calls {
   /** Runs `call` with a signal that aborts with `signal` or at the timeout (unless `timeout: false`). */
   async call<T>(signal: AbortSignal, call: (abortSignal: AbortSignal) => Promise<T>, options: { timeout?: boolean } = {}): Promise<T> {
     signal.throwIfAborted()
-    const abortSignal = options.timeout === false ? signal : AbortSignal.any([signal, AbortSignal.timeout(this.#options.requestTimeoutMs)])
+    const linked = options.timeout === false ? undefined : eitherSignal(signal, AbortSignal.timeout(this.#options.requestTimeoutMs))
     try {
-      return await call(abortSignal)
+      return await call(linked?.signal ?? signal)
     } catch (error) {
       throw storeError(error, signal)
+    } finally {
+      linked?.unlink()
     }
   }
 
