@@ -5,6 +5,7 @@ import type { TlsOptions } from '../transport/listener.js'
 import { createLogger } from '../observe/logger.js'
 import { turnOffIncrementalMarking } from './heap-tuning.js'
 import { hooksFromFlags } from './hooks-from-flags.js'
+import { contradictoryLimits } from './limit-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     command.error("error: --tls-cert and --tls-key go together; give both or neither")
   }
+  const contradiction = contradictoryLimits(options)
+  if (contradiction !== undefined) command.error(`error: ${contradiction}`)
   const logger = createLogger({ level: options.logLevel, format: options.logFormat })
   const lockers = await lockerFromFlags(options, logger)
   const gateway = await createGateway({

@@ -99,6 +99,19 @@ describe('resumable-gateway command line', () => {
     expect(run.stderr).toContain('--tls-cert and --tls-key go together')
   })
 
+  it.each([
+    [['--min-size', '100', '--max-size', '50'], '--min-size', '--max-size'],
+    [['--min-append-size', '10', '--max-append-size', '5'], '--min-append-size', '--max-append-size'],
+    [['--min-append-size', '1KiB', '--max-size', '1000'], '--min-append-size', '--max-size'],
+  ])('%j exits with status 1 and a message naming %s and %s', async (args, lower, upper) => {
+    const run = await runCli([...args, '--host', '127.0.0.1', '--port', '0', '--upload-dir', join(workDir, 'never')])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(lower)
+    expect(run.stderr).toContain(upper)
+    expect(run.stdout).toBe('')
+    await expect(stat(join(workDir, 'never'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('reads RESUMABLE_GATEWAY_PORT=0, and the start-up line shows the real port', async () => {
     const gateway = await start(['--host', '127.0.0.1', '--upload-dir', workDir], { RESUMABLE_GATEWAY_PORT: '0' })
     expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\/$/)
