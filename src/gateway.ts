@@ -237,7 +237,7 @@ export class Gateway {
     this.#tusdHooks = options.tusdHooks === undefined ? undefined : this.#tusdHooksOf(options.tusdHooks)
     if (this.#tusdHooks !== undefined) this.events.subscribe(this.#tusdHooks.listener)
     const basePath = options.basePath
-    this.#demo = options.demoPath === undefined ? undefined : new DemoPage(options.demoPath, basePath)
+    this.#demo = options.demoPath === undefined ? undefined : new DemoPage(options.demoPath, basePath, this.logger)
     const demo = this.#demo
     let draftCodec: DraftCodec | undefined
     this.#upstream =
@@ -522,9 +522,11 @@ export class Gateway {
         'request',
       )
     } catch (error) {
-      // The router answers every error itself; reaching here means the response could not be sent.
+      // The router and the demo page answer every error themselves; reaching here means a bug, or a response
+      // that could not be sent. The request still gets an end: a bare 500, or its response cut short.
       this.logger.warn({ requestId, err: error, path: exchange.path }, 'response failed')
       metrics?.requestServed({ method: effectiveMethod(exchange), status: 500, protocol: 'unknown', error: 'INTERNAL', durationMs: performance.now() - started })
+      await exchange.fail()
     }
   }
 

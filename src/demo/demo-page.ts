@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
 import type { Exchange } from '../transport/exchange.js'
 
 /** The page's own files, beside this module (copied next to the built one by `npm run build`). */
@@ -46,12 +47,14 @@ export interface DemoOutcome {
 export class DemoPage {
   readonly #path: string
   readonly #basePath: string
+  readonly #logger: Logger
 
-  /** `path` and `basePath` start and end with `/`; they must differ. */
-  constructor(path: string, basePath: string) {
+  /** `path` and `basePath` start and end with `/`; they must differ. `logger` learns why a file could not be read. */
+  constructor(path: string, basePath: string, logger: Logger) {
     if (path === basePath || path === '/') throw new RangeError(`the demo page needs a path of its own, not ${path}`)
     this.#path = path
     this.#basePath = basePath
+    this.#logger = logger
   }
 
   /** True for the page's path (with or without its final `/`) and the files under it. */
@@ -72,11 +75,17 @@ export class DemoPage {
     }
     const name = exchange.path.slice(this.#path.length)
     const file = fileOf(name)
-    if (file === undefined) {
-      await exchange.respond(404, { 'content-type': 'text/plain; charset=utf-8' }, `no file ${name.slice(0, 100)} in the demo page\n`)
-      return { status: 404, error: 'REJECTED' }
+    if (file === undefined) return notFound(exchange, name)
+    let body: Buffer | string
+    try {
+      body = await readFile(file)
+    } catch (error) {
+      // A build without the copied files (tsc alone), or one deleted since: the same answer as an unknown name.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return notFound(exchange, name)
+      this.#logger.error({ err: error, path: exchange.path }, 'demo page file could not be read')
+      await exchange.respond(500, { 'content-length': '0' })
+      return { status: 500, error: 'INTERNAL' }
     }
-    let body: Buffer | string = await readFile(file)
     if (name === '' || name === 'index.html') body = body.toString('utf8').replaceAll('{{ENDPOINT}}', this.#basePath)
     const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream'
     const headers = { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }
@@ -87,6 +96,11 @@ export class DemoPage {
     }
     return { status: 200 }
   }
+}
+
+async function notFound(exchange: Exchange, name: string): Promise<DemoOutcome> {
+  await exchange.respond(404, { 'content-type': 'text/plain; charset=utf-8' }, `no file ${name.slice(0, 100)} in the demo page\n`)
+  return { status: 404, error: 'REJECTED' }
 }
 
 /** The file behind a name under the page's path, or undefined for any other name. */

@@ -132,6 +132,19 @@ export class NodeExchange implements Exchange {
     this.#abort.abort(reason)
   }
 
+  /**
+   * Ends an exchange its handler failed on, so that no request is left unanswered: a bare 500 when no response
+   * was started; otherwise a response not yet ended is cut short (HTTP/1.1 closes the connection, HTTP/2 resets
+   * the stream), so the client learns it is incomplete instead of waiting for the rest. Never throws.
+   */
+  async fail(): Promise<void> {
+    if (!this.#responded) {
+      await this.respond(500, { 'content-length': '0' }).catch(() => this.#response.destroy())
+      return
+    }
+    if (!this.#response.writableEnded) this.#response.destroy(new Error('the response failed'))
+  }
+
   trailers(): Record<string, string> {
     const result: Record<string, string> = {}
     for (const [name, value] of Object.entries(this.#request.trailers ?? {})) {

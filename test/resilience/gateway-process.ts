@@ -73,18 +73,19 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  * Starts `node dist/cli/main.js` with `args` (plus `--host 127.0.0.1 --port 0` unless the args or `env`
  * set them) and resolves once it printed its start-up line. Rejects if it exits first or takes longer
  * than `timeoutMs`. With `openFileLimit`, the process may open at most that many descriptors
- * (`ulimit -n`). Callers must `stop()` it.
+ * (`ulimit -n`). `cli` runs another build's main.js than this one's. Callers must `stop()` it.
  */
 export function spawnGateway(
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; openFileLimit?: number; nodeArguments?: string[] } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; openFileLimit?: number; nodeArguments?: string[]; cli?: string } = {},
 ): Promise<GatewayProcess> {
   assertBuilt()
+  const cli = options.cli ?? CLI
   const env = options.env ?? {}
   const defaults: string[] = []
   if (!args.includes('--host') && env.RESUMABLE_GATEWAY_HOST === undefined) defaults.push('--host', '127.0.0.1')
   if (!args.includes('--port') && env.RESUMABLE_GATEWAY_PORT === undefined) defaults.push('--port', '0')
-  const command = [process.execPath, ...(options.nodeArguments ?? []), CLI, ...defaults, ...args]
+  const command = [process.execPath, ...(options.nodeArguments ?? []), cli, ...defaults, ...args]
   // `ulimit -n` in a shell that then becomes node (exec keeps the pid, so stop() still reaches it).
   const [file, ...argv] =
     options.openFileLimit === undefined ? command : ['/bin/sh', '-c', `ulimit -n ${options.openFileLimit} && exec "$@"`, 'sh', ...command]
