@@ -436,6 +436,7 @@ export class Gateway {
     // next request, and requests not answered yet get 503 before the connections close.
     await this.#upstream?.close()
     this.#listener.closeIdle()
+    await this.#listener.endSessions(deadline - performance.now())
     this.#listener.destroyAll()
     await this.#sweeper.stop()
     await this.#service.close()

@@ -18,6 +18,10 @@ export class Http2Sessions {
   readonly #options: Http2SessionOptions
   readonly #sessions = new Set<Http2Session>()
   readonly #bodyStreams = new WeakMap<Http2Session, number>()
+  /** Sessions to be sent GOAWAY once their last stream carrying a body has closed (see closeAll). */
+  readonly #closeAfterBodies = new WeakSet<Http2Session>()
+  /** Called once no session is left (see `allClosed`). */
+  readonly #whenNoneLeft = new Set<() => void>()
   #streams = 0
 
   constructor(options: Http2SessionOptions) {
@@ -59,6 +63,9 @@ export class Http2Sessions {
     session.once('close', () => {
       clearTimeout(idle)
       this.#sessions.delete(session)
+      if (this.#sessions.size > 0) return
+      for (const resolve of this.#whenNoneLeft) resolve()
+      this.#whenNoneLeft.clear()
     })
   }
 
@@ -93,12 +100,35 @@ export class Http2Sessions {
       return false
     }
     this.#bodyStreams.set(session, open + 1)
-    stream.once('close', () => this.#bodyStreams.set(session, (this.#bodyStreams.get(session) ?? 1) - 1))
+    stream.once('close', () => {
+      const left = (this.#bodyStreams.get(session) ?? 1) - 1
+      this.#bodyStreams.set(session, left)
+      if (left === 0 && this.#closeAfterBodies.has(session) && !session.closed) session.close()
+    })
     return true
   }
 
-  /** Sends GOAWAY on every session: no new streams are accepted, open ones finish. */
+  /**
+   * Sends GOAWAY on every session: no new streams are accepted, open ones finish. A session with a request body
+   * in flight (an upload) gets it once its last such stream has closed: a client still sending its body that
+   * reads GOAWAY before its answer may lose the answer (curl 7.88 does: it goes on sending to the end, or fails
+   * with exit 18, status 000). Until then the gateway answers its new streams 503 itself.
+   *
+   * Once a session with GOAWAY has no stream left, node ends it gracefully: the frames still queued are
+   * written, the connection is half-closed (FIN), and what the client still sends is read and dropped until
+   * it closes its side; only then does the session emit 'close'.
+   */
   closeAll(): void {
-    for (const session of this.#sessions) if (!session.closed) session.close()
+    for (const session of this.#sessions) {
+      if (session.closed) continue
+      if ((this.#bodyStreams.get(session) ?? 0) > 0) this.#closeAfterBodies.add(session)
+      else session.close()
+    }
+  }
+
+  /** Resolves once every session has closed (at once when none is open). */
+  allClosed(): Promise<void> {
+    if (this.#sessions.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#whenNoneLeft.add(resolve))
   }
 }

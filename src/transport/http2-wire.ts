@@ -64,16 +64,20 @@ export class Http2Wire implements Wire {
     stream.additionalHeaders({ ':status': status, ...headers })
   }
 
-  prepareForUnreadBody(_headers: OutgoingHttpHeaders, _progress: UnreadBodyProgress): void {
+  prepareForUnreadBody(_headers: OutgoingHttpHeaders, progress: UnreadBodyProgress): void {
     // RFC 9113 §8.1: a server that answered before the request ended may ask the client to stop
     // sending with RST_STREAM(NO_ERROR) "after sending a complete response (i.e., a frame with the
     // END_STREAM flag set)". It ends the one stream, never the connection. The reset waits until the
     // response's END_STREAM has really been written: a reset submitted earlier cut the answer (its
     // DATA, its END_STREAM), and node's own client then never closed the stream.
+    // At shutdown there is no reset: the connection ends soon anyway, and a client that reads the answer and
+    // the reset together while still sending may lose the answer (curl 7.88 does: exit 92, status 000). It
+    // stops sending by itself once it has read the answer (curl cancels its stream); the shutdown bounds the
+    // wait (Listener.endSessions).
     const stream = this.#request.stream
     stream.once('finish', () =>
       whenResponseSent(stream, this.#giveUpMs, () => {
-        if (!stream.closed && !this.requestEnded()) stream.close(constants.NGHTTP2_NO_ERROR)
+        if (!progress.shuttingDown && !stream.closed && !this.requestEnded()) stream.close(constants.NGHTTP2_NO_ERROR)
         // node frees a closed stream only once its readable side has ended, that is once every byte the
         // client sent is read: a stream left with unread data stayed open for good, holding its data and
         // one of the connection's body streams (after 16, every upload on it was refused). The rest is

@@ -243,12 +243,31 @@ export class Listener {
     this.#net.close()
   }
 
-  /** Ends idle keep-alive connections and sends GOAWAY on HTTP/2 sessions (their open streams finish). */
+  /**
+   * Ends idle keep-alive connections and sends GOAWAY on HTTP/2 sessions (their open streams finish; one with an
+   * upload in flight gets it later, see Http2Sessions.closeAll).
+   */
   closeIdle(): void {
     this.#http1.closeIdleConnections()
     // An Http2SecureServer with allowHTTP1 has node:http's closeIdleConnections for its HTTP/1.1 side.
     ;(this.#tls as unknown as http.Server | undefined)?.closeIdleConnections()
     this.#sessions.closeAll()
+  }
+
+  /**
+   * Waits for the HTTP/2 sessions that `closeIdle` sent GOAWAY to end by themselves (see Http2Sessions.closeAll),
+   * at most `timeoutMs` and at most the linger time of an unread body; `destroyAll` cuts the rest.
+   *
+   * Why: a client still sending a request body when its 503 arrives (curl reads its answer only between
+   * writes) keeps sending until it has read it. Destroying the connection with its DATA still arriving makes
+   * the kernel answer with a TCP reset, and the client's kernel then drops what the client had not read yet,
+   * the 503 included. HTTP/1.1 has its lingering close for the same reason (http1-unread-body.ts).
+   */
+  async endSessions(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, Math.min(timeoutMs, this.#options.unreadBody.lingerTimeMs)))))
+    await Promise.race([this.#sessions.allClosed(), bound])
+    clearTimeout(timer)
   }
 
   /** Destroys every connection still open, and stops the servers' timers. */

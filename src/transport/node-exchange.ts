@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { ClientGone } from '../model/stop-reasons.js'
+import { ClientGone, ShutdownRequested } from '../model/stop-reasons.js'
 import { MinBodyRate, type MinBodyRateOptions } from './body-rate.js'
 import type { Exchange, ResponseBody } from './exchange.js'
 import type { Wire, WireRequest, WireResponse } from './wire.js'
@@ -175,7 +175,11 @@ export class NodeExchange implements Exchange {
     // A client that asked for 100-continue and was answered without it must not send its body; one
     // that sends it anyway is stopped after the answer rather than read to the end (see the wires).
     if (!this.#wire.requestEnded()) {
-      this.#wire.prepareForUnreadBody(headers, { bytesRead: this.#bytesReceived, continueWithheld: this.#continueRequested })
+      this.#wire.prepareForUnreadBody(headers, {
+        bytesRead: this.#bytesReceived,
+        continueWithheld: this.#continueRequested,
+        shuttingDown: this.#abort.signal.reason instanceof ShutdownRequested,
+      })
     }
     if (body instanceof Readable) {
       this.#wire.writeHead(status, headers)

@@ -44,7 +44,8 @@ export interface Wire {
   /**
    * Called before the final response when the request body has not been read to its end: the client
    * is stopped once the response is sent (HTTP/1.1 closes the connection after a bounded lingering read,
-   * HTTP/2 resets the stream), rather than reading an unwanted body to its end.
+   * HTTP/2 resets the stream, but at shutdown lets the client stop by itself), rather than reading an unwanted
+   * body to its end.
    */
   prepareForUnreadBody(headers: OutgoingHttpHeaders, progress: UnreadBodyProgress): void
   /**
@@ -60,4 +61,6 @@ export interface UnreadBodyProgress {
   readonly bytesRead: number
   /** The client sent `Expect: 100-continue` and never got its `100`: it may not send the body at all. */
   readonly continueWithheld: boolean
+  /** The answer was asked for by the gateway's shutdown: the connection ends soon whatever the wire does. */
+  readonly shuttingDown: boolean
 }
