@@ -1,5 +1,6 @@
 import { constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2'
 import { boundedReads } from './bounded-reads.js'
+import type { UnreadBodyLimits } from './http1-unread-body.js'
 import { whenResponseSent } from './http2-response-sent.js'
 import type { UnreadBodyProgress, Wire } from './wire.js'
 
@@ -10,13 +11,16 @@ export class Http2Wire implements Wire {
   readonly httpVersion = '2' as const
   readonly #request: Http2ServerRequest
   readonly #response: Http2ServerResponse
-  readonly #giveUpMs: number
+  readonly #unreadBody: Pick<UnreadBodyLimits, 'lingerTimeMs' | 'lingerMaxBytes'>
 
-  /** `giveUpMs`: how long an early answer waits for its END_STREAM to leave before the stream is reset anyway. */
-  constructor(request: Http2ServerRequest, response: Http2ServerResponse, giveUpMs: number) {
+  /**
+   * `unreadBody`: how long an early answer waits for its END_STREAM to leave before the stream is reset
+   * anyway (`lingerTimeMs`), and how many body bytes it discards meanwhile before resetting it (`lingerMaxBytes`).
+   */
+  constructor(request: Http2ServerRequest, response: Http2ServerResponse, unreadBody: Pick<UnreadBodyLimits, 'lingerTimeMs' | 'lingerMaxBytes'>) {
     this.#request = request
     this.#response = response
-    this.#giveUpMs = giveUpMs
+    this.#unreadBody = unreadBody
   }
 
   get scheme(): 'http' | 'https' {
@@ -74,19 +78,27 @@ export class Http2Wire implements Wire {
     // the reset together while still sending may lose the answer (curl 7.88 does: exit 92, status 000). It
     // stops sending by itself once it has read the answer (curl cancels its stream); the shutdown bounds the
     // wait (Listener.endSessions).
+    // Until then the body is read and discarded as it comes, as HTTP/1.1's lingering close does: left unread it
+    // stayed in memory, a whole stream window of it, for as long as the answer waited; and a client that keeps
+    // its own window shut holds the answer back for the whole linger time (16 streams of 4 MiB per connection,
+    // held 30 s). Discarding keeps the client sending until it reads its answer (curl and node's client read
+    // the 4xx of an upload they are still sending), bounded like HTTP/1.1's: past `lingerMaxBytes` the stream
+    // is reset at once (CANCEL: its answer may be cut), and the wait for the answer ends after `lingerTimeMs`.
+    // Once the stream is reset nothing more arrives; node frees it only once its readable side has ended,
+    // that is once every byte the client sent is read.
     const stream = this.#request.stream
+    let discarded = 0
+    const discard = (): void => {
+      for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) {
+        discarded += chunk.length
+        if (discarded > this.#unreadBody.lingerMaxBytes && !stream.closed) stream.close(constants.NGHTTP2_CANCEL)
+      }
+    }
+    stream.on('readable', discard)
+    discard()
     stream.once('finish', () =>
-      whenResponseSent(stream, this.#giveUpMs, () => {
+      whenResponseSent(stream, this.#unreadBody.lingerTimeMs, () => {
         if (!progress.shuttingDown && !stream.closed && !this.requestEnded()) stream.close(constants.NGHTTP2_NO_ERROR)
-        // node frees a closed stream only once its readable side has ended, that is once every byte the
-        // client sent is read: a stream left with unread data stayed open for good, holding its data and
-        // one of the connection's body streams (after 16, every upload on it was refused). The rest is
-        // read and dropped; after the reset no more arrives.
-        const drop = (): void => {
-          while (stream.read() !== null);
-        }
-        stream.on('readable', drop)
-        drop()
       }),
     )
   }

@@ -101,7 +101,7 @@ export class Listener {
       // serving would cost more than node's own work on the stream (HTTP/2 rapid reset, issue 10, item 1).
       if (request.stream.destroyed) return
       if (!this.#sessions.admit(request.stream)) return
-      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody.lingerTimeMs), { expectsContinue, minBodyRate }))
+      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
     const onEither =

@@ -150,3 +150,56 @@ describe('streams answered early over HTTP/2', () => {
     }
   })
 })
+
+describe('streams answered early over HTTP/2 to a client that reads nothing', () => {
+  const answerAtOnce = (exchange: NodeExchange): Promise<void> => exchange.respond(412, { 'content-type': 'text/plain' }, 'answered early')
+
+  /**
+   * A client that keeps its own receive window shut (SETTINGS_INITIAL_WINDOW_SIZE 0), so that no answer's
+   * DATA can reach it, sends a body on one stream for `ms`. Resolves with the body bytes the server let
+   * through (write callbacks: node calls them once flow control has let the DATA go) and how the stream ended.
+   */
+  async function sendWhileReadingNothing(port: number, ms: number): Promise<{ sent: number; rstCode: number | undefined; status: number }> {
+    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } })
+    session.on('error', () => {})
+    const stream = session.request({ ':method': 'POST', ':path': '/files/' })
+    stream.on('error', () => {})
+    let sent = 0
+    let status = 0
+    stream.on('response', (h) => (status = Number(h[':status'])))
+    const piece = Buffer.alloc(16 * 1024, 7)
+    const pump = (): void => {
+      while (!stream.destroyed && stream.write(piece, (error) => (sent += error ? 0 : piece.length)));
+    }
+    stream.on('drain', pump)
+    pump()
+    await sleep(ms)
+    const outcome = { sent, rstCode: stream.rstCode, status }
+    session.destroy()
+    return outcome
+  }
+
+  it('discards the body as it arrives while the answer waits, rather than holding a window of it', async () => {
+    // A 64 KiB stream window: a server that held the unread body would stop the client at about that.
+    const server = await startListener(answerAtOnce, { streamWindowSize: 64 * 1024 })
+    try {
+      const { sent, status } = await sendWhileReadingNothing(server.port, 1_000)
+      expect(status).toBe(412)
+      expect(sent).toBeGreaterThan(1024 * 1024)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('resets the stream once more than the linger bytes were discarded', async () => {
+    const unreadBody = { lingerTimeMs: 30_000, lingerIdleMs: 5_000, lingerMaxBytes: 1024 * 1024, drainMaxBytes: 64 * 1024 }
+    const server = await startListener(answerAtOnce, { streamWindowSize: 64 * 1024, unreadBody })
+    try {
+      const { sent, rstCode } = await sendWhileReadingNothing(server.port, 1_000)
+      expect(rstCode).toBe(http2.constants.NGHTTP2_CANCEL)
+      expect(sent).toBeLessThan(2 * 1024 * 1024)
+    } finally {
+      server.close()
+    }
+  })
+})
