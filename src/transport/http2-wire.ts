@@ -2,6 +2,7 @@ import { constants, type Http2ServerRequest, type Http2ServerResponse, type Outg
 import { boundedReads } from './bounded-reads.js'
 import type { UnreadBodyLimits } from './http1-unread-body.js'
 import { whenResponseSent } from './http2-response-sent.js'
+import { compactUnreadData } from './http2-unread-data.js'
 import type { UnreadBodyProgress, Wire } from './wire.js'
 
 const READ_SIZE = 64 * 1024
@@ -21,6 +22,7 @@ export class Http2Wire implements Wire {
     this.#request = request
     this.#response = response
     this.#unreadBody = unreadBody
+    if (!request.stream.endAfterHeaders) compactUnreadData(request.stream)
   }
 
   get scheme(): 'http' | 'https' {
