@@ -4,6 +4,7 @@ import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion } from 'node:tls'
 import type { MinBodyRateOptions } from './body-rate.js'
 import { answerClientError } from './client-error.js'
+import { refuseConnect } from './connect-method.js'
 import { hasRepeatedHost, refuseRepeatedHost } from './repeated-host.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { ConnectionRefusal } from './connection-refusal.js'
@@ -123,7 +124,8 @@ export class Listener {
     // A client that half-closes after sending its request (FIN) still gets its answer; by default node
     // aborts the request in flight on the client's FIN.
     Object.assign(this.#http1, { httpAllowHalfOpen: true })
-    this.#http1.on('request', onHttp1(false)).on('checkContinue', onHttp1(true)).on('clientError', answerClientError)
+    const onConnect = refuseConnect(options.unreadBody.lingerTimeMs)
+    this.#http1.on('request', onHttp1(false)).on('checkContinue', onHttp1(true)).on('clientError', answerClientError).on('connect', onConnect)
 
     const http2Options: http2.ServerOptions = {
       settings: {
@@ -136,7 +138,7 @@ export class Listener {
       maxSessionMemory: options.maxSessionMemoryMiB,
     }
     this.#h2c = http2.createServer(http2Options)
-    this.#h2c.on('request', onHttp2(false)).on('checkContinue', onHttp2(true)).on('session', this.#sessions.add)
+    this.#h2c.on('request', onHttp2(false)).on('checkContinue', onHttp2(true)).on('connect', onConnect).on('session', this.#sessions.add)
 
     if (options.tls !== undefined) {
       const tls = http2.createSecureServer({
@@ -152,6 +154,7 @@ export class Listener {
         .on('request', onEither(false))
         .on('checkContinue', onEither(true))
         .on('clientError', answerClientError)
+        .on('connect', onConnect)
         .on('session', this.#sessions.add)
       this.#tls = tls
     }

@@ -1,6 +1,8 @@
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../support/gateway.js'
+import { answer, connect as connectH2 } from './h2.js'
+import { RawConnection } from './raw-connection.js'
 
 // A raw HTTP/1.1 exchange, so the status line is seen exactly as sent.
 function rawExchange(port: number, request: string): Promise<string> {
@@ -134,5 +136,49 @@ describe('HTTP/1.0 clients', () => {
     )
     expect(answer).not.toMatch(/^HTTP\/1\.1 1\d\d/m)
     expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 2\d\d /)
+  })
+})
+
+describe('CONNECT', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await startGateway()
+  })
+  afterAll(async () => {
+    await gateway.close()
+  })
+
+  it.each([
+    { name: 'cleartext', tls: false },
+    { name: 'TLS', tls: true },
+  ])('answers CONNECT over $name with 501 and a reason, then closes the connection', async ({ tls }) => {
+    const connection = tls ? await RawConnection.openTls(gateway.port, gateway.ca, ['http/1.1']) : await RawConnection.open(gateway.port)
+    try {
+      // The client keeps its side open, as a proxy client waiting for its tunnel does.
+      connection.write('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n')
+      await connection.closed
+      const answer = connection.received.toString('latin1')
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 501 Not Implemented')
+      expect(answer.toLowerCase()).toContain('connection: close')
+      expect(answer).toContain('CONNECT is not supported')
+    } finally {
+      connection.close()
+    }
+  })
+
+  it.each([
+    { name: 'h2c', tls: false },
+    { name: 'TLS h2', tls: true },
+  ])('answers CONNECT over $name with 501 and a reason, and ends the stream', async ({ tls }) => {
+    const session = connectH2(gateway.port, tls ? gateway.ca : undefined)
+    try {
+      // The client never ends its side: a tunnel stays open until one side closes it.
+      const answered = answer(session.request({ ':method': 'CONNECT', ':authority': '127.0.0.1:22' }, { endStream: false }))
+      const { status, body } = await answered
+      expect(status).toBe(501)
+      expect(body.toString()).toContain('CONNECT is not supported')
+    } finally {
+      session.destroy()
+    }
   })
 })
