@@ -246,6 +246,17 @@ export class StoreUnavailable extends UploadError {
   }
 }
 
+/**
+ * The process (EMFILE) or the whole system (ENFILE) has no file descriptor left to open the upload's files with; nothing
+ * was changed. A shortage that passes as requests finish, unlike an unknown failure.
+ */
+export class TooManyOpenFiles extends UploadError {
+  readonly code = 'TOO_MANY_OPEN_FILES'
+  constructor(options?: { cause?: unknown }) {
+    super('the server is out of file descriptors right now; try again later', options)
+  }
+}
+
 /** A partial upload cannot be removed: a final upload that is not complete yet is made of it. */
 export class PartialUploadAwaited extends UploadError {
   readonly code = 'PARTIAL_UPLOAD_AWAITED'
@@ -321,6 +332,7 @@ export type CoreError =
   | LockerUnavailable
   | StorageFull
   | StoreUnavailable
+  | TooManyOpenFiles
   | PartialUploadAwaited
   | TooManyPartials
   | DeliveryFailed
@@ -354,6 +366,7 @@ export const coreErrorCodes = [
   'LOCKER_UNAVAILABLE',
   'STORAGE_FULL',
   'STORE_UNAVAILABLE',
+  'TOO_MANY_OPEN_FILES',
   'TOO_MANY_PARTIALS',
   'DELIVERY_FAILED',
 ] as const satisfies readonly CoreError['code'][]

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import { isCoreError, ShuttingDown, StorageFull, StoreUnavailable } from '../model/errors.js'
+import { isCoreError, ShuttingDown, StorageFull, StoreUnavailable, TooManyOpenFiles } from '../model/errors.js'
 import { ClientGone } from '../model/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import type { Codec, ErrorAnswer } from './codec.js'
@@ -98,10 +98,10 @@ export class Router {
   #errorAnswer(codec: Codec, thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer {
     const known = codec.errorResponse(thrown, exchange, method, target)
     if (known !== undefined) {
-      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk). A codec
+      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk, EMFILE). A codec
       // may have wrapped the fact to shape its answer (tus: a creation that failed after creating).
       const fact = thrown instanceof Error && !isCoreError(thrown) ? thrown.cause : thrown
-      if ((fact instanceof StoreUnavailable || fact instanceof StorageFull) && fact.cause !== undefined) {
+      if ((fact instanceof StoreUnavailable || fact instanceof StorageFull || fact instanceof TooManyOpenFiles) && fact.cause !== undefined) {
         this.#options.logger.warn({ err: fact.cause, error: fact.code, method: exchange.method, path: exchange.path }, 'storage failed')
       }
       return known

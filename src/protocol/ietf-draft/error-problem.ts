@@ -82,6 +82,9 @@ export function coreErrorProblem(error: CoreError): Problem {
       return { status: 507, detail: error.message, headers: { 'retry-after': '60', ...offsetOf(error.offset) } }
     case 'STORE_UNAVAILABLE':
       return { status: 503, detail: error.message, headers: { 'retry-after': '5', ...offsetOf(error.offset) } }
+    case 'TOO_MANY_OPEN_FILES':
+      // A shortage that passes as other requests finish: a 5xx lets the client retry (R-43).
+      return { status: 503, detail: error.message, headers: { 'retry-after': '5' } }
     case 'DELIVERY_FAILED':
       // Upstream mode: a gateway's 5xx (R-43: the client may resume; the codec adds `Upload-Complete: ?0`).
       return { status: deliveryStatus(error.reason), detail: error.message, headers: error.reason === 'busy' ? { 'retry-after': '5' } : {} }

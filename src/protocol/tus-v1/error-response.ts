@@ -82,6 +82,9 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
     case 'STORE_UNAVAILABLE':
       if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
       return textResponse(503, error.message, { ...headers, 'retry-after': '5' })
+    case 'TOO_MANY_OPEN_FILES':
+      // A shortage that passes as other requests finish: a 5xx the client retries, not a bare 500.
+      return textResponse(503, error.message, { 'retry-after': '5' })
     case 'DELIVERY_FAILED':
       // Upstream mode: 502/504, or 503 when busy; tus clients retry a 5xx with a HEAD, which delivers again.
       return textResponse(deliveryStatus(error.reason), error.message, error.reason === 'busy' ? { 'retry-after': '5' } : {})

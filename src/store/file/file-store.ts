@@ -1,13 +1,13 @@
 import { constants } from 'node:fs'
 import { mkdir, opendir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { StorageFull, UploadNotFound } from '../../model/errors.js'
+import { UploadNotFound } from '../../model/errors.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
 import { newInfo, parseInfo, uploadFromInfo, type TusdStorage } from '../tusd-info.js'
 import { checkNewUpload } from '../length-rules.js'
 import { FileUpload, type FileUploadContext } from './file-upload.js'
-import { isNoSpace, isNotFound } from './fs-errors.js'
+import { isNotFound, shortageFact } from './fs-errors.js'
 import { OpenFile, statFile } from './open-file.js'
 import { sweepLeftovers } from './leftovers.js'
 import { FILE_MODE, markBeingWritten, syncDirectory } from './temporary-files.js'
@@ -87,7 +87,7 @@ export class FileStore implements Store {
    * Creates the empty data file, then writes `.info` straight to its name (a brand-new `.info` needs no
    * rename: see `open` for why a reader never takes a half-written one). The data file stays open for the
    * handle's first append, until the end of this turn of the event loop. Throws `RangeError` for an invalid
-   * id or length, `EEXIST` if the id is taken, `StorageFull` when the disk is (leaving nothing behind),
+   * id or length, `EEXIST` if the id is taken, `StorageFull` when the disk is (leaving nothing behind), `TooManyOpenFiles`,
    * `signal.reason` if the signal is aborted.
    */
   async create(init: UploadInit, signal: AbortSignal): Promise<FileUpload> {
@@ -101,7 +101,7 @@ export class FileStore implements Store {
       data = await OpenFile.open(paths.data, CREATE_DATA, FILE_MODE)
     } catch (error) {
       created()
-      throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
+      throw shortageFact(error)
     }
     const createdAt = Date.now()
     const info = newInfo(init.id, init, storageAt(paths), createdAt)
@@ -115,7 +115,7 @@ export class FileStore implements Store {
       // is ours too unless another creation took the id first (EEXIST).
       await rm(paths.data, { force: true })
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(paths.info, { force: true })
-      throw isNoSpace(error) ? new StorageFull(undefined, { cause: error }) : error
+      throw shortageFact(error)
     } finally {
       created()
     }
@@ -128,14 +128,15 @@ export class FileStore implements Store {
    * write, with no extra write per append), once. Throws `UploadNotFound` if either file is missing, or
    * `.info` is empty: a creation in progress (its `.info` is written in one write after the file is made)
    * or one that was killed in between; its client has not been told the upload exists either way.
-   * Throws `InvalidInfoFile` if `.info` holds anything else that is not tusd's JSON.
+   * Throws `InvalidInfoFile` if `.info` holds anything else that is not tusd's JSON, `TooManyOpenFiles` when no
+   * file descriptor is left.
    */
   async open(id: string, signal: AbortSignal): Promise<FileUpload> {
     if (!this.isValidId(id)) throw new UploadNotFound(id)
     signal.throwIfAborted()
     const paths = this.#paths(id)
     const [text, stats] = await Promise.all([readSmallFile(paths.info), statFile(paths.data)]).catch((error: unknown) => {
-      throw isNotFound(error) ? new UploadNotFound(id) : error
+      throw isNotFound(error) ? new UploadNotFound(id) : shortageFact(error)
     })
     if (text === '') throw new UploadNotFound(id)
     const info = parseInfo(text, paths.info)

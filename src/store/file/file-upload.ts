@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access, unlink } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { StorageFull, UploadIncomplete, UploadNotFound } from '../../model/errors.js'
+import { UploadIncomplete, UploadNotFound } from '../../model/errors.js'
 import { isComplete, type ByteRange, type Upload } from '../../model/upload.js'
 import { consumeBody } from '../consume-body.js'
 import { checkDeclaredLength } from '../length-rules.js'
@@ -9,7 +9,7 @@ import type { StoredUpload, UploadChanges } from '../store.js'
 import { uploadFromInfo, withChanges } from '../tusd-info.js'
 import { concatenateFiles } from './concatenate-files.js'
 import { FileAppender } from './file-appender.js'
-import { isNoSpace, isNotFound } from './fs-errors.js'
+import { isNotFound, shortageFact } from './fs-errors.js'
 import { OpenFile } from './open-file.js'
 import { writeFileAtomic } from './temporary-files.js'
 
@@ -88,7 +88,7 @@ export class FileUpload implements StoredUpload {
     // The disk's failure explains more than the body's (which may be the same error, passed through it).
     if (writeFailure !== undefined) {
       const { error } = writeFailure
-      throw isNoSpace(error) ? new StorageFull(this.#state.offset, { cause: error }) : error
+      throw shortageFact(error, this.#state.offset)
     }
     if (bodyFailure !== undefined) throw bodyFailure.error
     return this.#state
@@ -110,7 +110,7 @@ export class FileUpload implements StoredUpload {
       await writeFileAtomic(path, JSON.stringify(info), { fsync: this.#context.fsync })
     } catch (error) {
       if (isNotFound(error)) throw new UploadNotFound(id)
-      throw isNoSpace(error) ? new StorageFull(offset, { cause: error }) : error
+      throw shortageFact(error, offset)
     }
     this.#info = info
     this.#state = uploadFromInfo(id, info, { size: offset, ...(updatedAt === undefined ? {} : { modifiedAt: updatedAt }) }, path, this.#state.storage)
@@ -158,7 +158,8 @@ export class FileUpload implements StoredUpload {
 
   /**
    * Streams the stored bytes, or those of `range`, never past the offset this handle knows. Throws
-   * `UploadNotFound`, or `RangeError` if the range is not within the stored bytes.
+   * `UploadNotFound`, `RangeError` if the range is not within the stored bytes, `TooManyOpenFiles` when no file
+   * descriptor is left to open the data file with (every call that opens a file may throw it).
    */
   async read(range: ByteRange | undefined, signal: AbortSignal): Promise<Readable> {
     signal.throwIfAborted()
@@ -198,7 +199,7 @@ export class FileUpload implements StoredUpload {
       await concatenateFiles(sources, this.#context.paths(id).data, { fsync: this.#context.fsync, signal })
     } catch (error) {
       if (isNotFound(error)) throw new UploadNotFound(sources.find((source) => source.path === error.path)?.id ?? id)
-      throw isNoSpace(error) ? new StorageFull(this.#state.offset, { cause: error }) : error
+      throw shortageFact(error, this.#state.offset)
     }
     this.#lastAppendFrom = undefined
     this.#state = { ...this.#state, offset: total, updatedAt: Date.now() }
@@ -211,7 +212,7 @@ export class FileUpload implements StoredUpload {
     try {
       return await OpenFile.open(this.#context.paths(this.#state.id).data, flags)
     } catch (error) {
-      throw isNotFound(error) ? new UploadNotFound(this.#state.id) : error
+      throw isNotFound(error) ? new UploadNotFound(this.#state.id) : shortageFact(error)
     }
   }
 

@@ -1,3 +1,5 @@
+import { StorageFull, TooManyOpenFiles } from '../../model/errors.js'
+
 /** True for a file system error saying the file or directory is not there. */
 export function isNotFound(error: unknown): error is NodeJS.ErrnoException {
   return errnoCode(error) === 'ENOENT'
@@ -7,6 +9,23 @@ export function isNotFound(error: unknown): error is NodeJS.ErrnoException {
 export function isNoSpace(error: unknown): error is NodeJS.ErrnoException {
   const code = errnoCode(error)
   return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+/** True for a file system error saying no file descriptor is left: for this process (EMFILE) or the whole system (ENFILE). */
+export function isOutOfDescriptors(error: unknown): error is NodeJS.ErrnoException {
+  const code = errnoCode(error)
+  return code === 'EMFILE' || code === 'ENFILE'
+}
+
+/**
+ * The fact a file system error stands for when it is a shortage a client can wait out: `StorageFull` (the bytes
+ * kept, `offset`, when known) for a full disk or quota, `TooManyOpenFiles` when no descriptor is left; `error`
+ * itself otherwise.
+ */
+export function shortageFact(error: unknown, offset?: number): unknown {
+  if (isNoSpace(error)) return new StorageFull(offset, { cause: error })
+  if (isOutOfDescriptors(error)) return new TooManyOpenFiles({ cause: error })
+  return error
 }
 
 function errnoCode(error: unknown): string | undefined {
