@@ -78,7 +78,10 @@ export interface GatewayOptions {
   readonly maxFinalSize?: number
   /** Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for `Location` (default false). */
   readonly behindProxy?: boolean
-  /** A body that sends nothing this long is stopped, its bytes kept (default 60 s). */
+  /**
+   * A body that sends nothing this long is stopped, its bytes kept; a streamed answer the client takes nothing of
+   * this long is cut short, its file released (default 60 s; 0: neither).
+   */
   readonly networkTimeoutMs?: number
   /** How long a request waits for an upload that another request holds (default 20 s). */
   readonly acquireLockTimeoutMs?: number
@@ -327,6 +330,8 @@ export class Gateway {
       ...LISTENER_LIMITS,
       ...resolveConnectionLimits(options),
       minBodyRate: { bytesPerSecond: options.minBodyRate, windowMs: options.minBodyRateWindowMs },
+      // Silence both ways: a response the client takes nothing of is stopped as a body that sends nothing.
+      stalledResponseMs: options.networkTimeoutMs,
     })
     const listener = this.#listener
     metrics?.watchListener(() => listener.stats())

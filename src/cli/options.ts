@@ -112,7 +112,7 @@ export function buildCommand(version: string): Command {
         .argParser(parseBoolean),
     )
     .addOption(
-      option('--network-timeout <duration>', 'stop a request body that sends nothing this long, keeping its bytes', 'NETWORK_TIMEOUT')
+      option('--network-timeout <duration>', 'stop a request body that sends nothing this long, keeping its bytes, and an answer the client takes nothing of', 'NETWORK_TIMEOUT')
         .default(60_000, '60s')
         .argParser(parseDuration),
     )

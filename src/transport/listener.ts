@@ -60,6 +60,11 @@ export interface ListenerOptions {
   readonly maxConnectionsPerIp?: number
   /** Request bodies slower than this are stopped (absent: no minimum). */
   readonly minBodyRate?: MinBodyRateOptions
+  /**
+   * A streamed response the client takes nothing of for this long is cut short, its body (an upload's file)
+   * released: the HTTP/1.1 connection is closed, the HTTP/2 stream reset (absent or 0: never).
+   */
+  readonly stalledResponseMs?: number
 }
 
 /** What a listener holds open now, for metrics. */
@@ -91,10 +96,10 @@ export class Listener {
   constructor(handler: ListenerHandler, options: ListenerOptions) {
     this.#options = options
     this.#limits = new ConnectionLimits({ maxConnections: options.maxConnections ?? 0, maxConnectionsPerIp: options.maxConnectionsPerIp ?? 0 })
-    const minBodyRate = options.minBodyRate
+    const { minBodyRate, stalledResponseMs } = options
     const onHttp1 = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
       if (hasRepeatedHost(request.rawHeaders)) return refuseRepeatedHost(response)
-      const exchange = new NodeExchange(request, response, new Http1Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate })
+      const exchange = new NodeExchange(request, response, new Http1Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate, stalledResponseMs })
       inConnectionOrder(request.socket, () => handler(exchange))
     }
     const onHttp2 = (expectsContinue: boolean) => (request: Http2ServerRequest, response: Http2ServerResponse) => {
@@ -102,7 +107,7 @@ export class Listener {
       // serving would cost more than node's own work on the stream (HTTP/2 rapid reset, issue 10, item 1).
       if (request.stream.destroyed) return
       if (!this.#sessions.admit(request.stream)) return
-      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate }))
+      void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate, stalledResponseMs }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
     const onEither =

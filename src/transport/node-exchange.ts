@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ClientGone, ShutdownRequested } from '../model/stop-reasons.js'
 import { MinBodyRate, type MinBodyRateOptions } from './body-rate.js'
+import { stopWhenStalled } from './stalled-response.js'
 import type { Exchange, ResponseBody } from './exchange.js'
 import type { Wire, WireRequest, WireResponse } from './wire.js'
 
@@ -27,16 +28,25 @@ export class NodeExchange implements Exchange {
   #bytesReceived = 0
   /** Aborts the exchange with BodyTooSlow when its body arrives slower than the minimum rate. */
   readonly #rate: MinBodyRate | undefined
+  readonly #stalledResponseMs: number
 
   /**
    * `minBodyRate`: a body that averages less than this (only while waiting for the client) is stopped
    * through the exchange's signal, whose reason is then a BodyTooSlow; off when absent or 0.
+   * `stalledResponseMs`: a streamed response the client takes nothing of for this long is cut short (see
+   * stopWhenStalled); off when absent or 0.
    */
-  constructor(request: WireRequest, response: WireResponse, wire: Wire, options: { expectsContinue: boolean; minBodyRate?: MinBodyRateOptions }) {
+  constructor(
+    request: WireRequest,
+    response: WireResponse,
+    wire: Wire,
+    options: { expectsContinue: boolean; minBodyRate?: MinBodyRateOptions; stalledResponseMs?: number },
+  ) {
     this.#request = request
     this.#response = response
     this.#wire = wire
     this.#continueRequested = options.expectsContinue
+    this.#stalledResponseMs = options.stalledResponseMs ?? 0
     const minBodyRate = options.minBodyRate
     this.#rate = minBodyRate !== undefined && minBodyRate.bytesPerSecond > 0 ? new MinBodyRate(minBodyRate, (tooSlow) => this.#abort.abort(tooSlow)) : undefined
     this.method = request.method ?? 'GET'
@@ -183,7 +193,10 @@ export class NodeExchange implements Exchange {
     }
     if (body instanceof Readable) {
       this.#wire.writeHead(status, headers)
+      // A failed or stalled body cuts the response short: HTTP/1.1 closes the connection, HTTP/2 resets the stream.
+      const watching = stopWhenStalled(body, this.#stalledResponseMs)
       await pipeline(body, response).catch(() => response.destroy())
+      watching()
     } else {
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body)
       // An empty answer says so, rather than going chunked (HEAD and 204/304 carry no length of their own).
