@@ -24,7 +24,8 @@ const MOST_CONNECTIONS = 10_000
  * as 1024): half of what is left
  * after a small reserve, so that every connection can still have an upload's files open (the file
  * store holds up to two per request: the data file and an `.info` being rewritten). At least 16, at
- * most 10,000. With 1024 descriptors that is 496; under `ulimit -n 256`, 112.
+ * most 10,000. With 1024 descriptors that is 496; under `ulimit -n 256`, 112. An HTTP/2 connection's
+ * streams that may hold files take a place each beyond the first (`reserve`), so the sum holds for HTTP/2 too.
  */
 export function defaultMaxConnections(descriptors: number | undefined): number {
   const available = (descriptors ?? FALLBACK_DESCRIPTORS) - RESERVED_DESCRIPTORS
@@ -66,20 +67,35 @@ export class ConnectionLimits {
    * not counted).
    */
   admit(socket: Socket): Refusal | undefined {
+    const taken = this.#take(clientAddress(socket))
+    if (typeof taken === 'string') return taken
+    socket.once('close', taken)
+    return undefined
+  }
+
+  /**
+   * Takes one more place for `socket`'s client, as if it opened one more connection, for an HTTP/2 stream that
+   * may hold a file beyond its connection's first (see Http2Sessions.admit). Returns the function that gives
+   * it back (call it once), or undefined when a limit is reached.
+   */
+  reserve(socket: Socket): (() => void) | undefined {
+    const taken = this.#take(clientAddress(socket))
+    return typeof taken === 'string' ? undefined : taken
+  }
+
+  #take(address: string): Refusal | (() => void) {
     const { maxConnections, maxConnectionsPerIp } = this.#options
     if (maxConnections > 0 && this.#open >= maxConnections) return 'max-connections'
-    const address = clientAddress(socket)
     const fromAddress = this.#perAddress.get(address) ?? 0
     if (maxConnectionsPerIp > 0 && fromAddress >= maxConnectionsPerIp) return 'max-connections-per-ip'
     this.#open += 1
     this.#perAddress.set(address, fromAddress + 1)
-    socket.once('close', () => {
+    return () => {
       this.#open -= 1
       const left = (this.#perAddress.get(address) ?? 1) - 1
       if (left === 0) this.#perAddress.delete(address)
       else this.#perAddress.set(address, left)
-    })
-    return undefined
+    }
   }
 }
 

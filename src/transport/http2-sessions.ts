@@ -1,4 +1,5 @@
 import { constants, type Http2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+import type { Socket } from 'node:net'
 import { guardResets } from './http2-reset-guard.js'
 
 export interface Http2SessionOptions {
@@ -8,6 +9,11 @@ export interface Http2SessionOptions {
   readonly idleTimeoutMs: number
   /** Most streams carrying a request body one session may have open at once; more are refused. */
   readonly maxBodyStreams: number
+  /**
+   * Takes a place of the connection limits for one more stream of `socket`'s client that may hold a file; returns
+   * the function that gives it back, or undefined when none is left (ConnectionLimits.reserve).
+   */
+  readonly reservePlace: (socket: Socket) => (() => void) | undefined
 }
 
 /**
@@ -18,6 +24,7 @@ export class Http2Sessions {
   readonly #options: Http2SessionOptions
   readonly #sessions = new Set<Http2Session>()
   readonly #bodyStreams = new WeakMap<Http2Session, number>()
+  readonly #fileStreams = new WeakMap<Http2Session, number>()
   /** Sessions to be sent GOAWAY once their last stream carrying a body has closed (see closeAll). */
   readonly #closeAfterBodies = new WeakSet<Http2Session>()
   /** Called once no session is left (see `allClosed`). */
@@ -80,7 +87,8 @@ export class Http2Sessions {
   }
 
   /**
-   * Decides whether a new stream may be served. A stream whose request has a body counts toward
+   * Decides whether a new stream may be served: one that may hold files needs a place (see #placeForFiles), and
+   * one whose request has a body counts toward
    * `maxBodyStreams` until it closes; beyond that it is refused with RST_STREAM(REFUSED_STREAM),
    * which tells the client that nothing was processed and the request can be retried (RFC 9113 §8.7).
    *
@@ -88,12 +96,14 @@ export class Http2Sessions {
    * it arrives, so a stream nobody reads (one waiting for a lock, say) holds up to its whole window
    * in memory, and the connection window bounds nothing. Limiting the streams that can carry data
    * bounds what one connection can make the gateway hold: maxBodyStreams x the stream window.
-   * Requests without a body (HEAD, GET, OPTIONS: END_STREAM on their HEADERS) are never refused, so
-   * a HEAD can still reach an upload whose PATCH stalled on the same connection.
+   * Requests without a body (HEAD, GET, OPTIONS: END_STREAM on their HEADERS) are never refused for this, and
+   * HEAD and OPTIONS never at all, so a HEAD can still reach an upload whose PATCH stalled on the same connection.
    */
-  admit(stream: ServerHttp2Stream): boolean {
+  admit(stream: ServerHttp2Stream, method: string): boolean {
     const session = stream.session
-    if (stream.endAfterHeaders || session === undefined) return true
+    if (session === undefined) return true
+    if (!this.#placeForFiles(stream, method, session)) return false
+    if (stream.endAfterHeaders) return true
     const open = this.#bodyStreams.get(session) ?? 0
     if (open >= this.#options.maxBodyStreams) {
       stream.close(constants.NGHTTP2_REFUSED_STREAM)
@@ -104,6 +114,38 @@ export class Http2Sessions {
       const left = (this.#bodyStreams.get(session) ?? 1) - 1
       this.#bodyStreams.set(session, left)
       if (left === 0 && this.#closeAfterBodies.has(session) && !session.closed) session.close()
+    })
+    return true
+  }
+
+  /**
+   * Decides whether a stream that may hold files open (a GET: a download, an application's answer passed on; one
+   * with a body: an upload) can have them, refusing it with RST_STREAM(REFUSED_STREAM) otherwise.
+   *
+   * Why: the connection limits' default gives each connection two descriptors (its socket and a file), right for
+   * HTTP/1.1, which serves one request at a time. An HTTP/2 connection serves up to 100 streams, each holding a
+   * file of its own until its answer is taken (20 connections of 100 unread GETs took every descriptor of a
+   * gateway under `ulimit -n 1024` in an adversarial test). So the first such stream of a session rides on its
+   * connection's place, and each more takes a place of the connection limits as one more connection of the
+   * same client would: whatever the protocol, the descriptors held stay within the limits' sum, and one client
+   * within its share. A fixed number per session would not: every one of a client's connections could hold it.
+   */
+  #placeForFiles(stream: ServerHttp2Stream, method: string, session: Http2Session): boolean {
+    // HEAD and OPTIONS answer without holding a file (a status read opens `.info` only while reading it).
+    if (stream.endAfterHeaders && method !== 'GET') return true
+    const holding = this.#fileStreams.get(session) ?? 0
+    let release: (() => void) | undefined
+    if (holding > 0) {
+      release = session.socket === undefined ? undefined : this.#options.reservePlace(session.socket as Socket)
+      if (release === undefined) {
+        stream.close(constants.NGHTTP2_REFUSED_STREAM)
+        return false
+      }
+    }
+    this.#fileStreams.set(session, holding + 1)
+    stream.once('close', () => {
+      this.#fileStreams.set(session, (this.#fileStreams.get(session) ?? 1) - 1)
+      release?.()
     })
     return true
   }

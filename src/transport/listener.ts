@@ -106,7 +106,7 @@ export class Listener {
       // Reset already (node emits a packet's requests after reading all of it): nobody to serve, and
       // serving would cost more than node's own work on the stream (HTTP/2 rapid reset, issue 10, item 1).
       if (request.stream.destroyed) return
-      if (!this.#sessions.admit(request.stream)) return
+      if (!this.#sessions.admit(request.stream, request.method)) return
       void handler(new NodeExchange(request, response, new Http2Wire(request, response, options.unreadBody), { expectsContinue, minBodyRate, stalledResponseMs }))
     }
     // TLS with allowHTTP1 hands both versions to the same listener.
@@ -121,6 +121,7 @@ export class Listener {
       connectionWindowSize: options.connectionWindowSize,
       idleTimeoutMs: options.keepAliveTimeoutMs,
       maxBodyStreams: options.maxBodyStreams,
+      reservePlace: (socket) => this.#limits.reserve(socket),
     })
 
     // A head larger than maxHeaderSize gets node's 431 (RFC 6585 §5).
