@@ -151,15 +151,16 @@ describe('CONNECT', () => {
   it.each([
     { name: 'cleartext', tls: false },
     { name: 'TLS', tls: true },
-  ])('answers CONNECT over $name with 501 and a reason, then closes the connection', async ({ tls }) => {
+  ])('answers CONNECT over $name with 405, Allow and a reason, then closes the connection', async ({ tls }) => {
     const connection = tls ? await RawConnection.openTls(gateway.port, gateway.ca, ['http/1.1']) : await RawConnection.open(gateway.port)
     try {
       // The client keeps its side open, as a proxy client waiting for its tunnel does.
       connection.write('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n')
       await connection.closed
       const answer = connection.received.toString('latin1')
-      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 501 Not Implemented')
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 405 Method Not Allowed')
       expect(answer.toLowerCase()).toContain('connection: close')
+      expect(answer.toLowerCase()).toContain('allow: get, head, post, patch, delete, options')
       expect(answer).toContain('CONNECT is not supported')
     } finally {
       connection.close()
@@ -169,13 +170,13 @@ describe('CONNECT', () => {
   it.each([
     { name: 'h2c', tls: false },
     { name: 'TLS h2', tls: true },
-  ])('answers CONNECT over $name with 501 and a reason, and ends the stream', async ({ tls }) => {
+  ])('answers CONNECT over $name with 405 and a reason, and ends the stream', async ({ tls }) => {
     const session = connectH2(gateway.port, tls ? gateway.ca : undefined)
     try {
       // The client never ends its side: a tunnel stays open until one side closes it.
       const answered = answer(session.request({ ':method': 'CONNECT', ':authority': '127.0.0.1:22' }, { endStream: false }))
       const { status, body } = await answered
-      expect(status).toBe(501)
+      expect(status).toBe(405)
       expect(body.toString()).toContain('CONNECT is not supported')
     } finally {
       session.destroy()
