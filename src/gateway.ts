@@ -26,6 +26,7 @@ import type { Upstream } from './upstream/upstream.js'
 import type { Codec } from './protocol/codec.js'
 import { randomHex } from './model/random-hex.js'
 import { ClientGone, ShutdownRequested } from './model/stop-reasons.js'
+import { waitAtMost } from './model/wait-at-most.js'
 import { TusCodec } from './protocol/tus-v1/tus-codec.js'
 import { FileStore } from './store/file/file-store.js'
 import type { Store } from './store/store.js'
@@ -433,10 +434,7 @@ export class Gateway {
       if (this.#upstream?.passesOn(exchange) !== true) exchange.abort(new ShutdownRequested())
     }
     this.#listener.closeIdle()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.shutdownTimeoutMs)))
-    await Promise.race([Promise.allSettled(this.#inFlight.values()), timeout])
-    clearTimeout(timer)
+    await waitAtMost(Promise.allSettled(this.#inFlight.values()), this.#options.shutdownTimeoutMs)
     // Deliveries and requests passed on still under way past the shutdown timeout stop; their uploads wait for the
     // next request, and requests not answered yet get 503 before the connections close.
     await this.#upstream?.close()

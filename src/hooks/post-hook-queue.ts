@@ -1,3 +1,4 @@
+import { waitAtMost } from '../model/wait-at-most.js'
 import { delay } from './hook-backend.js'
 
 /** One post-hook to deliver: the upload it is about, and whether a newer one of its kind may replace it. */
@@ -96,11 +97,7 @@ export class PostHookQueue<J extends PostHookJob> {
   async close(deadline: number): Promise<void> {
     this.#closed = true
     if (this.#size > 0) {
-      const idle = new Promise<void>((resolve) => (this.#idle = resolve))
-      let timer: NodeJS.Timeout | undefined
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))))
-      await Promise.race([idle, late])
-      clearTimeout(timer)
+      await waitAtMost(new Promise<void>((resolve) => (this.#idle = resolve)), deadline - performance.now())
     }
     this.#abort.abort(new Error('the gateway is shutting down'))
     for (const queue of this.#queues.values()) for (const job of queue) this.#options.onDrop(job, 'shutdown')

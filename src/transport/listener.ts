@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion } from 'node:tls'
+import { waitAtMost } from '../model/wait-at-most.js'
 import type { MinBodyRateOptions } from './body-rate.js'
 import { answerClientError } from './client-error.js'
 import { refuseConnect } from './connect-method.js'
@@ -273,10 +274,7 @@ export class Listener {
    * the 503 included. HTTP/1.1 has its lingering close for the same reason (http1-unread-body.ts).
    */
   async endSessions(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, Math.min(timeoutMs, this.#options.unreadBody.lingerTimeMs)))))
-    await Promise.race([this.#sessions.allClosed(), bound])
-    clearTimeout(timer)
+    await waitAtMost(this.#sessions.allClosed(), Math.min(timeoutMs, this.#options.unreadBody.lingerTimeMs))
   }
 
   /** Destroys every connection still open, and stops the servers' timers. */
