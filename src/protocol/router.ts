@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import { isCoreError, ShuttingDown, StorageFull, StoreUnavailable, TooManyOpenFiles } from '../model/errors.js'
+import { descriptorShortage } from '../model/descriptor-shortage.js'
+import { isCoreError, LockerUnavailable, ShuttingDown, StorageFull, StoreUnavailable, TooManyOpenFiles } from '../model/errors.js'
 import { ClientGone } from '../model/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import type { Codec, ErrorAnswer } from './codec.js'
@@ -95,14 +96,18 @@ export class Router {
     return { status: 200, headers: { ...headers, 'content-length': '0' } }
   }
 
-  #errorAnswer(codec: Codec, thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer {
+  #errorAnswer(codec: Codec, error: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer {
+    const thrown = descriptorShortage(error) ?? error
     const known = codec.errorResponse(thrown, exchange, method, target)
     if (known !== undefined) {
-      // The client hears the fact; the operator needs its cause too (S3 unreachable, a full disk, EMFILE). A codec
-      // may have wrapped the fact to shape its answer (tus: a creation that failed after creating).
+      // The client hears the fact; the operator needs its cause too (S3 or Redis unreachable, a full disk, EMFILE).
+      // A codec may have wrapped the fact to shape its answer (tus: a creation that failed after creating).
       const fact = thrown instanceof Error && !isCoreError(thrown) ? thrown.cause : thrown
       if ((fact instanceof StoreUnavailable || fact instanceof StorageFull || fact instanceof TooManyOpenFiles) && fact.cause !== undefined) {
         this.#options.logger.warn({ err: fact.cause, error: fact.code, method: exchange.method, path: exchange.path }, 'storage failed')
+      }
+      if (fact instanceof LockerUnavailable && fact.cause !== undefined) {
+        this.#options.logger.warn({ err: fact.cause, error: fact.code, method: exchange.method, path: exchange.path }, 'locking failed')
       }
       return known
     }

@@ -181,12 +181,18 @@ export class Listener {
     }
     let head = Buffer.alloc(0)
     const headTimer = setTimeout(() => socket.destroy(), this.#options.headersTimeoutMs)
+    // A client that leaves before saying what it speaks (a load balancer's TCP health check, a port scanner, a
+    // cut-off preface) has no request to answer: its descriptor and its place under the limits are freed at once.
+    const onEnd = (): void => {
+      socket.destroy()
+    }
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk])
       const kind = sniff(head)
       if (kind === 'need-more') return
       clearTimeout(headTimer)
       socket.off('data', onData)
+      socket.off('end', onEnd)
       socket.pause()
       if (kind === 'h2c') {
         // Everything read so far goes back to the socket: the session reads the buffered bytes itself
@@ -202,6 +208,7 @@ export class Listener {
       }
     }
     socket.on('data', onData)
+    socket.once('end', onEnd)
     socket.once('close', () => clearTimeout(headTimer))
   }
 

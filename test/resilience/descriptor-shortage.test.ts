@@ -63,6 +63,28 @@ describe('a gateway out of file descriptors', () => {
     await rm(workDir, { recursive: true, force: true })
   })
 
+  /** Opens idle connections until `request` is answered other than `served`; returns that answer. */
+  async function exhaustDescriptorsUntil(port: number, served: string, request: () => Promise<string>): Promise<string> {
+    // Node accepts, and at once closes, connections beyond the limit, so the last free descriptor comes and goes:
+    // every request before the shortage is served whole.
+    let answer = ''
+    for (let opened = 0; opened < 2 * OPEN_FILE_LIMIT; opened += 1) {
+      const socket = net.connect({ port, host: '127.0.0.1' })
+      socket.on('error', () => {})
+      sockets.push(socket)
+      await new Promise((resolve) => socket.once('connect', resolve))
+      answer = await request()
+      if (!answer.startsWith(served)) break
+    }
+    return answer
+  }
+
+  function expectShortageAnswer(answer: string, reason: string): void {
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable')
+    expect(answer).toMatch(/\r\nretry-after: \d+\r\n/i)
+    expect(answer).toContain(reason)
+  }
+
   it('answers a read that cannot open its upload 503 with Retry-After, saying why, and logs the cause', async () => {
     // No connection limit: the idle connections below take every descriptor the process has.
     gateway = await spawnGateway(['--upload-dir', workDir, '--max-connections', '0'], { openFileLimit: OPEN_FILE_LIMIT })
@@ -72,23 +94,43 @@ describe('a gateway out of file descriptors', () => {
       const created = await client.send('POST /files/ HTTP/1.1\r\nUpload-Length: 5\r\nContent-Type: application/offset+octet-stream\r\n', 'hello')
       expect(created.split('\r\n')[0]).toBe('HTTP/1.1 201 Created')
       const path = new URL(/\r\nlocation: (\S+)\r\n/i.exec(created)?.[1] ?? 'http://x/').pathname
-      // More idle connections until reading the upload meets EMFILE (node accepts, and at once closes, connections
-      // beyond the limit, so the last free descriptor comes and goes): every read before is served whole.
-      let answer = ''
-      for (let opened = 0; opened < 2 * OPEN_FILE_LIMIT; opened += 1) {
-        const socket = net.connect({ port, host: '127.0.0.1' })
-        socket.on('error', () => {})
-        sockets.push(socket)
-        await new Promise((resolve) => socket.once('connect', resolve))
-        // Reading a finished upload opens its data file.
-        answer = await client.send(`GET ${path} HTTP/1.1\r\n`)
-        if (!answer.startsWith('HTTP/1.1 200 OK')) break
-      }
+      // Reading a finished upload opens its data file.
+      const answer = await exhaustDescriptorsUntil(port, 'HTTP/1.1 200 OK', () => client.send(`GET ${path} HTTP/1.1\r\n`))
       expect((await readdir(`/proc/${pid}/fd`)).length).toBeGreaterThanOrEqual(OPEN_FILE_LIMIT - 1)
-      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable')
-      expect(answer).toMatch(/\r\nretry-after: \d+\r\n/i)
-      expect(answer).toContain('out of file descriptors')
+      expectShortageAnswer(answer, 'out of file descriptors')
       await gateway.waitForStderr(/EMFILE/)
+    } finally {
+      client.close()
+    }
+  })
+
+  it('answers 503 with Retry-After when the file locker cannot write a lock file, and the upload goes on after', async () => {
+    gateway = await spawnGateway(['--upload-dir', workDir, '--max-connections', '0', '--locker', 'file'], { openFileLimit: OPEN_FILE_LIMIT })
+    const { port } = gateway
+    const client = await KeptConnection.open(port)
+    try {
+      const created = await client.send('POST /files/ HTTP/1.1\r\nUpload-Length: 1000\r\n')
+      expect(created.split('\r\n')[0]).toBe('HTTP/1.1 201 Created')
+      const path = new URL(/\r\nlocation: (\S+)\r\n/i.exec(created)?.[1] ?? 'http://x/').pathname
+      let offset = 0
+      const append = async (): Promise<string> => {
+        const answer = await client.send(`PATCH ${path} HTTP/1.1\r\nUpload-Offset: ${offset}\r\nContent-Type: application/offset+octet-stream\r\n`, 'x')
+        if (answer.startsWith('HTTP/1.1 204')) offset += 1
+        return answer
+      }
+      // Each append takes the upload's lock (a lock file) before it opens the data file.
+      const answer = await exhaustDescriptorsUntil(port, 'HTTP/1.1 204', append)
+      expectShortageAnswer(answer, 'uploads cannot be locked right now')
+      await gateway.waitForStderr(/EMFILE/)
+      // The shortage passes with the connections (closed at once); the upload is where it was and takes the next
+      // byte at the offset the last 204 told.
+      for (const socket of sockets.splice(0)) socket.destroy()
+      let next = ''
+      for (let attempt = 0; attempt < 50 && !next.startsWith('HTTP/1.1 204'); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        next = await append()
+      }
+      expect(next).toMatch(new RegExp(`\\r\\nupload-offset: ${offset}\\r\\n`, 'i'))
     } finally {
       client.close()
     }

@@ -75,6 +75,33 @@ describe('--max-connections', () => {
   })
 })
 
+describe('a connection closed before its first byte', () => {
+  it('is closed at once, its place (and descriptor) free for the next one', async () => {
+    // Load balancers' TCP health checks and port scanners connect and close without a word: each one kept a
+    // descriptor and a place under --max-connections until the head timeout (60 s).
+    server = await startListener(countingHandler, { maxConnections: 1 })
+    for (let check = 0; check < 3; check++) {
+      const silent = await RawConnection.open(server.port)
+      silent.socket.end()
+      await silent.closed
+    }
+    const next = await RawConnection.open(server.port)
+    expect(await get(next)).toMatch(/^HTTP\/1\.1 200 /)
+    next.close()
+  })
+
+  it('is closed at once when it sent only the start of an HTTP/2 preface', async () => {
+    server = await startListener(countingHandler, { maxConnections: 1 })
+    const silent = await RawConnection.open(server.port)
+    silent.write('PR')
+    silent.socket.end()
+    await silent.closed
+    const next = await RawConnection.open(server.port)
+    expect(await get(next)).toMatch(/^HTTP\/1\.1 200 /)
+    next.close()
+  })
+})
+
 describe('--max-connections-per-ip', () => {
   it('refuses a client address over its share, while other addresses are still served', async () => {
     server = await startListener(countingHandler, { maxConnections: 10, maxConnectionsPerIp: 2 })
