@@ -115,6 +115,9 @@ describe('streams answered early over HTTP/2', () => {
     const session = connect(server.port)
     try {
       const outcomes: string[] = []
+      // The answer, then the reset: NO_ERROR a moment after the answer left, or CANCEL sooner when the client (node's
+      // keeps writing after its answer) sends more than the linger bytes meanwhile, as it can on loopback.
+      const FREED = /^400 rst (0|8)$/
       // More than the 16 body streams a connection may have open at once: a stream left open after its
       // reset (its unread data never drained) made every later upload on the connection REFUSED_STREAM.
       for (let i = 0; i < 30; i++) {
@@ -141,9 +144,9 @@ describe('streams answered early over HTTP/2', () => {
             })
           }),
         )
-        if (outcomes.at(-1) !== '400 rst 0') break
+        if (!FREED.test(outcomes.at(-1) as string)) break
       }
-      expect(outcomes.filter((outcome) => outcome !== '400 rst 0')).toEqual([])
+      expect(outcomes.filter((outcome) => !FREED.test(outcome))).toEqual([])
     } finally {
       session.destroy()
       server.close()

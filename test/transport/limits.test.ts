@@ -169,7 +169,7 @@ describe('HTTP/2 streams', () => {
     server = await startListener(held.handler, { maxConcurrentStreams: 2 })
     const connection = await RawConnection.open(server.port)
     try {
-      connection.write(Buffer.concat([PREFACE, settings(), headers(1, get('/')), headers(3, get('/')), headers(5, get('/'))]))
+      connection.write(Buffer.concat([PREFACE, settings(), headers(1, get('/'), true), headers(3, get('/'), true), headers(5, get('/'), true)]))
       const refused = await connection.frame((f) => f.streamId === 5 && f.type === FrameType.RST_STREAM)
       expect([ErrorCode.REFUSED_STREAM, ErrorCode.PROTOCOL_ERROR]).toContain(errorCode(refused))
       await until(() => held.held() === 2)
