@@ -135,4 +135,32 @@ describeWithServer('an AzureStore whose Azure fails', azurite, (server) => {
     expect(ended).toMatchObject({ status: 503, body: expect.stringMatching(/\d+ bytes are stored/) })
     await closed
   })
+
+  it('answers 503 with Retry-After when Azure goes silent, once each try went without a byte for the try timeout', async () => {
+    // The SDK's try timeout is only a hint to the server (`?timeout=`): a silent Azure (a hung host, a dropped
+    // route) held every call, and the upload's lock, for as long as it stayed silent.
+    const quick = await AzureStore.connect({
+      credentials: { accountName: server().accountName, accountKey: server().accountKey, endpoint: `http://127.0.0.1:${proxy.port}/${server().accountName}` },
+      container: containerName(),
+      retry: { maxTries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 50, tryTimeoutInMs: 1_000 },
+      blockSize: 64 * KiB,
+    })
+    const served = await startGateway({ store: quick })
+    const quickClient = http1Client(served.port)
+    try {
+      const url = await createUpload(quickClient, served.basePath, { length: 10, data: 'abc' })
+      proxy.mode = 'hang'
+      const started = Date.now()
+      expectUnavailable(await head(quickClient, url), 'HEAD')
+      expectUnavailable(await patch(quickClient, url, 3, 'defg'), 'PATCH')
+      // Two tries of 1 s each, twice, and the retry delays: far from the minutes Azure stayed silent before.
+      expect(Date.now() - started).toBeLessThan(15_000)
+      proxy.mode = 'pass'
+      expect(await storedOffset(quickClient, url)).toBe(3)
+    } finally {
+      await quickClient.close()
+      await served.close()
+      await quick.container.deleteIfExists()
+    }
+  }, 30_000)
 })

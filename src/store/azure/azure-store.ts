@@ -8,6 +8,7 @@ import { isNotFound, storeFailure } from './azure-errors.js'
 import { AzureUpload, type AzureUploadContext } from './azure-upload.js'
 import { blobNames, type BlobNames } from './blob-names.js'
 import { SENTINEL_ID } from './block-ids.js'
+import { idleTimeoutPolicy } from './idle-timeout-policy.js'
 import { withWriteChecks } from './write-checks-policy.js'
 import { BlockBuffers } from './block-buffers.js'
 import { BlockCopier } from './block-copier.js'
@@ -53,7 +54,8 @@ export interface AzureConnectOptions extends AzureStoreOptions {
 
 const MiB = 1024 * 1024
 const DEFAULTS = { blockSize: 4 * MiB, bufferMemory: 16 * MiB, flushGraceMs: 5000, leftoverGraceMs: 10 * 60 * 1000 }
-const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 }
+const DEFAULT_TRY_TIMEOUT_MS = 30_000
+const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: DEFAULT_TRY_TIMEOUT_MS }
 
 // URL-safe characters only: an id is one blob name segment, never `x.info`, never a path. tusd's ids fit.
 const VALID_ID = /^[A-Za-z0-9_-]{1,128}$/
@@ -109,7 +111,8 @@ export class AzureStore implements Store {
    * as tusd does at start-up. Throws when Azure cannot be reached or refuses the credentials.
    */
   static async connect(options: AzureConnectOptions): Promise<AzureStore> {
-    const pipeline = { retryOptions: { ...DEFAULT_RETRY, ...options.retry } }
+    const retryOptions = { ...DEFAULT_RETRY, ...options.retry }
+    const pipeline = { retryOptions }
     const { credentials } = options
     const client =
       'connectionString' in credentials
@@ -119,7 +122,7 @@ export class AzureStore implements Store {
             new StorageSharedKeyCredential(credentials.accountName, credentials.accountKey),
             pipeline,
           )
-    const service = withWriteChecks(client, pipeline)
+    const service = withWriteChecks(client, pipeline, idleTimeoutPolicy(retryOptions.tryTimeoutInMs ?? DEFAULT_TRY_TIMEOUT_MS))
     const container = service.getContainerClient(options.container)
     await container.createIfNotExists(options.containerAccessType === undefined ? {} : { access: options.containerAccessType })
     return new AzureStore(container, options)

@@ -12,11 +12,11 @@ const checkBeforeSend: RequestPolicyFactory = {
 }
 
 /**
- * A client like `service` (its URL and credential, `options` for the rest) whose pipeline runs `checkBeforeSend`.
- * A connection string's client is built by the SDK: it is made again here, from what it parsed.
+ * A client like `service` (its URL and credential, `options` for the rest) whose pipeline runs `checkBeforeSend`
+ * and `policies`. A connection string's client is built by the SDK: it is made again here, from what it parsed.
  */
-export function withWriteChecks(service: BlobServiceClient, options: StoragePipelineOptions): BlobServiceClient {
+export function withWriteChecks(service: BlobServiceClient, options: StoragePipelineOptions, ...policies: RequestPolicyFactory[]): BlobServiceClient {
   const pipeline = newPipeline(service.credential, options)
-  pipeline.factories.push(checkBeforeSend)
+  pipeline.factories.push(checkBeforeSend, ...policies)
   return new BlobServiceClient(service.url, pipeline)
 }
