@@ -105,4 +105,33 @@ describeWithServer('the gateway while S3 is down (radosgw stopped or paused)', r
     }
     expect((await send('HEAD', url)).headers['upload-offset']).toBe('5')
   })
+
+  it('answers a PATCH still streaming 503 when S3 falls silent, within its timeouts, not once S3 is back', async () => {
+    // A store of its own, whose attempts wait long enough for their sum to show.
+    const patient = await openStore(server(), bucket, { socketTimeoutMs: 4000, requestTimeoutMs: 8000, maxAttempts: 2, stopGraceMs: 500 })
+    const served = await startGateway({ store: patient })
+    const data = pseudoRandomBytes(2048 * KiB, 43)
+    const reply0 = await send('POST', `http://127.0.0.1:${served.port}${served.basePath}`, { 'upload-length': String(data.length) })
+    const url = new URL(reply0.headers.location ?? '', collection).href
+    const stream = openPatch(url, 0, data.length)
+    await stream.write(data.subarray(0, 400 * KiB))
+    await waitForParts(server(), bucket, idOf(url), 2)
+    server().pause()
+    const started = Date.now()
+    let reply
+    try {
+      // The client goes on sending the rest, as curl and tus-js-client do.
+      await stream.write(data.subarray(400 * KiB)).catch(() => undefined)
+      reply = await stream.ended
+    } finally {
+      server().resume()
+      await served.close()
+      await patient.close()
+    }
+    expect('status' in reply ? reply.status : reply.closed).toBe(503)
+    // The parts' attempts (2 x 4 s without a byte, and the time to fill the socket buffers), then one grace period
+    // for the commit of what S3 confirmed: before, every attempt of an interim commit and then of the final one
+    // waited out its timeout as well (~33 s here; with the defaults, minutes: as long as S3 stayed silent).
+    expect(Date.now() - started).toBeLessThan(25_000)
+  }, 120_000)
 })

@@ -113,6 +113,8 @@ export async function appendParts(context: S3Context, target: AppendTarget, body
   }
   const settled = await active.settle()
   uploadFailure ??= settled.failure?.error
+  // S3 failed: what it confirmed is committed if it answers within the grace period, and otherwise left as it was.
+  if (uploadFailure !== undefined) stop.limitCommits()
   // Bytes after a part that did not arrive cannot count: they would land in the wrong place.
   const rest = uploadFailure === undefined ? await active.takeRest() : undefined
   if (rest === undefined) await active.discardRest()
@@ -196,17 +198,22 @@ async function mergeTail(context: S3Context, target: AppendTarget, pipeline: Par
 /**
  * The signals of one append: `uploads` stops its part uploads, `commits` its commits. A lost lock stops
  * both at once (someone else may write now); any other abort (a release request, a shutdown, the client
- * gone) stops the uploads only after the grace period, and never the commit of what they stored.
+ * gone) stops the uploads after the grace period, and the commit of what they stored a grace period later:
+ * an S3 that answers commits in milliseconds, and a silent one held the upload's lock for minutes (every
+ * attempt of an interim commit, then of the final one, waiting out its socket timeout).
  */
 class StopControl {
   readonly #uploads = new AbortController()
   readonly #commits = new AbortController()
   readonly #signal: AbortSignal
+  readonly #graceMs: number
   readonly #onAbort: () => void
   #timer: NodeJS.Timeout | undefined
+  #commitTimer: NodeJS.Timeout | undefined
 
   constructor(signal: AbortSignal, graceMs: number) {
     this.#signal = signal
+    this.#graceMs = graceMs
     this.#onAbort = () => {
       const reason: unknown = signal.reason
       if (reason instanceof LockLoss) {
@@ -214,7 +221,10 @@ class StopControl {
         this.#commits.abort(reason)
         return
       }
-      this.#timer = setTimeout(() => this.#uploads.abort(reason), graceMs)
+      this.#timer = setTimeout(() => {
+        this.#uploads.abort(reason)
+        this.limitCommits()
+      }, graceMs)
     }
     if (signal.aborted) this.#onAbort()
     else signal.addEventListener('abort', this.#onAbort, { once: true })
@@ -228,8 +238,14 @@ class StopControl {
     return this.#commits.signal
   }
 
+  /** Gives the commits one grace period more, then stops them (S3 failed, or the uploads were stopped). */
+  limitCommits(): void {
+    this.#commitTimer ??= setTimeout(() => this.#commits.abort(new Error(`S3 did not take the commit within ${this.#graceMs} ms`)), this.#graceMs)
+  }
+
   dispose(): void {
     clearTimeout(this.#timer)
+    clearTimeout(this.#commitTimer)
     this.#signal.removeEventListener('abort', this.#onAbort)
   }
 }
