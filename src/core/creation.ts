@@ -59,7 +59,9 @@ export class Creation {
     if (command.bodySize !== undefined && length !== undefined && command.bodySize > length) throw new LengthExceeded(length)
     const init = { id: newUploadId(), length, metadata: command.metadata, concat: command.concat, digests: command.digests, target: command.target }
     const { handle, answer } = await machine.create(init, context)
+    let filling = false
     const fill = async (lock: Lock | undefined): Promise<WriteResult> => {
+      filling = true
       try {
         return await this.#fill(handle, command, context, lock)
       } catch (error) {
@@ -72,8 +74,15 @@ export class Creation {
     // final upload is locked against its own completion in the background; an empty upload needs no lock.
     // An upload with a target is delivered under its lock (upstream mode), even when it is empty.
     const locked = command.body !== undefined || final !== undefined || command.target !== undefined
-    const result = locked ? await locks.withLock(handle.state.id, context, fill) : await fill(undefined)
-    return { ...result, answer: mergeAnswers(answer, result.answer) }
+    try {
+      const result = locked ? await locks.withLock(handle.state.id, context, fill) : await fill(undefined)
+      return { ...result, answer: mergeAnswers(answer, result.answer) }
+    } catch (error) {
+      // The lock could not be taken (the locker out of reach): nobody was told of the upload, and the client,
+      // answered without a Location, creates another; this one goes (its creation counted, its removal too).
+      if (!filling) await machine.terminate(handle, context, NEVER, { hook: false }).catch(() => undefined)
+      throw error
+    }
   }
 
   /** A new upload's first state: completion pending or finished, and its body appended. */

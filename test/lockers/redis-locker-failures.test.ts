@@ -105,6 +105,14 @@ describeWithServer('the Redis locker when Redis fails', redis, (server) => {
     }
   })
 
+  it('refuses to start when the URL names a database Redis does not have (it went on in database 0, unseen by the others)', async () => {
+    const url = new URL(server().url)
+    url.pathname = '/99'
+    await expect(RedisLocker.connect({ url: url.href, keyPrefix: freshPrefix() })).rejects.toThrow(/^Redis has no database 99 \(the URL's path\): ERR DB index is out of range/)
+    url.pathname = '/3'
+    lockers.push(await RedisLocker.connect({ url: url.href, keyPrefix: freshPrefix() }))
+  })
+
   it('rejects waiters and stop requests with LockerUnavailable while Redis is down, and grants again once it is back', async () => {
     const prefix = freshPrefix()
     const locker = await connect(prefix)

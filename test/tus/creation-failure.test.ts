@@ -1,7 +1,8 @@
 import { pino } from 'pino'
 import { afterEach, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway.js'
-import { StoreUnavailable } from '../../src/model/errors.js'
+import type { Locker } from '../../src/lock/locker.js'
+import { LockerUnavailable, StoreUnavailable } from '../../src/model/errors.js'
 import type { UploadInit } from '../../src/model/upload.js'
 import { MemoryStore } from '../../src/store/memory/memory-store.js'
 
@@ -44,4 +45,33 @@ it('[T-21] answers a creation with upload whose store fails 503 with the Locatio
   expect([head.status, head.headers.get('upload-offset'), head.headers.get('upload-length')]).toEqual([200, '0', '5'])
   const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } })
   expect(logged.find((entry) => entry.msg === 'storage failed')?.err?.message).toBe('bucket unreachable')
+})
+
+/** A locker whose server is out of reach: every acquire fails as the Redis locker's does then. */
+const unreachableLocker: Locker = {
+  acquire: async () => {
+    throw new LockerUnavailable({ cause: new Error('connect ECONNREFUSED 127.0.0.1:6379') })
+  },
+  requestStop: async () => {},
+  close: async () => {},
+}
+
+it('[T-21] leaves no upload behind when a creation with upload cannot take its lock (503: the client creates again)', async () => {
+  const store = new MemoryStore()
+  const events: string[] = []
+  gateway = await createGateway({ store, locker: unreachableLocker, host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) })
+  gateway.events.subscribe((event) => void events.push(event.type))
+  const collection = await gateway.listen()
+  const response = await fetch(collection, {
+    method: 'POST',
+    headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream' },
+    body: 'hello',
+  })
+  expect(response.status).toBe(503)
+  expect(response.headers.get('location')).toBeNull()
+  const left: string[] = []
+  for await (const id of store.list(AbortSignal.timeout(5000))) left.push(id)
+  expect(left).toEqual([])
+  // Whoever counted the creation hears of the removal too.
+  expect(events).toEqual(['created', 'terminated'])
 })

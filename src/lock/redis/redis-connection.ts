@@ -54,10 +54,22 @@ export class RedisConnection {
 
   /**
    * Resolves once the command connection is ready, or after `timeoutMs` (it keeps trying after). Rejects
-   * when Redis refuses the URL's credentials (`WRONGPASS`, `NOAUTH`): no retry mends a wrong password.
+   * when Redis refuses the URL's credentials (`WRONGPASS`, `NOAUTH`) or has no database of the URL's number:
+   * no retry mends either (ioredis goes on in database 0 then, where the other gateways' locks are not).
    */
   async ready(timeoutMs: number): Promise<boolean> {
-    if (this.commands.status === 'ready') return true
+    const ready = await this.#connected(timeoutMs)
+    const { db } = this.commands.options
+    if (ready && db !== undefined && db !== 0) {
+      await this.commands.select(db).catch((error: unknown) => {
+        throw new RangeError(`Redis has no database ${db} (the URL's path): ${error instanceof Error ? error.message : String(error)}`)
+      })
+    }
+    return ready
+  }
+
+  #connected(timeoutMs: number): Promise<boolean> {
+    if (this.commands.status === 'ready') return Promise.resolve(true)
     return new Promise((resolve, reject) => {
       const stopWaiting = (): void => {
         clearTimeout(timer)
