@@ -1,6 +1,9 @@
 /**
- * Running one scenario: N rounds, each running every contender once in the
- * same order (A B C D A B C D ...), each run in a fresh process and a fresh
+ * Running one scenario: N rounds, each running every contender once, the order
+ * turned by one each round (A B C D, B C D A, ...): the first run of a round was
+ * slower (the same build as gateway and as baseline, always first and always
+ * second: 667-834 against 830-899 MiB/s in scenario 1), so none may always be
+ * first. Each run is in a fresh process and a fresh
  * upload directory (emptied after the run, see workspace.js). Then the summaries: median
  * and min-max of every metric per contender, and of the per-round ratios
  * gateway/peer and gateway/limit, and gateway/baseline when a baseline
@@ -51,7 +54,8 @@ export async function runScenario(scenario, ctx, { columns, limitFsync, baseline
   /** @type {Run[]} */
   const runs = [];
   for (let round = 1; round <= ctx.cfg.rounds; round++) {
-    for (const column of cols) {
+    const turn = (round - 1) % cols.length;
+    for (const column of [...cols.slice(turn), ...cols.slice(0, turn)]) {
       const spec = scenario.contender?.(column) ?? contender(column, { h2: scenario.h2, limitFsync, baseline });
       const run = await runOnce(scenario, spec, ctx, round);
       runs.push(run);
