@@ -119,10 +119,12 @@ export class DraftCodec implements Codec {
    * an error it does not know (the router answers those with a bare 500). `error` names it for the log.
    */
   errorResponse(thrown: unknown, exchange: Exchange, method: string, target: Target | undefined): ErrorAnswer | undefined {
-    const known = knownProblem(thrown)
-    if (known === undefined) return undefined
+    const found = knownProblem(thrown)
+    if (found === undefined) return undefined
     const dialect = this.#dialect(exchange)
     const { row } = dialect
+    // R-52, R-68 (-01 to -05): an expired upload is no longer active: 404, as one that is gone.
+    const known = thrown instanceof UploadExpired && row.expiredIsNotFound ? { ...found, problem: { ...found.problem, status: 404 } } : found
     const upstreamCreation = target === undefined && this.#options.upstreamPath?.(exchange) === true && isDraftCreation(exchange, method)
     const carriesContent = target?.kind === 'collection' || method === 'PATCH' || upstreamCreation
     const headers: OutgoingHttpHeaders = { ...echoOf(dialect) }

@@ -36,6 +36,11 @@ export interface InteropVersion {
   readonly forbiddenOnCancel: readonly string[]
   /** `GET` retrieves the offset as `HEAD` does (-12 on). */
   readonly getRetrievesOffset: boolean
+  /**
+   * An expired upload is answered 404 as any inactive one (-01 to -05: "If the server does not consider the upload
+   * resource to be active, it MUST respond with a 404 (Not Found) status code"); later drafts leave it open: 410.
+   */
+  readonly expiredIsNotFound: boolean
   /** `Upload-Limit` exists, and the name of its lifetime key (`expires` in -04/-05, `max-age` from -06). */
   readonly uploadLimit: false | { readonly lifetimeKey: 'expires' | 'max-age' }
   /** `max-append-size` and `min-append-size` also govern creation requests with content (-12 on). */
@@ -81,6 +86,7 @@ const V3: InteropVersion = {
   forbiddenOnRetrieval: ['upload-offset', 'upload-incomplete'],
   forbiddenOnCancel: ['upload-offset', 'upload-incomplete'],
   getRetrievesOffset: false,
+  expiredIsNotFound: true,
   uploadLimit: false,
   appendLimitsCoverCreation: false,
   progressInformational: false,
@@ -126,6 +132,7 @@ const V7: InteropVersion = {
   appendWithoutCompleteness: 'reject',
   forbiddenOnRetrieval: [],
   forbiddenOnCancel: [],
+  expiredIsNotFound: false,
   uploadLimit: { lifetimeKey: 'max-age' },
   // -08 examples: 204 for an append that does not complete, the target's 200 for one that does.
   appendStatus: { incomplete: 204, complete: 200 },
