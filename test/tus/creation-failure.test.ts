@@ -23,6 +23,15 @@ class UnreachableOnAppend extends MemoryStore {
 let gateway: Gateway | undefined
 afterEach(() => gateway?.close())
 
+/** A tus creation with upload of "hello". */
+function createWithUpload(collection: string): Promise<Response> {
+  return fetch(collection, {
+    method: 'POST',
+    headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream' },
+    body: 'hello',
+  })
+}
+
 it('[T-21] answers a creation with upload whose store fails 503 with the Location of the upload, and logs the cause', async () => {
   const lines: string[] = []
   gateway = await createGateway({
@@ -32,11 +41,7 @@ it('[T-21] answers a creation with upload whose store fails 503 with the Locatio
     logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
   })
   const collection = await gateway.listen()
-  const response = await fetch(collection, {
-    method: 'POST',
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream' },
-    body: 'hello',
-  })
+  const response = await createWithUpload(collection)
   expect(response.status).toBe(503)
   expect(response.headers.get('retry-after')).toBe('5')
   const location = response.headers.get('location') ?? ''
@@ -62,11 +67,7 @@ it('[T-21] leaves no upload behind when a creation with upload cannot take its l
   gateway = await createGateway({ store, locker: unreachableLocker, host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) })
   gateway.events.subscribe((event) => void events.push(event.type))
   const collection = await gateway.listen()
-  const response = await fetch(collection, {
-    method: 'POST',
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream' },
-    body: 'hello',
-  })
+  const response = await createWithUpload(collection)
   expect(response.status).toBe(503)
   expect(response.headers.get('location')).toBeNull()
   const left: string[] = []

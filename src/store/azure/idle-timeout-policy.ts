@@ -10,7 +10,8 @@ import type { RequestPolicyFactory } from '@azure/storage-blob'
  * retry policy retries like any other network failure; after the last try the store answers 503.
  */
 export function idleTimeoutPolicy(idleMs: number): RequestPolicyFactory {
-  const agents = { http: new IdleHttpAgent(idleMs), https: new IdleHttpsAgent(idleMs) }
+  const options = { keepAlive: true, timeout: idleMs }
+  const agents = { http: endingWhenIdle(new http.Agent(options), idleMs), https: endingWhenIdle(new https.Agent(options), idleMs) }
   return {
     create: (next) => ({
       sendRequest: (request) => {
@@ -21,37 +22,16 @@ export function idleTimeoutPolicy(idleMs: number): RequestPolicyFactory {
   }
 }
 
-/** Keep-alive connections that destroy themselves after `idleMs` without a byte either way. */
-class IdleHttpAgent extends http.Agent {
-  readonly #idleMs: number
-
-  constructor(idleMs: number) {
-    // `timeout` keeps the same idle timeout on a connection while it waits in the pool.
-    super({ keepAlive: true, timeout: idleMs })
-    this.#idleMs = idleMs
+/**
+ * `agent`, its connections destroying themselves after `idleMs` without a byte either way (created with a
+ * `timeout` of `idleMs`, the agent keeps the same idle timeout on a connection while it waits in the pool).
+ */
+function endingWhenIdle<A extends http.Agent>(agent: A, idleMs: number): A {
+  const connect = agent.createConnection.bind(agent) as (options: object, callback?: (error: Error | null, stream: Duplex) => void) => Duplex | null | undefined
+  agent.createConnection = (options, callback) => {
+    const connection = connect(options, callback) as (Duplex & { setTimeout?: (ms: number, listener: () => void) => void }) | null | undefined
+    connection?.setTimeout?.(idleMs, () => connection.destroy(Object.assign(new Error(`Azure sent nothing for ${idleMs} ms`), { code: 'ETIMEDOUT' })))
+    return connection
   }
-
-  override createConnection(options: http.ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    return endWhenIdle(super.createConnection(options, callback), this.#idleMs)
-  }
-}
-
-/** The same for TLS. */
-class IdleHttpsAgent extends https.Agent {
-  readonly #idleMs: number
-
-  constructor(idleMs: number) {
-    super({ keepAlive: true, timeout: idleMs })
-    this.#idleMs = idleMs
-  }
-
-  override createConnection(options: https.RequestOptions, callback?: (error: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    return endWhenIdle(super.createConnection(options, callback), this.#idleMs)
-  }
-}
-
-function endWhenIdle(connection: Duplex | null | undefined, idleMs: number): Duplex | null | undefined {
-  const socket = connection as (Duplex & { setTimeout?: (ms: number, listener: () => void) => void }) | null | undefined
-  socket?.setTimeout?.(idleMs, () => socket.destroy(Object.assign(new Error(`Azure sent nothing for ${idleMs} ms`), { code: 'ETIMEDOUT' })))
-  return connection
+  return agent
 }
