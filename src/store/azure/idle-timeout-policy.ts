@@ -9,18 +9,24 @@ import type { RequestPolicyFactory } from '@azure/storage-blob'
  * upload's lock with it, for as long as it stayed silent. The socket is destroyed with `ETIMEDOUT`, which the SDK's
  * retry policy retries like any other network failure; after the last try the store answers 503.
  */
-export function idleTimeoutPolicy(idleMs: number): RequestPolicyFactory {
+export function idleTimeoutPolicy(idleMs: number, env: NodeJS.ProcessEnv = process.env): RequestPolicyFactory {
   const options = { keepAlive: true, timeout: idleMs }
   const agents = { http: endingWhenIdle(new http.Agent(options), idleMs), https: endingWhenIdle(new https.Agent(options), idleMs) }
+  // The SDK's proxy policy gives way to an agent already set: through a proxy, the SDK's own agent and the proxy's
+  // timeouts stay.
+  const proxied = PROXY_VARIABLES.some((name) => (env[name] ?? '') !== '')
   return {
     create: (next) => ({
       sendRequest: (request) => {
-        request.agent ??= request.url.startsWith('https:') ? agents.https : agents.http
+        if (!proxied && request.proxySettings === undefined) request.agent ??= request.url.startsWith('https:') ? agents.https : agents.http
         return next.sendRequest(request)
       },
     }),
   }
 }
+
+// The variables the SDK takes a proxy from.
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy']
 
 /**
  * `agent`, its connections destroying themselves after `idleMs` without a byte either way (created with a
