@@ -10,9 +10,14 @@ const MAX_CAUSES = 8
 export function descriptorShortage(thrown: unknown): TooManyOpenFiles | undefined {
   let error = thrown
   for (let depth = 0; depth < MAX_CAUSES && error instanceof Error && !isCoreError(error); depth++) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EMFILE' || code === 'ENFILE') return new TooManyOpenFiles({ cause: thrown })
+    if (isOutOfDescriptors(error)) return new TooManyOpenFiles({ cause: thrown })
     error = error.cause
   }
   return undefined
+}
+
+/** True for an error saying no file descriptor is left: for this process (EMFILE) or the whole system (ENFILE). */
+export function isOutOfDescriptors(error: unknown): error is NodeJS.ErrnoException {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined
+  return code === 'EMFILE' || code === 'ENFILE'
 }

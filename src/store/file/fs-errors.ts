@@ -1,3 +1,4 @@
+import { isOutOfDescriptors } from '../../model/descriptor-shortage.js'
 import { StorageFull, TooManyOpenFiles } from '../../model/errors.js'
 
 /** True for a file system error saying the file or directory is not there. */
@@ -9,12 +10,6 @@ export function isNotFound(error: unknown): error is NodeJS.ErrnoException {
 export function isNoSpace(error: unknown): error is NodeJS.ErrnoException {
   const code = errnoCode(error)
   return code === 'ENOSPC' || code === 'EDQUOT'
-}
-
-/** True for a file system error saying no file descriptor is left: for this process (EMFILE) or the whole system (ENFILE). */
-export function isOutOfDescriptors(error: unknown): error is NodeJS.ErrnoException {
-  const code = errnoCode(error)
-  return code === 'EMFILE' || code === 'ENFILE'
 }
 
 /**
