@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
-import { Upload } from 'tus-js-client'
 import { afterEach, expect, it } from 'vitest'
 import { spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
 import { createUpload, idOf, offsetOf, openPatch, send } from '../resilience/tus-http.js'
+import { resumeWithTusJsClient } from '../resilience/tus-js-resume.js'
 import { describeWithServer } from '../servers/availability.js'
 import { azurite } from '../servers/azurite.js'
 import { containerName } from './azure-support.js'
@@ -65,18 +65,7 @@ describeWithServer('kill -9 of a gateway on Azure during a PATCH', azurite, (ser
     expect(offset).toBeLessThanOrEqual(stream.written)
     expect(offset).toBe(await stagedBytes(container, idOf(url)))
 
-    const requests: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      new Upload(data, {
-        uploadUrl: resumedUrl,
-        retryDelays: [],
-        onBeforeRequest: (request) => {
-          requests.push(`${request.getMethod()} ${request.getHeader('Upload-Offset') ?? ''}`.trim())
-        },
-        onSuccess: () => resolve(),
-        onError: reject,
-      }).start()
-    })
+    const requests = await resumeWithTusJsClient(resumedUrl, data)
     expect(requests).toEqual(['HEAD', `PATCH ${offset}`])
     const download = await fetch(resumedUrl)
     expect(download.status).toBe(200)

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { Upload } from 'tus-js-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGcsFake, type GcsFake } from '../fakes/gcs/gcs-fake.js'
 import { runCli, spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
 import { createUpload, offsetOf, openPatch, send } from '../resilience/tus-http.js'
+import { resumeWithTusJsClient } from '../resilience/tus-js-resume.js'
 
 // The gateway as a user runs it, `resumable-gateway --gcs-bucket ... --gcs-endpoint ...`, against a GCS fake
 // (test/fakes/gcs, not GCS) in this process: curl, kill -9 in the middle of a PATCH, a bucket that is not there.
@@ -89,16 +89,7 @@ describe('resumable-gateway --gcs-bucket', () => {
     const offset = await offsetOf(resumed)
     expect(offset).toBeGreaterThanOrEqual(8 * MiB)
     expect(offset).toBeLessThanOrEqual(stream.written)
-    const requests: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      new Upload(data, {
-        uploadUrl: resumed,
-        retryDelays: [],
-        onBeforeRequest: (request) => void requests.push(`${request.getMethod()} ${request.getHeader('Upload-Offset') ?? ''}`.trim()),
-        onSuccess: () => resolve(),
-        onError: reject,
-      }).start()
-    })
+    const requests = await resumeWithTusJsClient(resumed, data)
     expect(requests).toEqual(['HEAD', `PATCH ${offset}`])
     const download = await fetch(resumed)
     expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(data))

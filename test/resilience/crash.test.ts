@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Upload } from 'tus-js-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { spawnGateway, type GatewayProcess } from './gateway-process.js'
 import { createUpload, idOf, offsetOf, openPatch, send, waitForStoredBytes } from './tus-http.js'
+import { resumeWithTusJsClient } from './tus-js-resume.js'
 
 // kill -9 in the middle of a PATCH: nothing gets to clean up or flush. The offset the restarted gateway
 // reports is the size of the data file, so it never claims a byte that is not there, and a client
@@ -65,18 +65,7 @@ describe('kill -9 during a PATCH', () => {
 
     // tus-js-client, given the upload URL, asks for the offset (HEAD) and sends the rest from there.
     const data = await readFile(sourcePath)
-    const requests: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      new Upload(data, {
-        uploadUrl: resumedUrl,
-        retryDelays: [],
-        onBeforeRequest: (request) => {
-          requests.push(`${request.getMethod()} ${request.getHeader('Upload-Offset') ?? ''}`.trim())
-        },
-        onSuccess: () => resolve(),
-        onError: reject,
-      }).start()
-    })
+    const requests = await resumeWithTusJsClient(resumedUrl, data)
     expect(requests).toEqual(['HEAD', `PATCH ${offset}`])
 
     const download = await fetch(resumedUrl)

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { HeadObjectCommand } from '@aws-sdk/client-s3'
-import { Upload } from 'tus-js-client'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { pseudoRandomBytes } from '../../src/store/conformance/support.js'
 import { runCli, spawnGateway, type GatewayProcess } from '../resilience/gateway-process.js'
 import { createUpload, head, idOf, offsetOf, openPatch } from '../resilience/tus-http.js'
+import { resumeWithTusJsClient } from '../resilience/tus-js-resume.js'
 import { describeWithServer } from '../servers/availability.js'
 import { parsePrometheusText } from '../observe/prometheus-text.js'
 import { FaultProxy } from './fault-proxy.js'
@@ -138,18 +138,7 @@ describeWithServer('the CLI on S3 (radosgw)', radosgwWithSmallParts(), (server) 
     const offset = await offsetOf(resumedUrl)
     expect(offset).toBeGreaterThanOrEqual(4 * 256 * KiB)
     expect(offset).toBeLessThanOrEqual(stream.written)
-    const requests: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      new Upload(data, {
-        uploadUrl: resumedUrl,
-        retryDelays: [],
-        onBeforeRequest: (request) => {
-          requests.push(`${request.getMethod()} ${request.getHeader('Upload-Offset') ?? ''}`.trim())
-        },
-        onSuccess: () => resolve(),
-        onError: reject,
-      }).start()
-    })
+    const requests = await resumeWithTusJsClient(resumedUrl, data)
     expect(requests).toEqual(['HEAD', `PATCH ${offset}`])
     const downloaded = Buffer.from(await (await fetch(resumedUrl)).arrayBuffer())
     expect(sha256(downloaded)).toBe(sha256(data))
