@@ -61,14 +61,18 @@ export class UploadLocks {
 
   /**
    * Runs `work` holding the lock of `id`, and releases it after. A `LockLoss` the work meets (a store call on
-   * the lock's aborted `lost` signal) becomes the fact `LockLost`, which clients are told to retry.
+   * the lock's aborted `lost` signal) becomes the fact `LockLost`, which clients are told to retry; a
+   * `ShutdownRequested` (a store call on the request's signal when the gateway stops: a concatenation's copy)
+   * becomes `ShuttingDown`.
    */
   async withLock<T>(id: string, context: RequestContext, work: (lock: Lock) => Promise<T>, options: LockOptions = {}): Promise<T> {
     const lock = await this.lock(id, context, options)
     try {
       return await work(lock)
     } catch (error) {
-      throw error instanceof LockLoss ? new LockLost(id) : error
+      if (error instanceof LockLoss) throw new LockLost(id)
+      if (error instanceof ShutdownRequested) throw new ShuttingDown()
+      throw error
     } finally {
       await lock.release()
     }

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import { CHECKSUM_ALGORITHMS } from '../../core/body/checksum.js'
-import type { RequestContext } from '../../core/commands.js'
+import type { CreateCommand, RequestContext, WriteResult } from '../../core/commands.js'
 import type { UploadService } from '../../core/service.js'
 import { isCoreError } from '../../model/errors.js'
 import { isComplete, type Metadata, type Upload, type UploadTarget } from '../../model/upload.js'
@@ -178,27 +178,20 @@ export class TusCodec implements Codec {
     // T-37: only an application/offset+octet-stream body is upload data (as tusd).
     const withBody = isOffsetOctetStream(exchange)
     const metadata = metadataHeader === undefined ? {} : parseMetadata(metadataHeader)
-    let createdId: string | undefined
-    const { upload, answer, delivered } = await this.#service
-      .create(
-        {
-          target: upstream ? targetOf(exchange, metadata) : undefined,
-          length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
-          metadata,
-          body: withBody ? exchange.body : undefined,
-          bodySize: withBody ? requestBodySize(exchange) : undefined,
-          // T-43: creation-with-upload checks its bytes like a PATCH.
-          checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
-          concat,
-          onCreated: ({ id }) => (createdId = id),
-        },
-        context,
-      )
-      .catch((error: unknown) => {
-        // An error without an answer of its own stays the bare 500 it is.
-        if (createdId === undefined || this.errorResponse(error) === undefined) throw error
-        throw new FailedAfterCreation(error, this.#options.uploadUrl(exchange, createdId))
-      })
+    const { upload, answer, delivered } = await this.#createWithLocation(
+      exchange,
+      {
+        target: upstream ? targetOf(exchange, metadata) : undefined,
+        length: length === undefined ? undefined : parseNonNegativeInteger('Upload-Length', length),
+        metadata,
+        body: withBody ? exchange.body : undefined,
+        bodySize: withBody ? requestBodySize(exchange) : undefined,
+        // T-43: creation-with-upload checks its bytes like a PATCH.
+        checks: withBody ? checksumChecks(exchange, this.#discardable) : undefined,
+        concat,
+      },
+      context,
+    )
     // T-35, T-37: 201 with Location, and the offset reached by any bytes sent along; T-40: when it expires.
     // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
     const location = this.#options.uploadUrl(exchange, upload.id)
@@ -207,6 +200,19 @@ export class TusCodec implements Codec {
     if (opted !== undefined) return withAnswer(opted, answer)
     const response = withAnswer(created, answer)
     return { ...response, headers: { ...response.headers, location } }
+  }
+
+  /**
+   * Creates an upload; when the request fails once the upload exists (its body, a shutdown during a final
+   * upload's concatenation), the error answer carries its Location, so the client can resume it. An error
+   * without an answer of its own stays the bare 500 it is.
+   */
+  async #createWithLocation(exchange: Exchange, command: CreateCommand, context: RequestContext): Promise<WriteResult> {
+    let createdId: string | undefined
+    return this.#service.create({ ...command, onCreated: ({ id }) => (createdId = id) }, context).catch((error: unknown) => {
+      if (createdId === undefined || this.errorResponse(error) === undefined) throw error
+      throw new FailedAfterCreation(error, this.#options.uploadUrl(exchange, createdId))
+    })
   }
 
   /**
@@ -236,7 +242,8 @@ export class TusCodec implements Codec {
       throw new RequestRejected(403, 'a final upload takes no data: its bytes are those of its partial uploads')
     }
     const metadataHeader = headerValue(exchange.headers, 'upload-metadata')
-    const { upload, answer } = await this.#service.create(
+    const { upload, answer } = await this.#createWithLocation(
+      exchange,
       {
         metadata: metadataHeader === undefined ? {} : parseMetadata(metadataHeader),
         concat: finalConcat(urls, (url) => this.#options.uploadIdOf(exchange, url)),
