@@ -28,6 +28,11 @@ describe('coreErrorProblem', () => {
     expect(problem).toMatchObject({ status: 409, type: 'mismatching-upload-offset', members: { 'expected-offset': 5, 'provided-offset': 7 } })
     expect(problem.headers).toEqual({ 'upload-offset': '5' })
   })
+
+  it('[R-43] answers a lock lost mid-append 503 with the offset stored, as for every failure that kept bytes', () => {
+    expect(coreErrorProblem(new errors.LockLost('id', 720896))).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'upload-offset': '720896' } })
+    expect(coreErrorProblem(new errors.LockLost('id')).headers).toEqual({ 'retry-after': '1' })
+  })
 })
 
 describe('problemResponse', () => {

@@ -74,6 +74,8 @@ export function coreErrorProblem(error: CoreError): Problem {
     case 'UPLOAD_STOPPED':
       return answered({ status: 400, detail: error.message }, error.answer)
     case 'LOCK_LOST':
+      // Transient: a 5xx lets the client retry the offset retrieval; what the request stored is kept.
+      return { status: 503, detail: error.message, headers: { 'retry-after': '1', ...offsetOf(error.offset) } }
     case 'LOCK_BUSY':
     case 'LOCKER_UNAVAILABLE':
       // Transient: a 5xx lets the client retry the offset retrieval.

@@ -70,6 +70,8 @@ export function tusErrorResponse(error: CoreError): ProtocolResponse {
     case 'UPLOAD_STOPPED':
       return withAnswer(textResponse(400, `ERR_UPLOAD_STOPPED: ${error.message}`), error.answer)
     case 'LOCK_LOST':
+      if (error.offset !== undefined) headers['upload-offset'] = String(error.offset)
+      return textResponse(503, error.message, { ...headers, 'retry-after': '1' })
     case 'LOCKER_UNAVAILABLE':
       return textResponse(503, error.message, { 'retry-after': '1' })
     case 'LOCK_BUSY':
