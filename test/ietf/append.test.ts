@@ -208,6 +208,14 @@ const cases: DraftCase[] = [
     after: (v) => (v >= 7 ? { gone: true } : { offset: 3, length: 10 }),
   },
   {
+    name: '[R-13] an append whose own Upload-Length and "complete" Content-Length disagree is refused before it touches the upload',
+    versions: versions(6),
+    given: { length: 4, data: 'ab' },
+    request: (v, upload) => ({ method: 'PATCH', url: upload!, headers: appendHeaders(v, 2, true, { 'upload-length': '5' }), body: 'cd' }),
+    expect: (v) => ({ status: 400, problem: v >= 7 ? 'inconsistent-upload-length' : null }),
+    after: () => ({ offset: 2, complete: false, length: 4 }),
+  },
+  {
     name: '[R-12] [R-61] an append may declare the length later; it is then recorded',
     versions: versions(6),
     given: { data: 'abc' },
