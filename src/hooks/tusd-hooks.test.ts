@@ -58,9 +58,18 @@ describe('TusdHooks, blocking hooks', () => {
     }
   })
 
-  it('pre-create: an id the store cannot take fails the hook (logged), before the store is asked', async () => {
-    const hooks = hooksWith({ backend: backend({ 'pre-create': { ChangeFileInfo: { ID: 'a.b', MetaData: null, Storage: null } } }), isValidId: (id) => !id.includes('.') }).hooks
+  it('pre-create: an id the store cannot take fails the hook (logged, counted as a failed call), before the store is asked', async () => {
+    const calls: { type: string; failed: boolean }[] = []
+    const observer = { invoked: (type: string, _ms: number, failed: boolean) => void calls.push({ type, failed }), dropped: () => {}, queued: () => {} }
+    const hooks = hooksWith({ backend: backend({ 'pre-create': { ChangeFileInfo: { ID: 'a.b', MetaData: null, Storage: null } } }), isValidId: (id) => !id.includes('.'), observer }).hooks
     await expect(hooks.preCreate?.({ upload, request, signal })).rejects.toBeInstanceOf(HookFailed)
+    // As tusd_hook_errors_total counts it: the request fails closed on what the hook answered.
+    expect(calls).toEqual([{ type: 'pre-create', failed: true }])
+  })
+
+  it('pre-create: RejectUpload refuses even with an id that could not be taken', async () => {
+    const hooks = hooksWith({ backend: backend({ 'pre-create': { RejectUpload: true, ChangeFileInfo: { ID: 'a b', MetaData: null, Storage: null } } }) }).hooks
+    await expect(hooks.preCreate?.({ upload, request, signal })).rejects.toBeInstanceOf(HookRejected)
   })
 
   it('pre-terminate: RejectTermination refuses; otherwise the answer shapes the 204', async () => {

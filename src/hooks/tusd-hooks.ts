@@ -117,16 +117,12 @@ export class TusdHooks {
 
   async #preCreate(event: HookEvent<UploadInit>): Promise<CreateChanges> {
     const request: HookRequest = { Type: 'pre-create', Event: { Upload: newFileInfoOf(event.upload), HTTPRequest: httpRequestOf(event.request) } }
-    const response = await this.#blocking(request, event.signal)
+    const response = await this.#blocking(request, event.signal, (answered) => {
+      if (!answered.RejectUpload) this.#checkChosenId(answered.ChangeFileInfo.ID)
+    })
     const answer = answerOf(response.HTTPResponse)
     if (response.RejectUpload) throw new HookRejected('pre-create', answer)
     const { ID: id, MetaData: metadata } = response.ChangeFileInfo
-    if (id !== '' && (!TUSD_ID.test(id) || id.startsWith('/') || id.endsWith('/'))) {
-      throw this.#failed('pre-create', new RangeError(`the hook chose an upload id that is not URL-safe: ${JSON.stringify(id.slice(0, 200))}`))
-    }
-    if (id !== '' && this.#options.isValidId?.(id) === false) {
-      throw this.#failed('pre-create', new RangeError(`the hook chose an upload id the store cannot take: ${JSON.stringify(id.slice(0, 200))}`))
-    }
     // ChangeFileInfo.Storage is not taken: each store keeps an upload where its id says (tusd's cloud stores ignore it too).
     return { ...(id === '' ? {} : { id }), ...(metadata === null ? {} : { metadata }), ...(answer === undefined ? {} : { answer }) }
   }
@@ -144,10 +140,23 @@ export class TusdHooks {
     return answer
   }
 
-  /** Calls a pre-hook; a failure becomes HookFailed (the request fails closed), its cause logged. */
-  async #blocking(request: HookRequest, signal: AbortSignal): Promise<HookResponse> {
+  /** Throws RangeError when pre-create chose an id that is not URL-safe (tusd's validateUploadId) or that the store cannot take. */
+  #checkChosenId(id: string): void {
+    if (id !== '' && (!TUSD_ID.test(id) || id.startsWith('/') || id.endsWith('/'))) {
+      throw new RangeError(`the hook chose an upload id that is not URL-safe: ${JSON.stringify(id.slice(0, 200))}`)
+    }
+    if (id !== '' && this.#options.isValidId?.(id) === false) {
+      throw new RangeError(`the hook chose an upload id the store cannot take: ${JSON.stringify(id.slice(0, 200))}`)
+    }
+  }
+
+  /**
+   * Calls a pre-hook; a failure, or an answer `check` throws on, becomes HookFailed (the request fails closed),
+   * its cause logged.
+   */
+  async #blocking(request: HookRequest, signal: AbortSignal, check?: (response: HookResponse) => void): Promise<HookResponse> {
     try {
-      return await this.#call(request, signal)
+      return await this.#call(request, signal, check)
     } catch (error) {
       // A client that went away is not a hook failure: the request ends anyway.
       if (signal.aborted) throw signal.reason
@@ -160,13 +169,14 @@ export class TusdHooks {
     return new HookFailed(hook, { cause })
   }
 
-  /** One call of a hook, timed and counted (tusd counts every call, and every failed one). */
-  async #call(request: HookRequest, signal: AbortSignal): Promise<HookResponse> {
+  /** One call of a hook, timed and counted (tusd counts every call, and every failed one: an unusable answer too). */
+  async #call(request: HookRequest, signal: AbortSignal, check?: (response: HookResponse) => void): Promise<HookResponse> {
     const started = performance.now()
     let failed = true
     try {
       const response = await this.#options.backend.invoke({ request, body: encodeHookRequest(request), signal })
       checkSendable(response.HTTPResponse)
+      check?.(response)
       failed = false
       return response
     } finally {
