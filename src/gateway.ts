@@ -244,6 +244,7 @@ export class Gateway {
     this.#demo = options.demoPath === undefined ? undefined : new DemoPage(options.demoPath, basePath, this.logger)
     const demo = this.#demo
     let draftCodec: DraftCodec | undefined
+    const metricsHere = metrics !== undefined && options.metricsListen === undefined
     this.#upstream =
       options.upstream === undefined || UpstreamClass === undefined
         ? undefined
@@ -259,7 +260,8 @@ export class Gateway {
               logger: this.logger,
             },
             basePath,
-            (path) => demo?.owns(path) === true,
+            // The demo page and the metrics (on this port) are the gateway's, however a request spells them.
+            (path) => demo?.owns(path) === true || (metricsHere && path === options.metricsPath),
             // The draft's limits, advertised on the application's resources too ("per upstream").
             (exchange) => draftCodec?.discoveryHeaders(exchange) ?? {},
           )

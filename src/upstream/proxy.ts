@@ -7,7 +7,7 @@ import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js
 import type { Exchange } from '../transport/exchange.js'
 import { forwardingHeaders, withoutForwarding } from './forwarding.js'
 import { isTimeout, isUnreachable, responseHeaders } from './undici-errors.js'
-import { OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
+import { GatewayPath, OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
 
 /** What the proxy did with a request, for the request log. */
 export interface ProxyOutcome {
@@ -22,7 +22,8 @@ export interface ProxyOutcome {
  * application's status, end-to-end headers and body come back as they are. `extraHeaders` may add fields to
  * the answer (the draft's `Upload-Limit` on `OPTIONS`). An application that cannot be reached is a 502, one
  * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent). A target
- * whose dot segments leave the application's path prefix is refused with 400: the application never sees it.
+ * whose dot segments leave the application's path prefix, or resolve to one of the gateway's own paths
+ * (`gatewayPath`: `/x/../metrics`), is refused with 400: the application never sees it.
  * A shutdown lets a request finish until `closing` aborts (the shutdown timeout); then one not yet answered gets
  * 503, one whose answer is under way is cut.
  */
@@ -31,12 +32,20 @@ export class UpstreamProxy {
   readonly #dispatcher: Dispatcher
   /** Stops every request under way: the shutdown timeout has passed. */
   readonly #closing: AbortSignal
+  readonly #gatewayPath: (path: string) => boolean
   readonly #extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders
 
-  constructor(options: UpstreamOptions, dispatcher: Dispatcher, closing: AbortSignal, extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders = () => ({})) {
+  constructor(
+    options: UpstreamOptions,
+    dispatcher: Dispatcher,
+    closing: AbortSignal,
+    gatewayPath: (path: string) => boolean,
+    extraHeaders: (exchange: Exchange) => OutgoingHttpHeaders = () => ({}),
+  ) {
     this.#options = options
     this.#dispatcher = dispatcher
     this.#closing = closing
+    this.#gatewayPath = gatewayPath
     this.#extraHeaders = extraHeaders
   }
 
@@ -60,7 +69,7 @@ export class UpstreamProxy {
     // The request to the application stops with the client, with a body that stopped, and at the shutdown timeout.
     const aborts = eitherSignal(exchange.signal, bodyStopped.signal, this.#closing)
     try {
-      const response = await request(upstreamUrl(url, exchange.uri), {
+      const response = await request(upstreamUrl(url, exchange.uri, this.#gatewayPath), {
         dispatcher: this.#dispatcher,
         method: exchange.method as Dispatcher.HttpMethod,
         headers: { ...headers, ...forwardingHeaders(exchange.headers, origin, trustForwarded) },
@@ -80,6 +89,12 @@ export class UpstreamProxy {
       if (error instanceof OutsidePrefix) {
         await exchange.respond(400, { 'content-type': 'text/plain; charset=utf-8' }, `the path lies outside the application's path prefix ${error.prefix}\n`)
         return { status: 400, error: 'OUTSIDE_UPSTREAM_PREFIX' }
+      }
+      if (error instanceof GatewayPath) {
+        // A spelling of a path of the gateway is neither the gateway's request (it answers its paths only as spelled) nor the application's.
+        const detail = "the path resolves to the gateway's own path (the upload collection, the metrics or the demo page), which the application never gets; send it without dot segments"
+        await exchange.respond(400, { 'content-type': 'text/plain; charset=utf-8' }, `${detail}\n`)
+        return { status: 400, error: 'GATEWAY_PATH' }
       }
       if (this.#closing.aborted) {
         // As an upload stopped by a shutdown (the statuses table): 503, to try again on another gateway or later.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OutsidePrefix, upstreamUrl } from './upstream-options.js'
+import { GatewayPath, OutsidePrefix, upstreamUrl } from './upstream-options.js'
 
 describe('upstreamUrl', () => {
   const base = new URL('http://127.0.0.1:3000/app/')
@@ -19,5 +19,28 @@ describe('upstreamUrl', () => {
 
   it('lets dot segments resolve freely without a prefix: nothing lies outside the root', () => {
     expect(upstreamUrl(new URL('http://127.0.0.1:3000'), '/%2e%2e/admin').href).toBe('http://127.0.0.1:3000/admin')
+  })
+
+  it.each([
+    ['/x/../metrics', '/metrics'],
+    ['/x/%2e%2e/metrics?q=1', '/metrics'],
+    ['/%6Detrics', '/metrics'],
+    ['/x/..\\metrics', '/metrics'],
+    ['/x/../files/abc', '/files/abc'],
+  ])('throws GatewayPath for %s, which resolves (under the prefix) to the gateway\'s %s', (uri, path) => {
+    const seen: string[] = []
+    const gatewayPath = (resolved: string): boolean => {
+      seen.push(resolved)
+      return resolved === '/metrics' || resolved.startsWith('/files/')
+    }
+    expect(() => upstreamUrl(base, uri, gatewayPath)).toThrow(GatewayPath)
+    expect(seen).toEqual([path])
+  })
+
+  it('asks about the path under the prefix, with percent-encoded unreserved characters decoded and others kept', () => {
+    const seen: string[] = []
+    upstreamUrl(base, '/a%2Fb/%7Euser/%41', (path) => seen.push(path) < 0)
+    upstreamUrl(base, '', (path) => seen.push(path) < 0)
+    expect(seen).toEqual(['/a%2Fb/~user/A', '/'])
   })
 })

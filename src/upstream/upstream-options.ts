@@ -37,15 +37,42 @@ export class OutsidePrefix extends Error {
 }
 
 /**
+ * A request target that, once its dot segments are resolved (`/x/../metrics`, `/x/%2e%2e/files/`) and its
+ * percent-encoded unreserved characters decoded (`/%6detrics`), names one of the gateway's own paths: its
+ * spelling is the application's, what it means the gateway's.
+ */
+export class GatewayPath extends Error {
+  constructor(readonly uri: string) {
+    super(`the request target ${uri.slice(0, 200)} resolves to one of the gateway's own paths`)
+    this.name = 'GatewayPath'
+  }
+}
+
+/**
  * The application's URL for a request target (`uri`: path and query as the client sent them): the base URL's
  * origin, its path prefix, then the target. Throws `OutsidePrefix` when the target's dot segments would take it
  * above the prefix: a request to the gateway must never reach a path of the application's host outside it.
+ * Throws `GatewayPath` when `gatewayPath` is given and holds for the resolved path under the prefix: the path
+ * the application would serve is one the gateway keeps for itself (the collection, the metrics, the demo page).
  */
-export function upstreamUrl(base: URL, uri: string): URL {
+export function upstreamUrl(base: URL, uri: string, gatewayPath?: (path: string) => boolean): URL {
   const prefix = base.pathname.replace(/\/+$/, '')
   const url = new URL(`${base.origin}${prefix}${uri.startsWith('/') ? uri : `/${uri}`}`)
   // The URL parser resolves dot segments (RFC 3986 §5.2.4, and `%2e` and `\` as WHATWG URL does) after the prefix
   // was put before them: `/app` and `/../admin` make `/admin`. Checking the result catches every spelling.
   if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) throw new OutsidePrefix(uri, prefix)
+  if (gatewayPath !== undefined && gatewayPath(normalized(url.pathname.slice(prefix.length)))) throw new GatewayPath(uri)
   return url
+}
+
+/**
+ * A resolved path as the gateway names its own: `/` for the prefix itself, and percent-encoded unreserved
+ * characters decoded (RFC 3986 §6.2.2.2: `/%6detrics` and `/metrics` are the same path); other escapes stay.
+ */
+function normalized(path: string): string {
+  if (path === '') return '/'
+  return path.replace(/%([0-9a-f]{2})/gi, (escape: string, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16))
+    return /^[A-Za-z0-9._~-]$/.test(char) ? char : escape
+  })
 }

@@ -6,13 +6,15 @@ import { effectiveMethod } from '../protocol/method-override.js'
 import type { Exchange } from '../transport/exchange.js'
 import { HttpDelivery } from './http-delivery.js'
 import { UpstreamProxy, type ProxyOutcome } from './proxy.js'
-import { OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
+import { GatewayPath, OutsidePrefix, upstreamUrl, type UpstreamOptions } from './upstream-options.js'
 
 /**
  * Upstream mode: the gateway in front of an application. Every path outside the upload collection (and the
- * paths `ownPath` keeps, such as the demo page) is the application's: a resumable upload creation there (the
- * draft's, or a tus `POST`) is served by the codecs and delivered to the application once complete (`delivery`);
- * any other request is passed on unchanged (`serve`). One connection pool serves both.
+ * paths `ownPath` keeps, such as the demo page and the metrics) is the application's: a resumable upload creation
+ * there (the draft's, or a tus `POST`) is served by the codecs and delivered to the application once complete
+ * (`delivery`); any other request is passed on unchanged (`serve`). One connection pool serves both. A path is the
+ * application's only if it is so both as spelled and as resolved (the path the application would get): one whose
+ * dot segments resolve to a path of the gateway (`/x/../metrics`) is refused (400), never passed on or delivered.
  */
 export class Upstream {
   readonly delivery: UploadDelivery
@@ -35,30 +37,36 @@ export class Upstream {
     this.#ownPath = ownPath
     this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
     this.delivery = new HttpDelivery(options, this.#agent, this.#closing.signal)
-    this.#proxy = new UpstreamProxy(options, this.#agent, this.#closing.signal, (exchange) =>
+    this.#proxy = new UpstreamProxy(options, this.#agent, this.#closing.signal, (path) => this.#gatewayPath(path), (exchange) =>
       // The draft: an OPTIONS without Upload-Complete learns the limits of a resource that takes resumable uploads.
       exchange.method === 'OPTIONS' && exchange.headers['upload-complete'] === undefined ? optionsHeaders(exchange) : {},
     )
   }
 
-  /** True for a path of the application: outside the upload collection and the gateway's own paths. */
+  /**
+   * True for a path of the application: outside the upload collection and the gateway's own paths, as spelled
+   * and once resolved as the application would resolve it.
+   */
   isApplicationPath(exchange: Exchange): boolean {
-    const { path } = exchange
-    if (path === '*' || path.startsWith(this.#basePath) || `${path}/` === this.#basePath) return false
-    return !this.#ownPath(path)
+    return !this.#gatewayPath(exchange.path) && reachable(this.#url, exchange.uri, (path) => this.#gatewayPath(path))
   }
 
   /**
    * True for a request to pass on: an application path, and not a resumable upload creation. A request whose
-   * target leaves the application's path prefix is claimed whatever it is, for the proxy to refuse it (400):
-   * an upload created there would be delivered outside the prefix.
+   * target leaves the application's path prefix, or resolves to one of the gateway's paths, is claimed whatever it
+   * is, for the proxy to refuse it (400): an upload created there would be delivered where it must not go.
    */
   claims(exchange: Exchange): boolean {
-    if (!this.isApplicationPath(exchange)) return false
-    if (!reachable(this.#url, exchange.uri)) return true
+    if (this.#gatewayPath(exchange.path)) return false
+    if (!reachable(this.#url, exchange.uri, (path) => this.#gatewayPath(path))) return true
     const method = effectiveMethod(exchange)
     const tusCreation = method === 'POST' && exchange.headers['tus-resumable'] !== undefined
     return !tusCreation && !isDraftCreation(exchange, method)
+  }
+
+  /** True for a path the gateway answers itself: `*`, the upload collection and what `ownPath` keeps. */
+  #gatewayPath(path: string): boolean {
+    return path === '*' || path.startsWith(this.#basePath) || `${path}/` === this.#basePath || this.#ownPath(path)
   }
 
   /** Passes a claimed request on to the application and its answer back. */
@@ -87,13 +95,16 @@ export class Upstream {
   }
 }
 
-/** Whether a request target stays under the application's path prefix once its dot segments are resolved. */
-function reachable(base: URL, uri: string): boolean {
+/**
+ * Whether a request target, once its dot segments are resolved, stays under the application's path prefix and
+ * names none of the gateway's paths.
+ */
+function reachable(base: URL, uri: string, gatewayPath: (path: string) => boolean): boolean {
   try {
-    upstreamUrl(base, uri)
+    upstreamUrl(base, uri, gatewayPath)
     return true
   } catch (error) {
     // A target the URL parser refuses outright is the proxy's to answer.
-    return !(error instanceof OutsidePrefix)
+    return !(error instanceof OutsidePrefix || error instanceof GatewayPath)
   }
 }

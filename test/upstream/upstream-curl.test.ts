@@ -256,3 +256,73 @@ describe('upstream mode with a path prefix (--upstream http://app/app)', () => {
     expect(heads.at(-1)?.headers.location).toBeUndefined()
   })
 })
+
+describe("upstream mode and spellings of the gateway's own paths", () => {
+  let app: TestApp
+  let gateway: TestGateway
+  let prefixed: TestGateway
+
+  beforeAll(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, demoPath: '/demo/', upstreamTimeoutMs: 2000 })
+    prefixed = await startGateway({ upstream: `${app.url}/app`, upstreamTimeoutMs: 2000 })
+  })
+  afterAll(async () => {
+    await gateway.close()
+    await prefixed.close()
+    await app.close()
+  })
+  afterEach(() => {
+    app.seen.splice(0)
+    app.received.splice(0)
+  })
+
+  const DRAFT_CREATION = ['-H', 'Upload-Draft-Interop-Version: 8', '-H', 'Upload-Complete: ?1', '--data-binary', 'hello']
+
+  it.each([['/x/../metrics'], ['/x/%2e%2e/metrics'], ['/x/.%2E/metrics?q=1'], ['/%6detrics'], ['/x/../files/'], ['/x/../files/abc'], ['/x/../files'], ['/x/../demo/'], ['/api/%2e%2e/demo/index.html']])(
+    'answers 400 to %s, which resolves to a path of the gateway, and never reaches the application',
+    async (target) => {
+      const { heads, body } = await curl(['--path-as-is', `http://127.0.0.1:${gateway.port}${target}`])
+      expect(heads.at(-1)?.status).toBe(400)
+      expect(body).toMatch(/resolves to the gateway's own path/)
+      expect(app.seen).toEqual([])
+    },
+  )
+
+  it('answers 400 to a draft creation whose path resolves into the upload collection: no upload is made, nothing is delivered', async () => {
+    const { heads } = await curl(['--path-as-is', '-X', 'POST', `http://127.0.0.1:${gateway.port}/x/../files/`, ...DRAFT_CREATION])
+    expect(heads.map((head) => head.status)).toEqual([400])
+    expect(heads[0]?.headers.location).toBeUndefined()
+    expect(app.seen).toEqual([])
+  })
+
+  it('answers 400 to a tus creation whose path resolves into the upload collection', async () => {
+    const { heads } = await curl(['--path-as-is', '-X', 'POST', `http://127.0.0.1:${gateway.port}/x/%2e%2e/files/`, '-H', 'Tus-Resumable: 1.0.0', '-H', 'Upload-Length: 5'])
+    expect(heads.at(-1)?.status).toBe(400)
+    expect(heads.at(-1)?.headers.location).toBeUndefined()
+    expect(app.seen).toEqual([])
+  })
+
+  it('with a path prefix: /x/../files/abc is the gateway\'s, not the application\'s /app/files/abc', async () => {
+    const origin = `http://127.0.0.1:${prefixed.port}`
+    for (const target of ['/x/../files/abc', '/x/../metrics']) {
+      const { heads } = await curl(['--path-as-is', `${origin}${target}`])
+      expect(heads.at(-1)?.status).toBe(400)
+    }
+    const { heads } = await curl(['--path-as-is', '-X', 'PUT', `${origin}/x/../files/abc`, ...DRAFT_CREATION])
+    expect(heads.map((head) => head.status)).toEqual([400])
+    expect(app.seen).toEqual([])
+  })
+
+  it('still passes on dot segments that resolve to a path of the application', async () => {
+    await curl(['--path-as-is', `http://127.0.0.1:${gateway.port}/x/../api/hello`])
+    await curl(['--path-as-is', `http://127.0.0.1:${gateway.port}/metrics/../api/hello`])
+    expect(app.seen).toEqual([{ method: 'GET', url: '/api/hello' }, { method: 'GET', url: '/api/hello' }])
+  })
+
+  it('keeps a path under the base path as sent for the gateway, wherever its dot segments lead', async () => {
+    const { heads } = await curl(['--path-as-is', `http://127.0.0.1:${gateway.port}/files/../api/hello`])
+    expect(heads.at(-1)?.status).toBe(404)
+    expect(app.seen).toEqual([])
+  })
+})
