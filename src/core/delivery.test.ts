@@ -2,7 +2,8 @@ import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryLocker } from '../lock/memory-locker.js'
-import { DeliveryFailed, NotSupported } from '../model/errors.js'
+import { DeliveryFailed, NotSupported, ShuttingDown } from '../model/errors.js'
+import { ShutdownRequested } from '../model/stop-reasons.js'
 import { awaitsDelivery, isComplete, type Upload, type UploadTarget } from '../model/upload.js'
 import { MemoryStore } from '../store/memory/memory-store.js'
 import type { DeliveryResponse, UploadDelivery } from './delivery.js'
@@ -96,6 +97,17 @@ describe('delivery of uploads with a target', () => {
     await service.append(created.upload.id, { offset: 5, body: chunks(), complete: true }, context)
     await service.status(created.upload.id, context, { deliver: true })
     expect(delivery.sent).toHaveLength(2)
+  })
+
+  it('turns a delivery stopped by a shutdown into ShuttingDown with the offset; the upload still awaits delivery', async () => {
+    delivery.answers.push(new ShutdownRequested())
+    const creation = service.create({ length: 5, metadata: {}, target, body: chunks('hello'), complete: true }, context)
+    await expect(creation).rejects.toBeInstanceOf(ShuttingDown)
+    await expect(creation).rejects.toMatchObject({ offset: 5 })
+    const kept = await service.peek(delivery.sent[0]?.upload.id ?? '')
+    expect(kept).toMatchObject({ offset: 5 })
+    expect(awaitsDelivery(kept as Upload)).toBe(true)
+    expect(finishedEvents()).toEqual([])
   })
 
   it('delivers on an offset retrieval only when asked to (tus), discarding the answer', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { Answer } from '../model/answer.js'
-import { HookFailed, isCoreError, NotSupported } from '../model/errors.js'
+import { HookFailed, isCoreError, NotSupported, ShuttingDown } from '../model/errors.js'
+import { ShutdownRequested } from '../model/stop-reasons.js'
 import { awaitsDelivery, isComplete, isPendingFinal, type Upload, type UploadInit } from '../model/upload.js'
 import type { StoreCapabilities, StoredUpload, Store } from '../store/store.js'
 import type { CompletionCheck, RequestContext } from './commands.js'
@@ -153,8 +154,9 @@ export class UploadMachine {
    * Hands a finished upload that awaits its delivery (upstream mode) to its target: pre-finish may shape the
    * answer or refuse (then nothing is sent), the delivery port sends it, the upload is recorded as delivered,
    * and `finished` is published with what the target answered. Returns pre-finish's answer and the target's
-   * (whose body the caller passes on or discards). Throws DeliveryFailed (the upload still awaits its
-   * delivery, for the next request to try again), NotSupported without a delivery port.
+   * (whose body the caller passes on or discards). Throws DeliveryFailed, or ShuttingDown with the offset when a
+   * shutdown stops the delivery (either way the upload still awaits its delivery, for the next request to try
+   * again), NotSupported without a delivery port.
    */
   async deliver(handle: StoredUpload, context: RequestContext, signal: AbortSignal): Promise<{ answer?: Answer; response: DeliveryResponse }> {
     const { state } = handle
@@ -162,7 +164,14 @@ export class UploadMachine {
     const { delivery } = this.#options
     if (delivery === undefined) throw new NotSupported('delivery to an application (upstream mode)')
     const answer = await this.#preFinish(handle, context)
-    const response = await delivery.deliver(state, (readSignal) => this.#readable(handle, readSignal), context.request, signal)
+    let response: DeliveryResponse
+    try {
+      response = await delivery.deliver(state, (readSignal) => this.#readable(handle, readSignal), context.request, signal)
+    } catch (error) {
+      // Stopped by a shutdown: every byte is stored, and the upload waits for the next request to deliver it.
+      if (error instanceof ShutdownRequested) throw new ShuttingDown(state.offset, { cause: error })
+      throw error
+    }
     try {
       await handle.update({ delivered: true }, signal)
     } catch (error) {

@@ -114,8 +114,8 @@ export class BodyIncomplete extends UploadError {
 /** The gateway is shutting down; what arrived was kept. */
 export class ShuttingDown extends UploadError {
   readonly code = 'SHUTTING_DOWN'
-  constructor(readonly offset?: number) {
-    super(offset === undefined ? 'the server is shutting down' : `the server is shutting down; ${offset} bytes are stored`)
+  constructor(readonly offset?: number, options?: { cause?: unknown }) {
+    super(offset === undefined ? 'the server is shutting down' : `the server is shutting down; ${offset} bytes are stored`, options)
   }
 }
 

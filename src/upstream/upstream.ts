@@ -3,6 +3,7 @@ import { Agent } from 'undici'
 import type { UploadDelivery } from '../core/delivery.js'
 import { isDraftCreation } from '../protocol/ietf-draft/draft-codec.js'
 import { effectiveMethod } from '../protocol/method-override.js'
+import { ShutdownRequested } from '../model/stop-reasons.js'
 import type { Exchange } from '../transport/exchange.js'
 import { HttpDelivery } from './http-delivery.js'
 import { UpstreamProxy, type ProxyOutcome } from './proxy.js'
@@ -89,7 +90,8 @@ export class Upstream {
    * not answered yet), waits until their answers are sent, and closes the connections.
    */
   async close(): Promise<void> {
-    this.#closing.abort(new Error('the gateway is shutting down'))
+    // The stop reason the core knows: a delivery stopped with it becomes ShuttingDown (503), not an internal error.
+    this.#closing.abort(new ShutdownRequested())
     await Promise.allSettled(this.#passing.values())
     await this.#agent.destroy()
   }

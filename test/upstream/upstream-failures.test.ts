@@ -186,7 +186,7 @@ describe('upstream mode when a client stalls a request body passed on', () => {
   )
 })
 
-describe('upstream mode when the gateway shuts down with requests passed on', () => {
+describe('upstream mode when the gateway shuts down with requests passed on or deliveries under way', () => {
   let app: TestApp
   let gateway: TestGateway
   const clients = [
@@ -237,4 +237,45 @@ describe('upstream mode when the gateway shuts down with requests passed on', ()
       await client.close()
     }
   })
+
+  it.each(clients)(
+    '%s: answers 503 with Retry-After, Upload-Complete: ?0 and the offset to a draft creation whose delivery is under way past --shutdown-timeout; the upload waits',
+    async (_name, makeClient) => {
+      app = await startApp()
+      gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300 })
+      const client = makeClient(gateway.port)
+      const body = randomBytes(64 * 1024)
+      let response
+      try {
+        app.script.push({ kind: 'slow', ms: 3000 })
+        const answer = client.request({
+          method: 'POST',
+          url: `http://127.0.0.1:${gateway.port}/api/photos`,
+          headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
+          body,
+        })
+        await expect.poll(() => app.seen.length).toBe(1)
+        const closed = gateway.gateway.close()
+        response = await answer
+        await closed
+      } finally {
+        await client.close()
+      }
+      expect(response.status).toBe(503)
+      expect(response.headers).toMatchObject({ 'retry-after': '5', 'upload-complete': '?0', 'upload-offset': String(body.length) })
+      // The upload waits for the next request to deliver it, on the next gateway.
+      const location = response.interim.find((interim) => interim.status === 104)?.headers.location ?? ''
+      const next = await startGateway({ upstream: app.url, uploadDir: gateway.uploadDir })
+      const nextClient = http1DraftClient(next.port)
+      try {
+        const url = location.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${next.port}`)
+        const head = await nextClient.request({ method: 'HEAD', url, headers: DRAFT })
+        expect(head.headers).toMatchObject({ 'upload-complete': '?0', 'upload-offset': String(body.length) })
+      } finally {
+        await nextClient.close()
+        await next.close()
+      }
+    },
+  )
 })
+

@@ -48,7 +48,8 @@ export function coreErrorProblem(error: CoreError): Problem {
     case 'BODY_INCOMPLETE':
       return { status: 400, detail: error.message }
     case 'SHUTTING_DOWN':
-      return { status: 503, detail: error.message, headers: { 'retry-after': '5' } }
+      // The bytes that arrived are kept (as a 507's or a store's 503): the offset saves the client a retrieval.
+      return { status: 503, detail: error.message, headers: { 'retry-after': '5', ...offsetOf(error.offset) } }
     case 'NOT_SUPPORTED':
       return { status: 501, detail: error.message }
     case 'CHECKSUM_MISMATCH':
