@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import type { DeliveryResponse, UploadDelivery } from '../core/delivery.js'
 import { eitherSignal } from '../model/either-signal.js'
+import { answerHeaders } from '../protocol/http/upload-target.js'
 import { DeliveryFailed } from '../model/errors.js'
 import type { RequestInfo } from '../model/request-info.js'
 import type { Upload, UploadTarget } from '../model/upload.js'
@@ -112,7 +113,8 @@ export class HttpDelivery implements UploadDelivery {
         bodyTimeout: timeoutMs,
       })
       if (response.statusCode >= 500) discard(response.body)
-      return { kind: 'answer', status: response.statusCode, headers: responseHeaders(response.headers), body: response.body }
+      // End-to-end fields only (DeliveryResponse): the hop-by-hop ones were for the gateway's connection.
+      return { kind: 'answer', status: response.statusCode, headers: answerHeaders(responseHeaders(response.headers)), body: response.body }
     } catch (error) {
       body.destroy()
       if (isUnreachable(error)) return { kind: 'unreachable', cause: error }

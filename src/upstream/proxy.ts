@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { request, type Dispatcher } from 'undici'
 import { GuardedBody, type BodyStop } from '../core/body/guarded-body.js'
 import { eitherSignal } from '../model/either-signal.js'
-import { connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js'
+import { answerHeaders, connectionOptions, HOP_BY_HOP } from '../protocol/http/upload-target.js'
 import type { Exchange } from '../transport/exchange.js'
 import { forwardingHeaders, withoutForwarding } from './forwarding.js'
 import { isTimeout, isUnreachable, responseHeaders } from './undici-errors.js'
@@ -78,10 +78,7 @@ export class UpstreamProxy {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       })
-      const answer: OutgoingHttpHeaders = {}
-      for (const [name, value] of Object.entries(responseHeaders(response.headers))) {
-        if (name === 'content-length' || !HOP_BY_HOP.has(name)) answer[name] = value
-      }
+      const answer = answerHeaders(responseHeaders(response.headers))
       await exchange.respond(response.statusCode, { ...answer, ...this.#extraHeaders(exchange) }, response.body)
       // An answer still streaming when the shutdown timeout passed was cut.
       return this.#closing.aborted ? { status: response.statusCode, error: 'SHUTTING_DOWN' } : { status: response.statusCode }

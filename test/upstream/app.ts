@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** One request the application received, as it received it. */
@@ -12,8 +12,15 @@ export interface Received {
   readonly sha256: string
 }
 
-/** How the application answers: a list consumed in order (then `then`), so a test can script failures. */
-export type Behaviour = { readonly kind: 'ok' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'slow'; readonly ms: number } | { readonly kind: 'reset' }
+/**
+ * How the application answers: a list consumed in order, so a test can script failures. `ok` may lay `headers`
+ * over its answer's, and send `103 Early Hints` (`earlyHints`) and `102 Processing` (`processing`) before it.
+ */
+export type Behaviour =
+  | { readonly kind: 'ok'; readonly headers?: OutgoingHttpHeaders; readonly earlyHints?: Record<string, string | string[]>; readonly processing?: boolean }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'slow'; readonly ms: number }
+  | { readonly kind: 'reset' }
 
 /** A small real application behind the gateway: `POST /api/photos` hashes the body, answers 201 JSON and a Location. */
 export interface TestApp {
@@ -76,7 +83,10 @@ export async function startApp(port = 0): Promise<TestApp> {
           }
           const id = received.length
           const body = JSON.stringify({ id, bytes, sha256, contentType: request.headers['content-type'] ?? null })
-          response.writeHead(201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes' }).end(body)
+          const extra: Extract<Behaviour, { kind: 'ok' }> = behaviour.kind === 'ok' ? behaviour : { kind: 'ok' }
+          if (extra.processing === true) response.writeProcessing()
+          if (extra.earlyHints !== undefined) response.writeEarlyHints(extra.earlyHints)
+          response.writeHead(201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes', ...extra.headers }).end(body)
         }
         if (behaviour.kind === 'slow') setTimeout(answer, behaviour.ms)
         else answer()

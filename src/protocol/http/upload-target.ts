@@ -53,13 +53,22 @@ export function uploadTargetOf(exchange: Exchange, method: string, fields: Reado
  * status, end-to-end headers and body (streamed), with `extra` (the protocol's own fields) laid over.
  */
 export function deliveredResponse(delivered: DeliveryResponse, extra: OutgoingHttpHeaders): ProtocolResponse {
-  const headers: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(delivered.headers)) {
-    // Content-Length stays: the body is passed on byte for byte, and a HEAD-less answer keeps its framing.
-    if (name !== 'content-length' && HOP_BY_HOP.has(name)) continue
-    headers[name] = typeof value === 'string' ? value : [...value]
+  return { status: delivered.status, headers: { ...answerHeaders(delivered.headers), ...extra }, body: delivered.body }
+}
+
+/**
+ * The fields of an answer of the application to pass on to the client (names in lower case): all but the
+ * hop-by-hop ones and those its `Connection` names (RFC 9110 §7.6.1: "MUST remove any header or trailer field(s)
+ * ... identified by connection options"). `Content-Length` stays: the body is passed on byte for byte.
+ */
+export function answerHeaders(headers: Readonly<Record<string, string | readonly string[]>>): Record<string, string | string[]> {
+  const named = connectionOptions(headers.connection as string | string[] | undefined)
+  const passed: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (name !== 'content-length' && (HOP_BY_HOP.has(name) || named.has(name))) continue
+    passed[name] = typeof value === 'string' ? value : [...value]
   }
-  return { status: delivered.status, headers: { ...headers, ...extra }, body: delivered.body }
+  return passed
 }
 
 /** The field names a `Connection` header lists: hop-by-hop too (RFC 9110 §7.6.1). */

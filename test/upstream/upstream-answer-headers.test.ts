@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startGateway, type TestGateway } from '../support/gateway.js'
+import { http2Client } from '../support/http2-client.js'
+import { http1DraftClient } from '../ietf/draft-client.js'
+import type { ResponseWithInterim, TestRequest } from '../support/client.js'
+import { startApp, type TestApp } from './app.js'
+
+// Upstream mode: what the client gets of the head of the application's answer, passed on or delivered, over
+// HTTP/1.1 and h2c. The gateway is an intermediary (RFC 9110 §7.6.1, §15.2): the application's hop-by-hop fields
+// stop at it, its informational answers go on.
+
+const DRAFT = { 'upload-draft-interop-version': '8' }
+const clients = [
+  ['HTTP/1.1', (port: number) => http1DraftClient(port)],
+  ['h2c', (port: number) => http2Client(port)],
+] as const
+
+describe("upstream mode and the head of the application's answer", () => {
+  let app: TestApp
+  let gateway: TestGateway
+  let origin: string
+
+  beforeAll(async () => {
+    app = await startApp()
+    gateway = await startGateway({ upstream: app.url, upstreamRetryDelayMs: 20 })
+    origin = `http://127.0.0.1:${gateway.port}`
+  })
+  afterAll(async () => {
+    await gateway.close()
+    await app.close()
+  })
+  afterEach(() => {
+    app.received.splice(0)
+    app.script.splice(0)
+  })
+
+  /** Sends `request` over a fresh client of `makeClient`; resolves with the final answer and the interim ones. */
+  async function send(makeClient: (typeof clients)[number][1], request: TestRequest): Promise<ResponseWithInterim> {
+    const client = makeClient(gateway.port)
+    try {
+      return await client.request(request)
+    } finally {
+      await client.close()
+    }
+  }
+
+  const passedOn = (): TestRequest => ({ method: 'POST', url: `${origin}/api/form`, headers: { 'content-type': 'text/plain' }, body: 'a form' })
+  const draftCreation = (): TestRequest => ({
+    method: 'POST',
+    url: `${origin}/api/photos`,
+    headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
+    body: randomBytes(1000),
+  })
+
+  describe.each(clients)('%s', (_name, makeClient) => {
+    it.each([
+      ['a request passed on', passedOn],
+      ['a draft creation that delivers', draftCreation],
+    ])("drops the fields the application's Connection names from its answer to %s (RFC 9110 §7.6.1)", async (_what, request) => {
+      app.script.push({ kind: 'ok', headers: { connection: 'x-secret, close', 'x-secret': 'leak', 'x-kept': 'yes' } })
+      const response = await send(makeClient, request())
+      expect(response.status).toBe(201)
+      expect(response.headers['x-secret']).toBeUndefined()
+      expect(response.headers['x-kept']).toBe('yes')
+      expect(app.received).toHaveLength(1)
+    })
+  })
+})
