@@ -20,7 +20,8 @@ export interface ProxyOutcome {
  * Passes a request that is not a resumable upload on to the application unchanged (upstream mode), streaming
  * both ways: same method, path, query, end-to-end headers and body, plus the forwarding headers; the
  * application's status, end-to-end headers and body come back as they are. `extraHeaders` may add fields to
- * the answer (the draft's `Upload-Limit` on `OPTIONS`). An application that cannot be reached is a 502, one
+ * the answer (the draft's `Upload-Limit` on `OPTIONS`). Its informational answers (`103 Early Hints`, `102`) go on
+ * before it, but for `100` and `101`, which are per hop. An application that cannot be reached is a 502, one
  * that stays silent past the timeout a 504; nothing is retried (the request may not be idempotent). A target
  * whose dot segments leave the application's path prefix, or resolve to one of the gateway's own paths
  * (`gatewayPath`: `/x/../metrics`), is refused with 400: the application never sees it.
@@ -77,6 +78,13 @@ export class UpstreamProxy {
         signal: aborts.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        onInfo: ({ statusCode, headers: fields }) => {
+          // RFC 9110 §15.2: "A proxy MUST forward 1xx responses unless the proxy itself requested the generation
+          // of the 1xx response". 100 answers an Expect of the gateway's own hop (undici sends none), and 101 an
+          // upgrade, which is never passed on: both are per hop.
+          if (statusCode === 100 || statusCode === 101) return
+          exchange.sendInformational(statusCode, informationalHeaders(fields))
+        },
       })
       const answer = answerHeaders(responseHeaders(response.headers))
       await exchange.respond(response.statusCode, { ...answer, ...this.#extraHeaders(exchange) }, response.body)
@@ -115,6 +123,15 @@ export class UpstreamProxy {
       aborts.unlink()
     }
   }
+}
+
+/** An informational answer's end-to-end fields, for `sendInformational`: repeated ones joined as a list (RFC 9110 §5.3). */
+function informationalHeaders(fields: Record<string, string | string[] | undefined>): Record<string, string> {
+  const joined: Record<string, string> = {}
+  for (const [name, value] of Object.entries(answerHeaders(responseHeaders(fields)))) {
+    if (name !== 'content-length') joined[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return joined
 }
 
 /**

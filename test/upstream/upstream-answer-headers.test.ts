@@ -65,5 +65,13 @@ describe("upstream mode and the head of the application's answer", () => {
       expect(response.headers['x-kept']).toBe('yes')
       expect(app.received).toHaveLength(1)
     })
+
+    it("passes the application's 102 and 103 Early Hints on before its answer to a request passed on (RFC 9110 §15.2)", async () => {
+      app.script.push({ kind: 'ok', processing: true, earlyHints: { link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] } })
+      const response = await send(makeClient, passedOn())
+      expect(response.status).toBe(201)
+      expect(response.interim.map((interim) => interim.status)).toEqual([102, 103])
+      expect(response.interim[1]?.headers.link).toBe('</style.css>; rel=preload; as=style, </app.js>; rel=preload; as=script')
+    })
   })
 })
