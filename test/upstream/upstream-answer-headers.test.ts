@@ -66,6 +66,59 @@ describe("upstream mode and the head of the application's answer", () => {
       expect(app.received).toHaveLength(1)
     })
 
+    // The application's copies of the upload protocols' fields (tus and the draft), which a confused or hostile one may send.
+    const PROTOCOL_FIELDS = {
+      'upload-complete': '?0',
+      'upload-offset': '7',
+      'upload-length': '7',
+      'upload-limit': 'max-size=1',
+      'upload-draft-interop-version': '99',
+      'upload-expires': 'Wed, 25 Jun 2014 16:00:00 GMT',
+      'tus-resumable': '0.2.2',
+      'tus-max-size': '1',
+    }
+
+    it("answers a draft request that delivers with the gateway's protocol fields, not the application's copies of them", async () => {
+      app.script.push({ kind: 'ok', headers: { ...PROTOCOL_FIELDS, location: '/app/loc' } })
+      const response = await send(makeClient, draftCreation())
+      expect(response.status).toBe(201)
+      expect(response.headers).toMatchObject({
+        'upload-complete': '?1',
+        'upload-offset': '1000',
+        'upload-draft-interop-version': '8',
+        'tus-resumable': '1.0.0',
+        location: '/app/loc',
+        'x-app': 'yes',
+      })
+      // Its own limits, as every answer about an upload says them.
+      expect(response.headers['upload-limit']).toMatch(/^min-size=0/)
+      expect(response.headers['upload-limit']).not.toMatch(/max-size=1\b/)
+      for (const name of ['upload-length', 'upload-expires', 'tus-max-size']) expect(response.headers[name]).toBeUndefined()
+    })
+
+    it("answers a tus creation that delivers (Prefer: return=representation) with the upload's Location, the application's as Application-Location, and none of its protocol fields", async () => {
+      app.script.push({ kind: 'ok', headers: { ...PROTOCOL_FIELDS, location: '/app/loc' } })
+      const response = await send(makeClient, {
+        method: 'POST',
+        url: `${origin}/api/photos`,
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream', prefer: 'return=representation' },
+        body: 'hello',
+      })
+      expect(response.status).toBe(201)
+      expect(response.headers.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${gateway.port}/files/[0-9a-f]+$`))
+      expect(response.headers).toMatchObject({
+        'application-location': '/app/loc',
+        'upload-offset': '5',
+        'tus-resumable': '1.0.0',
+        'preference-applied': 'return=representation',
+        'x-app': 'yes',
+      })
+      for (const name of ['upload-complete', 'upload-draft-interop-version', 'upload-limit', 'upload-length', 'upload-expires', 'tus-max-size']) {
+        expect(response.headers[name]).toBeUndefined()
+      }
+      expect(app.received).toMatchObject([{ bytes: 5 }])
+    })
+
     it("passes the application's 102 and 103 Early Hints on before its answer to a request passed on (RFC 9110 §15.2)", async () => {
       app.script.push({ kind: 'ok', processing: true, earlyHints: { link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] } })
       const response = await send(makeClient, passedOn())

@@ -48,4 +48,6 @@ export const CORS_EXPOSE_HEADERS = [
   'Content-Disposition',
   'Content-Range',
   'Preference-Applied',
+  // Upstream mode: the application's Location in a tus creation's answer, whose Location names the upload.
+  'Application-Location',
 ]

@@ -3,6 +3,7 @@ import type { UploadTarget } from '../../model/upload.js'
 import type { Exchange } from '../../transport/exchange.js'
 import type { ProtocolResponse } from '../response.js'
 import type { DeliveryResponse } from '../../core/delivery.js'
+import { UPLOAD_ANSWER_FIELDS } from './upload-fields.js'
 
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1) and the framing of one message: never part of the request the
@@ -50,10 +51,14 @@ export function uploadTargetOf(exchange: Exchange, method: string, fields: Reado
 
 /**
  * The application's answer to a delivery as the response to the request that completed the upload: its
- * status, end-to-end headers and body (streamed), with `extra` (the protocol's own fields) laid over.
+ * status, end-to-end headers and body (streamed), with `extra` (the protocol's own fields) laid over. Its copies
+ * of the upload protocols' fields (`UPLOAD_ANSWER_FIELDS`) are dropped: those the gateway sets win, and the others
+ * would speak for an upload the application knows nothing of.
  */
 export function deliveredResponse(delivered: DeliveryResponse, extra: OutgoingHttpHeaders): ProtocolResponse {
-  return { status: delivered.status, headers: { ...answerHeaders(delivered.headers), ...extra }, body: delivered.body }
+  const headers = answerHeaders(delivered.headers)
+  for (const name of UPLOAD_ANSWER_FIELDS) delete headers[name]
+  return { status: delivered.status, headers: { ...headers, ...extra }, body: delivered.body }
 }
 
 /**

@@ -384,11 +384,12 @@ export class DraftCodec implements Codec {
 
   /**
    * The application's answer to a delivered upload, with `Upload-Complete: ?1` (-13 §4.4.2: the response
-   * "MUST include the Upload-Complete header field with a true value") and the offset (tus-js-client reads
-   * it on every append response, spec/notes.md §3.3). Its `Location` is the application's, if any (R-38).
+   * "MUST include the Upload-Complete header field with a true value"), the offset (tus-js-client reads it on
+   * every append response, spec/notes.md §3.3) and the gateway's limits (as every answer about an upload), in
+   * place of any the application sent. Its `Location` is the application's, if any (R-38).
    */
   #delivered(delivered: DeliveryResponse, row: InteropVersion, upload: Upload): ProtocolResponse {
-    return deliveredResponse(delivered, { ...completenessField(row, true), 'upload-offset': String(upload.offset) })
+    return deliveredResponse(delivered, { ...completenessField(row, true), 'upload-offset': String(upload.offset), ...this.#limitHeaders(row, upload) })
   }
 
   /** Progress 104s for rows that have them, unless they are switched off. */

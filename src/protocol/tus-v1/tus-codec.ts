@@ -196,7 +196,11 @@ export class TusCodec implements Codec {
     // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
     const location = this.#options.uploadUrl(exchange, upload.id)
     const created = { status: 201, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }
-    const opted = this.#deliveredAnswer(exchange, delivered, upload, { location })
+    // T-35: a creation's Location names the upload, even with the application's answer (tus-js-client reads it to
+    // resume); the application's own Location, if any, goes on as Application-Location.
+    const applicationLocation = delivered?.headers.location
+    const moved = applicationLocation === undefined ? {} : { 'application-location': typeof applicationLocation === 'string' ? applicationLocation : [...applicationLocation] }
+    const opted = this.#deliveredAnswer(exchange, delivered, upload, { location, ...moved })
     if (opted !== undefined) return withAnswer(opted, answer)
     const response = withAnswer(created, answer)
     return { ...response, headers: { ...response.headers, location } }
