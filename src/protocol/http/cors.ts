@@ -20,7 +20,7 @@ export function addCorsHeaders(exchange: Exchange, headers: OutgoingHttpHeaders,
   if (options.allowOrigin === '*') {
     headers['access-control-allow-origin'] = '*'
   } else {
-    headers.vary = 'Origin'
+    headers.vary = varyingOnOrigin(headers.vary)
     if (!options.allowOrigin.includes(origin)) return
     headers['access-control-allow-origin'] = origin
   }
@@ -31,6 +31,14 @@ export function addCorsHeaders(exchange: Exchange, headers: OutgoingHttpHeaders,
   } else {
     headers['access-control-expose-headers'] = options.exposeHeaders.join(', ')
   }
+}
+
+/** `Vary` of an answer (an application's may have one, upstream mode) with `Origin` among what it varies on. */
+function varyingOnOrigin(vary: OutgoingHttpHeaders['vary']): string {
+  const existing = (Array.isArray(vary) ? vary.join(', ') : String(vary ?? '')).trim()
+  if (existing === '') return 'Origin'
+  const names = existing.split(',').map((name) => name.trim().toLowerCase())
+  return names.includes('*') || names.includes('origin') ? existing : `${existing}, Origin`
 }
 
 /** A browser's CORS preflight: OPTIONS with `Access-Control-Request-Method`. */
