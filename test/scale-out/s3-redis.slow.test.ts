@@ -93,7 +93,7 @@ describeWithServer('scale-out on S3', radosgwWithSmallParts(), (rgw) => {
         })
       })
 
-      describe('one S3 bucket on radosgw, uploads expiring after 2 s', () => {
+      describe('one S3 bucket on radosgw, uploads expiring after 3 s', () => {
         let bucket: string | undefined
         beforeAll(async () => {
           bucket = await freshBucket(rgw())
