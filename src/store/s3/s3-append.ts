@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { UploadNotFound } from '../../model/errors.js'
 import { LockLoss } from '../../model/stop-reasons.js'
 import { consumeBody } from '../consume-body.js'
@@ -58,7 +59,7 @@ export async function appendParts(context: S3Context, target: AppendTarget, body
   // Bytes below this go to `.part` when an append ends (R2: parts must all be equal, so only full ones are parts).
   const minPartSize = equalParts ? partSize : sizing.minPartSize
   const room = length === undefined ? Number.POSITIVE_INFINITY : length - target.offset
-  const stop = new StopControl(signal, context.stopGraceMs)
+  const stop = new StopControl(signal, context.stopGraceMs, context.maxBufferedParts)
   const commits = new AppendCommits(
     (parts, tail) => bucket.writeTail(target.objectId, { committedParts: before.parts.length + parts.length, updatedAt: Date.now() }, tail, stop.commits),
     context.commitIntervalMs,
@@ -211,9 +212,12 @@ class StopControl {
   #timer: NodeJS.Timeout | undefined
   #commitTimer: NodeJS.Timeout | undefined
 
-  constructor(signal: AbortSignal, graceMs: number) {
+  /** `parts`: the most parts of the append in S3's hands at once, each call listening to the uploads' signal. */
+  constructor(signal: AbortSignal, graceMs: number, parts: number) {
     this.#signal = signal
     this.#graceMs = graceMs
+    // Node warns of a leak past 10 listeners; here they are bounded by the parts (and the part slots' queue, the tail).
+    setMaxListeners(parts + 4, this.#uploads.signal)
     this.#onAbort = () => {
       const reason: unknown = signal.reason
       if (reason instanceof LockLoss) {
