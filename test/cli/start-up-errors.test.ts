@@ -1,0 +1,48 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli, spawnGateway, type CliRun } from '../resilience/gateway-process.js'
+
+// Values each flag takes alone but the gateway cannot start with: the process exits 1 at start-up, before it
+// listens, with one line naming the flag and what is wrong.
+
+let workDir: string
+
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'rg-start-up-'))
+})
+afterEach(async () => {
+  await rm(workDir, { recursive: true, force: true })
+})
+
+/** Runs the CLI on a free port of 127.0.0.1 with `args`, uploads in the work directory unless `args` name another. */
+function start(args: string[]): Promise<CliRun> {
+  const uploadDir = args.includes('--upload-dir') ? [] : ['--upload-dir', join(workDir, 'uploads')]
+  return runCli(['--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', ...uploadDir, ...args], {}, 10_000)
+}
+
+/** The run exited 1 before listening, with a message naming `flag`. */
+function expectRefused(run: CliRun, flag: string, what: RegExp): void {
+  expect(run.stdout).toBe('')
+  expect(run.stderr).toContain(flag)
+  expect(run.stderr).toMatch(what)
+  expect(run.code).toBe(1)
+}
+
+describe('--hooks-dir', () => {
+  it('exits 1 when the directory does not exist', async () => {
+    expectRefused(await start(['--hooks-dir', join(workDir, 'no-hooks')]), '--hooks-dir', /no such directory/)
+  })
+
+  it('exits 1 when it names a file', async () => {
+    await writeFile(join(workDir, 'a-file'), '')
+    expectRefused(await start(['--hooks-dir', join(workDir, 'a-file')]), '--hooks-dir', /not a directory/)
+  })
+
+  it('takes an existing directory without hooks in it', async () => {
+    await mkdir(join(workDir, 'hooks'))
+    const gateway = await spawnGateway(['--log-level', 'silent', '--upload-dir', join(workDir, 'uploads'), '--hooks-dir', join(workDir, 'hooks')])
+    await gateway.stop()
+  })
+})
