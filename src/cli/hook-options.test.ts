@@ -63,6 +63,7 @@ describe('hook and metrics flags', () => {
     [['--hooks-http-retry', 'many'], '--hooks-http-retry'],
     [['--hooks-http-timeout', 'soon'], '--hooks-http-timeout'],
     [['--hooks-http-size-limit', 'big'], '--hooks-http-size-limit'],
+    [['--hooks-http-size-limit', '0'], '--hooks-http-size-limit'],
     [['--hooks-http-forward-headers', 'a b'], '--hooks-http-forward-headers'],
     [['--hooks-queue-size', '0'], '--hooks-queue-size'],
     [['--progress-hooks-interval', 'often'], '--progress-hooks-interval'],

@@ -44,7 +44,7 @@ export function hookOptions(): Option[] {
       .argParser(parseAttempts),
     option('--hooks-http-backoff <duration>', 'pause between two attempts of an HTTP hook', 'HOOKS_HTTP_BACKOFF').default(1000, '1s').argParser(parseDuration),
     option('--hooks-http-timeout <duration>', 'deadline for all attempts of an HTTP hook', 'HOOKS_HTTP_TIMEOUT').default(15_000, '15s').argParser(parseDuration),
-    option('--hooks-http-size-limit <bytes>', 'largest HTTP hook answer body', 'HOOKS_HTTP_SIZE_LIMIT').default(5120).argParser(parseSize),
+    option('--hooks-http-size-limit <bytes>', 'largest HTTP hook answer body (at least 1)', 'HOOKS_HTTP_SIZE_LIMIT').default(5120).argParser(parseAnswerSizeLimit),
     option('--hooks-http-forward-headers <headers>', 'client request headers copied onto HTTP hook requests, comma-separated', 'HOOKS_HTTP_FORWARD_HEADERS')
       .default([], 'none')
       .argParser(parseHeaderNames),
@@ -84,6 +84,14 @@ function parseAttempts(value: string): number {
   // tusd's pester takes 0 as one attempt too.
   if (!/^\d{1,3}$/.test(value.trim())) throw new InvalidArgumentError('expected a number of attempts, such as 3')
   return Math.max(1, Number(value))
+}
+
+function parseAnswerSizeLimit(value: string): number {
+  const bytes = parseSize(value)
+  // Not 0 = "no limit" as --max-size has it: the answer is held in memory, which must stay bounded; and
+  // with 0 every hook would fail.
+  if (bytes < 1) throw new InvalidArgumentError('expected at least 1 byte (a hook answer is held in memory, so there is always a limit)')
+  return bytes
 }
 
 function parseQueueSize(value: string): number {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -44,5 +44,15 @@ describe('--hooks-dir', () => {
     await mkdir(join(workDir, 'hooks'))
     const gateway = await spawnGateway(['--log-level', 'silent', '--upload-dir', join(workDir, 'uploads'), '--hooks-dir', join(workDir, 'hooks')])
     await gateway.stop()
+  })
+})
+
+describe('values a flag parses but the gateway cannot work with', () => {
+  it.each([
+    [['--hooks-http-size-limit', '0'], '--hooks-http-size-limit'],
+  ])('%j exits 1 with a message naming %s', async (args, flag) => {
+    const run = await start(args)
+    expectRefused(run, flag, new RegExp(args[1] as string))
+    await expect(stat(join(workDir, 'uploads'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
