@@ -13,6 +13,7 @@ import {
   parseLease,
   parseOrigins,
   parsePort,
+  parsePositiveDuration,
   parseRedisUrl,
   parseSize,
   parseUpstreamUrl,
@@ -117,9 +118,10 @@ export function buildCommand(version: string): Command {
         .argParser(parseDuration),
     )
     .addOption(
-      option('--acquire-lock-timeout <duration>', 'how long a request waits for an upload another request holds', 'ACQUIRE_LOCK_TIMEOUT')
+      // 0 would not mean "no wait" but "refuse at once", after the holder was already asked to release: both requests would lose.
+      option('--acquire-lock-timeout <duration>', 'how long a request waits for an upload another request holds (above 0)', 'ACQUIRE_LOCK_TIMEOUT')
         .default(20_000, '20s')
-        .argParser(parseDuration),
+        .argParser(parsePositiveDuration),
     )
     .addOption(
       option('--shutdown-timeout <duration>', 'how long SIGINT/SIGTERM lets in-flight uploads save their data', 'SHUTDOWN_TIMEOUT')

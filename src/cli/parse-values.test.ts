@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseBasePath, parseBoolean, parseCount, parseDuration, parseOrigins, parsePort, parseSize } from './parse-values.js'
+import { parseBasePath, parseBoolean, parseCount, parseDuration, parseOrigins, parsePositiveDuration, parsePort, parseSize } from './parse-values.js'
 
 describe('parsePort', () => {
   it('accepts 0 to 65535', () => {
@@ -86,6 +86,16 @@ describe('parseDuration', () => {
   it('refuses words, negative durations and unknown units', () => {
     for (const value of ['soon', '', '-1s', '1d', '1 minute', 's', '1e3', '1,5s']) {
       expect(() => parseDuration(value), value).toThrow(InvalidArgumentError)
+    }
+  })
+})
+
+describe('parsePositiveDuration', () => {
+  it('reads a duration of at least 1 ms, and refuses 0 and what rounds to it', () => {
+    expect(parsePositiveDuration('1ms')).toBe(1)
+    expect(parsePositiveDuration('20s')).toBe(20_000)
+    for (const value of ['0', '0s', '0ms', '0.4ms', '-1s', 'soon']) {
+      expect(() => parsePositiveDuration(value), value).toThrow(InvalidArgumentError)
     }
   })
 })

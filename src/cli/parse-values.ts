@@ -42,6 +42,13 @@ export function parseDuration(value: string): number {
   return Math.round(Number(match[1]) * (DURATION_FACTORS[match[2] ?? 's'] ?? 1000))
 }
 
+/** A duration of at least 1 ms (see `parseDuration`), for waits where 0 would mean "give up at once", not "off". */
+export function parsePositiveDuration(value: string): number {
+  const ms = parseDuration(value)
+  if (ms < 1) throw new InvalidArgumentError('expected a duration above 0, such as 500ms or 20s')
+  return ms
+}
+
 /** `*`, or a comma-separated list of origins such as `https://app.example.com`. */
 export function parseOrigins(value: string): '*' | string[] {
   if (value.trim() === '*') return '*'

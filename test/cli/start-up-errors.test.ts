@@ -50,6 +50,9 @@ describe('--hooks-dir', () => {
 describe('values a flag parses but the gateway cannot work with', () => {
   it.each([
     [['--hooks-http-size-limit', '0'], '--hooks-http-size-limit'],
+    [['--acquire-lock-timeout', '0'], '--acquire-lock-timeout'],
+    [['--acquire-lock-timeout', '0.1ms'], '--acquire-lock-timeout'],
+    [['--acquire-lock-timeout', '-1s'], '--acquire-lock-timeout'],
   ])('%j exits 1 with a message naming %s', async (args, flag) => {
     const run = await start(args)
     expectRefused(run, flag, new RegExp(args[1] as string))
