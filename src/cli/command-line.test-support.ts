@@ -1,14 +1,19 @@
 import { CommanderError } from 'commander'
 import { afterEach, expect } from 'vitest'
-import { buildCommand, type CliOptions } from './options.js'
+import { buildCommand, givenFlags, type CliOptions } from './options.js'
 
 // For the flag tests: the command line parsed as the CLI parses it, without exiting the process.
 
 /** Parses `args` as the command line would; commander's errors are thrown, not exits. */
 export function parseFlags(args: string[]): CliOptions {
+  return parseCommandLine(args).options
+}
+
+/** `parseFlags`, and the flags `args` or the environment set (`givenFlags`). */
+export function parseCommandLine(args: string[]): { options: CliOptions; given: ReadonlySet<string> } {
   const command = buildCommand('0.0.0-test').exitOverride()
   command.parse(args, { from: 'user' })
-  return command.opts<CliOptions>()
+  return { options: command.opts<CliOptions>(), given: givenFlags(command) }
 }
 
 /** The message commander prints for a bad command line (asserting that it is refused). */

@@ -7,7 +7,7 @@ import { turnOffIncrementalMarking } from './heap-tuning.js'
 import { hooksFromFlags } from './hooks-from-flags.js'
 import { contradictoryLimits } from './limit-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
-import { buildCommand, type CliOptions } from './options.js'
+import { buildCommand, givenFlags, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     basePath: options.basePath,
     uploadDir: options.uploadDir,
     fsync: options.fsync,
-    store: await storeFromFlags(options),
+    store: await storeFromFlags(options, givenFlags(command)),
     locker: lockers.locker,
     expiredUploads: lockers.expiredUploads,
     maxSize: options.maxSize,

@@ -75,6 +75,19 @@ export interface CliOptions extends HookCliOptions, S3CliOptions, AzureFlags {
   gcsEndpoint?: string
 }
 
+/**
+ * The long names (`--s3-part-size`) of the flags given on the command line or through their variables, in the
+ * order of `--help`; a flag left at its default is not among them. For flags that only mean something beside
+ * another one, whose defaults make them look given.
+ */
+export function givenFlags(command: Command): ReadonlySet<string> {
+  const given = command.options.filter((flag) => {
+    const source = command.getOptionValueSource(flag.attributeName())
+    return source === 'cli' || source === 'env'
+  })
+  return new Set(given.map((flag) => flag.long ?? flag.flags))
+}
+
 function option(flags: string, description: string, env: string): Option {
   return new Option(flags, description).env(`RESUMABLE_GATEWAY_${env}`)
 }

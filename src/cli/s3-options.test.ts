@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { flagFailure, parseFlags, testEnv } from './command-line.test-support.js'
+import { flagFailure, parseCommandLine, parseFlags, testEnv } from './command-line.test-support.js'
 import { s3StoreFromFlags } from './s3-options.js'
 
 const MiB = 1024 * 1024
@@ -21,7 +21,7 @@ describe('S3 flags', () => {
     })
     expect(options.s3Bucket).toBeUndefined()
     expect(options.s3ForcePathStyle).toBeUndefined()
-    await expect(s3StoreFromFlags(options)).resolves.toBeUndefined()
+    await expect(s3StoreFromFlags(options, new Set())).resolves.toBeUndefined()
   })
 
   it('reads every S3 flag, from the command line or its variable', () => {
@@ -73,9 +73,27 @@ describe('S3 flags', () => {
   })
 
   it('refuses S3 flags that contradict each other, naming them', async () => {
-    await expect(s3StoreFromFlags(parseFlags(['--s3-endpoint', 'http://127.0.0.1:1']))).rejects.toThrow('--s3-endpoint needs --s3-bucket')
-    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-part-size', '1MiB']))).rejects.toThrow(/--s3-part-size .* --s3-min-part-size/)
-    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-part-size', '6GiB']))).rejects.toThrow(/--s3-part-size .* 5GiB/)
-    await expect(s3StoreFromFlags(parseFlags(['--s3-bucket', 'b', '--s3-min-part-size', '0']))).rejects.toThrow('--s3-min-part-size')
+    const open = (args: string[]): ReturnType<typeof s3StoreFromFlags> => {
+      const { options, given } = parseCommandLine(args)
+      return s3StoreFromFlags(options, given)
+    }
+    await expect(open(['--s3-endpoint', 'http://127.0.0.1:1'])).rejects.toThrow('--s3-endpoint needs --s3-bucket')
+    await expect(open(['--s3-bucket', 'b', '--s3-part-size', '1MiB'])).rejects.toThrow(/--s3-part-size .* --s3-min-part-size/)
+    await expect(open(['--s3-bucket', 'b', '--s3-part-size', '6GiB'])).rejects.toThrow(/--s3-part-size .* 5GiB/)
+    await expect(open(['--s3-bucket', 'b', '--s3-min-part-size', '0'])).rejects.toThrow('--s3-min-part-size')
+  })
+
+  it('refuses any S3 flag without --s3-bucket, also one given its default value or set by its variable', async () => {
+    const refusal = async (args: string[]): Promise<string> => {
+      const { options, given } = parseCommandLine(args)
+      return s3StoreFromFlags(options, given).then(() => 'accepted', (error: Error) => error.message)
+    }
+    expect(await refusal(['--s3-part-size', '8MiB'])).toBe('--s3-part-size needs --s3-bucket')
+    expect(await refusal(['--s3-part-size', '50MiB'])).toBe('--s3-part-size needs --s3-bucket')
+    expect(await refusal(['--s3-object-prefix', ''])).toBe('--s3-object-prefix needs --s3-bucket')
+    expect(await refusal(['--s3-equal-part-sizes'])).toBe('--s3-equal-part-sizes needs --s3-bucket')
+    expect(await refusal(['--s3-temp-dir', '/var/tmp'])).toBe('--s3-temp-dir needs --s3-bucket')
+    setEnv('RESUMABLE_GATEWAY_S3_PART_BUFFER', 'memory')
+    expect(await refusal([])).toBe('--s3-part-buffer needs --s3-bucket')
   })
 })

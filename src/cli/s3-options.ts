@@ -79,13 +79,16 @@ export function addS3Options(command: Command): Command {
 }
 
 /**
- * The S3 store the flags ask for, opened (the bucket checked), or undefined without `--s3-bucket`. Throws
- * an `Error` naming the flag when S3 flags come without a bucket or part sizes contradict each other, and
- * the store's error when the bucket cannot be used.
+ * The S3 store the flags ask for, opened (the bucket checked), or undefined without `--s3-bucket`. `given`
+ * holds the flags set on the command line or by their variables (`givenFlags`). Throws an `Error` naming the
+ * flag when an S3 flag is given without a bucket (it would be ignored) or part sizes contradict each other,
+ * and the store's error when the bucket cannot be used.
  */
-export async function s3StoreFromFlags(options: S3CliOptions): Promise<S3Store | undefined> {
+export async function s3StoreFromFlags(options: S3CliOptions, given: ReadonlySet<string>): Promise<S3Store | undefined> {
   if (options.s3Bucket === undefined) {
-    if (options.s3Endpoint !== undefined) throw new Error('--s3-endpoint needs --s3-bucket')
+    // Most S3 flags have defaults, so it is where a value came from, not the value, that tells they were given.
+    const stray = [...given].find((flag) => flag.startsWith('--s3-'))
+    if (stray !== undefined) throw new Error(`${stray} needs --s3-bucket`)
     return undefined
   }
   if (options.s3MinPartSize < 1) throw new Error('--s3-min-part-size must be at least 1 byte')

@@ -59,3 +59,36 @@ describe('values a flag parses but the gateway cannot work with', () => {
     await expect(stat(join(workDir, 'uploads'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
+
+describe('store flags without their store', () => {
+  it.each([
+    [['--s3-endpoint', 'http://127.0.0.1:1'], '--s3-endpoint'],
+    [['--s3-part-size', '8MiB'], '--s3-part-size'],
+    [['--s3-object-prefix', 'uploads/'], '--s3-object-prefix'],
+    [['--s3-part-buffer', 'memory'], '--s3-part-buffer'],
+    [['--s3-equal-part-sizes'], '--s3-equal-part-sizes'],
+  ])('%j exits 1: %s needs --s3-bucket', async (args, flag) => {
+    expectRefused(await start(args), `${flag} needs --s3-bucket`, /./)
+  })
+
+  it('refuses an --s3-* flag set by its environment variable, too', async () => {
+    const run = await runCli(['--host', '127.0.0.1', '--port', '0', '--upload-dir', join(workDir, 'uploads')], { RESUMABLE_GATEWAY_S3_PART_SIZE: '8MiB' }, 10_000)
+    expectRefused(run, '--s3-part-size needs --s3-bucket', /./)
+  })
+
+  it.each([
+    [['--azure-endpoint', 'http://127.0.0.1:1/acct'], '--azure-endpoint'],
+    [['--azure-object-prefix', 'tus'], '--azure-object-prefix'],
+    [['--azure-blob-access-tier', 'cool'], '--azure-blob-access-tier'],
+    [['--azure-container-access-type', 'blob'], '--azure-container-access-type'],
+  ])('%j exits 1: %s needs --azure-container', async (args, flag) => {
+    expectRefused(await start(args), `${flag} needs --azure-container`, /./)
+  })
+
+  it.each([
+    [['--gcs-endpoint', 'http://127.0.0.1:4443'], '--gcs-endpoint'],
+    [['--gcs-object-prefix', 'uploads'], '--gcs-object-prefix'],
+  ])('%j exits 1: %s needs --gcs-bucket', async (args, flag) => {
+    expectRefused(await start(args), `${flag} needs --gcs-bucket`, /./)
+  })
+})
