@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { LockBusy, LockerUnavailable } from '../../model/errors.js'
+import { makeDirectory } from '../../model/make-directory.js'
 import { LockLoss, ReleaseRequested, ShutdownRequested, StopRequested } from '../../model/stop-reasons.js'
 import type { AcquireOptions, Lock, Locker } from '../locker.js'
 import { DirectoryEvents } from './directory-events.js'
@@ -109,10 +109,10 @@ export class FileLocker implements Locker {
     )
   }
 
-  /** Creates the directory if missing and starts watching it. Throws file system errors. */
+  /** Creates the directory if missing and starts watching it. Throws file system errors (see `makeDirectory`). */
   static async open(options: FileLockerOptions): Promise<FileLocker> {
     const locker = new FileLocker(options)
-    await mkdir(locker.#files.directory, { recursive: true })
+    await makeDirectory(locker.#files.directory)
     locker.#events.ensure()
     return locker
   }

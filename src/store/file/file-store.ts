@@ -1,7 +1,8 @@
 import { constants } from 'node:fs'
-import { mkdir, opendir, rm } from 'node:fs/promises'
+import { opendir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { UploadNotFound } from '../../model/errors.js'
+import { makeDirectory } from '../../model/make-directory.js'
 import type { UploadInit } from '../../model/upload.js'
 import type { Store, StoreCapabilities } from '../store.js'
 import { newInfo, parseInfo, uploadFromInfo, type TusdStorage } from '../tusd-info.js'
@@ -71,10 +72,13 @@ export class FileStore implements Store {
     this.#leftoverGraceMs = options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS
   }
 
-  /** Creates `options.directory` (and its parents) if missing and returns a store over it. Throws file system errors. */
+  /**
+   * Creates `options.directory` (and its parents) if missing and returns a store over it. Throws file system
+   * errors (see `makeDirectory`), `ENOTDIR` when it is a file.
+   */
   static async open(options: FileStoreOptions): Promise<FileStore> {
     const store = new FileStore(options)
-    await mkdir(store.directory, { recursive: true })
+    await makeDirectory(store.directory)
     return store
   }
 
