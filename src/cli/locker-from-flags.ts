@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ExpiredUploads } from '../core/expiry/expired-uploads.js'
 import type { Locker } from '../lock/locker.js'
 import type { CliOptions } from './options.js'
+import { uploadDirFailure } from './upload-dir.js'
 
 /** What `--locker` builds: the locker (undefined: the gateway's memory locker) and, when shared, where expired uploads are remembered. */
 export interface LockerChoice {
@@ -26,7 +27,11 @@ export async function lockerFromFlags(options: CliOptions, logger: Logger): Prom
     case 'file': {
       // Loaded only for this locker, like the others: a gateway carries no code it does not run.
       const { FileLocker } = await import('../lock/file/file-locker.js')
-      return { locker: await FileLocker.open({ directory: options.uploadDir, onWarning }) }
+      try {
+        return { locker: await FileLocker.open({ directory: options.uploadDir, onWarning }) }
+      } catch (error) {
+        throw uploadDirFailure(options.uploadDir, error)
+      }
     }
     case 'redis': {
       if (options.redisUrl === undefined) throw new Error('--locker redis needs --redis-url (or RESUMABLE_GATEWAY_REDIS_URL)')

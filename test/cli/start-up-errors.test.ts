@@ -92,3 +92,19 @@ describe('store flags without their store', () => {
     expectRefused(await start(args), `${flag} needs --gcs-bucket`, /./)
   })
 })
+
+describe('--upload-dir', () => {
+  it('exits 1 at once under /proc, where a directory cannot be made', async () => {
+    expectRefused(await start(['--upload-dir', '/proc/rg-not-a-process/uploads']), '--upload-dir /proc/rg-not-a-process/uploads', /ENOENT/)
+  })
+
+  it('exits 1 when it names a file', async () => {
+    await writeFile(join(workDir, 'a-file'), '')
+    expectRefused(await start(['--upload-dir', join(workDir, 'a-file')]), `--upload-dir ${join(workDir, 'a-file')}`, /not a directory/)
+  })
+
+  it('exits 1 naming --upload-dir when a parent is a file', async () => {
+    await writeFile(join(workDir, 'a-file'), '')
+    expectRefused(await start(['--upload-dir', join(workDir, 'a-file', 'uploads')]), '--upload-dir', /ENOTDIR/)
+  })
+})
