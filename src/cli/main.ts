@@ -9,6 +9,7 @@ import { contradictoryLimits } from './limit-flags.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, givenFlags, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
+import { tlsFromFlags } from './tls-from-flags.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   }
   const contradiction = contradictoryLimits(options)
   if (contradiction !== undefined) command.error(`error: ${contradiction}`)
+  // Before anything is created or connected to: a certificate that cannot be used leaves nothing behind.
+  const tls = tlsFromFlags(options)
   const logger = createLogger({ level: options.logLevel, format: options.logFormat })
   const lockers = await lockerFromFlags(options, logger)
   const gateway = await createGateway({
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     minBodyRate: options.minBodyRate,
     logger,
-    tls: readTls(options),
+    tls,
     upstream: options.upstream,
     upstreamTimeoutMs: options.upstreamTimeout,
     upstreamRetries: options.upstreamRetries,
@@ -91,18 +94,13 @@ async function main(): Promise<void> {
     // pair that cannot be read or does not match is logged and the old one stays.
     process.on('SIGHUP', () => {
       try {
-        gateway.setTlsCredentials(readTls(options) as TlsOptions)
+        gateway.setTlsCredentials(tlsFromFlags(options) as TlsOptions)
         logger.info({ cert: options.tlsCert }, 'TLS certificate reloaded')
       } catch (error) {
         logger.error({ err: error, cert: options.tlsCert }, 'TLS certificate reload failed; keeping the old one')
       }
     })
   }
-}
-
-function readTls(options: CliOptions): TlsOptions | undefined {
-  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined
-  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), minVersion: options.tlsMinVersion }
 }
 
 main().catch((error: unknown) => {

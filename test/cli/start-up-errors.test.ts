@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli, spawnGateway, type CliRun } from '../resilience/gateway-process.js'
+import { selfSignedCertificate } from '../support/tls-certificate.js'
 
 // Values each flag takes alone but the gateway cannot start with: the process exits 1 at start-up, before it
 // listens, with one line naming the flag and what is wrong.
@@ -106,5 +108,35 @@ describe('--upload-dir', () => {
   it('exits 1 naming --upload-dir when a parent is a file', async () => {
     await writeFile(join(workDir, 'a-file'), '')
     expectRefused(await start(['--upload-dir', join(workDir, 'a-file', 'uploads')]), '--upload-dir', /ENOTDIR/)
+  })
+})
+
+describe('--tls-cert and --tls-key', () => {
+  const files = async (cert: string, key: string): Promise<string[]> => {
+    await writeFile(join(workDir, 'cert.pem'), cert)
+    await writeFile(join(workDir, 'key.pem'), key)
+    return ['--tls-cert', join(workDir, 'cert.pem'), '--tls-key', join(workDir, 'key.pem')]
+  }
+
+  it('exits 1 naming the flag whose file cannot be read', async () => {
+    const { key } = await selfSignedCertificate()
+    await writeFile(join(workDir, 'key.pem'), key)
+    const missingCert = await start(['--tls-cert', join(workDir, 'none.pem'), '--tls-key', join(workDir, 'key.pem')])
+    expectRefused(missingCert, `--tls-cert: cannot read ${join(workDir, 'none.pem')}`, /ENOENT/)
+    const { cert } = await selfSignedCertificate()
+    await writeFile(join(workDir, 'cert.pem'), cert)
+    const missingKey = await start(['--tls-cert', join(workDir, 'cert.pem'), '--tls-key', join(workDir, 'none.pem')])
+    expectRefused(missingKey, `--tls-key: cannot read ${join(workDir, 'none.pem')}`, /ENOENT/)
+  })
+
+  it('exits 1 naming the flag when the certificate and the key are swapped', async () => {
+    const { cert, key } = await selfSignedCertificate()
+    expectRefused(await start(await files(key, cert)), '--tls-cert', /not a PEM certificate/)
+  })
+
+  it('exits 1 naming --tls-key when it does not match the certificate', async () => {
+    const { cert } = await selfSignedCertificate()
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+    expectRefused(await start(await files(cert, other)), '--tls-key', /does not match the certificate/)
   })
 })
