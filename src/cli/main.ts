@@ -6,6 +6,7 @@ import { createLogger } from '../observe/logger.js'
 import { turnOffIncrementalMarking } from './heap-tuning.js'
 import { hooksFromFlags } from './hooks-from-flags.js'
 import { contradictoryLimits } from './limit-flags.js'
+import { listenFailure } from './listen-failure.js'
 import { lockerFromFlags } from './locker-from-flags.js'
 import { buildCommand, givenFlags, type CliOptions } from './options.js'
 import { storeFromFlags } from './store-from-flags.js'
@@ -67,7 +68,9 @@ async function main(): Promise<void> {
     upstreamMaxDeliveries: options.upstreamMaxDeliveries,
     demoPath: options.demo === false ? undefined : options.demo,
   })
-  const url = await gateway.listen()
+  const url = await gateway.listen().catch((error: unknown) => {
+    throw listenFailure(error, options)
+  })
   process.stdout.write(`resumable-gateway listening on ${url}\n`)
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {

@@ -23,6 +23,13 @@ export async function metricsAnswer(metrics: GatewayMetrics, method: string): Pr
   return { status: 200, headers, body: method === 'HEAD' ? undefined : text }
 }
 
+/** The metrics' own listener (`metricsListen`) could not listen; `cause` is the system's error (`EADDRINUSE`, ...). */
+export class MetricsListenFailed extends Error {
+  constructor(readonly host: string, readonly port: number, options: { cause: unknown }) {
+    super(`cannot serve the metrics on ${host}:${port}: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options)
+  }
+}
+
 /**
  * The metrics on a port of their own (`--metrics-listen`), away from the uploads: a plain HTTP/1.1
  * server that answers a scrape of its path and 404 to anything else.
@@ -50,12 +57,13 @@ export class MetricsServer {
     this.#server.keepAliveTimeout = 5_000
   }
 
-  /** Starts listening; resolves with the bound address (the real port when 0 was asked). */
+  /** Starts listening; resolves with the bound address (the real port when 0 was asked). Throws `MetricsListenFailed`. */
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject)
+      const onError = (error: Error): void => reject(new MetricsListenFailed(host, port, { cause: error }))
+      this.#server.once('error', onError)
       this.#server.listen(port, host, () => {
-        this.#server.off('error', reject)
+        this.#server.off('error', onError)
         resolve()
       })
     })

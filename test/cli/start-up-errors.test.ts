@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -138,5 +139,38 @@ describe('--tls-cert and --tls-key', () => {
     const { cert } = await selfSignedCertificate()
     const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
     expectRefused(await start(await files(cert, other)), '--tls-key', /does not match the certificate/)
+  })
+})
+
+describe('addresses the gateway cannot listen on', () => {
+  const taken = async (): Promise<{ port: number; close: () => void }> => {
+    const blocker = net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    return { port: (blocker.address() as net.AddressInfo).port, close: () => blocker.close() }
+  }
+
+  it('exits 1 naming --port when the port is in use', async () => {
+    const blocker = await taken()
+    try {
+      const run = await runCli(['--host', '127.0.0.1', '--port', String(blocker.port), '--upload-dir', workDir, '--log-level', 'silent'])
+      expectRefused(run, `--port ${blocker.port}: the address is in use`, /EADDRINUSE/)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('exits 1 naming --metrics-listen when its port is in use', async () => {
+    const blocker = await taken()
+    try {
+      const run = await start(['--metrics-listen', `127.0.0.1:${blocker.port}`])
+      expectRefused(run, `--metrics-listen 127.0.0.1:${blocker.port}: the address is in use`, /EADDRINUSE/)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('exits 1 naming --host when it names no address', async () => {
+    const run = await runCli(['--host', '999.1.1.1', '--port', '0', '--upload-dir', workDir, '--log-level', 'silent'])
+    expectRefused(run, '--host 999.1.1.1', /ENOTFOUND|EAI_AGAIN/)
   })
 })

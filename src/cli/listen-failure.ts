@@ -1,0 +1,32 @@
+import { MetricsListenFailed } from '../observe/metrics-server.js'
+
+// Errors of the address itself (getaddrinfo, or an address not on this host): the fault is --host's.
+const HOST_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
+
+const WHAT: Record<string, string> = {
+  EADDRINUSE: 'the address is in use',
+  EACCES: 'no permission to listen there (a port below 1024 needs privileges)',
+  EADDRNOTAVAIL: 'no such address on this host',
+  ENOTFOUND: 'cannot resolve the address',
+  EAI_AGAIN: 'cannot resolve the address',
+  EAI_FAIL: 'cannot resolve the address',
+  EAI_NONAME: 'cannot resolve the address',
+}
+
+/**
+ * The error `gateway.listen()` threw, as an `Error` naming the flag at fault and what is wrong, the system's
+ * reason kept: `--port 8080: the address is in use (listen EADDRINUSE: ...)`, `--host ...`, `--metrics-listen ...`.
+ * An error that is not the system's comes back as it is.
+ */
+export function listenFailure(error: unknown, flags: { host: string; port: number; metricsListen?: { host: string; port: number } }): unknown {
+  const metrics = error instanceof MetricsListenFailed
+  const cause = metrics ? error.cause : error
+  const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
+  if (code === undefined) return error
+  const flag = metrics
+    ? `--metrics-listen ${flags.metricsListen?.host}:${flags.metricsListen?.port}`
+    : HOST_CODES.has(code)
+      ? `--host ${flags.host}`
+      : `--port ${flags.port}`
+  return new Error(`${flag}: ${WHAT[code] ?? 'cannot listen there'} (${(cause as Error).message})`, { cause: error })
+}
