@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_ENABLED_HOOKS, parseEnabledHooks, type HookType } from '../hooks/hook-types.js'
-import { parseBoolean, parseDuration, parseHeaderNames, parseSize } from './parse-values.js'
+import { parseBoolean, parseDuration, parseHeaderNames, parsePositiveDuration, parseSize } from './parse-values.js'
 
 /** The flags of hooks and metrics (tusd's names), each also `RESUMABLE_GATEWAY_<NAME>`. */
 export interface HookCliOptions {
@@ -35,15 +35,17 @@ export function hookOptions(): Option[] {
       .default(1000, '1s')
       .argParser(parseDuration),
     option('--hooks-dir <dir>', 'run hooks as the files <dir>/<event> (tusd file hooks; wins over --hooks-http)', 'HOOKS_DIR'),
-    option('--hooks-file-timeout <duration>', 'kill a file hook that runs longer, and count it as failed', 'HOOKS_FILE_TIMEOUT')
+    option('--hooks-file-timeout <duration>', 'kill a file hook that runs longer, and count it as failed (above 0)', 'HOOKS_FILE_TIMEOUT')
       .default(30_000, '30s')
-      .argParser(parseDuration),
+      .argParser(parsePositiveDuration),
     option('--hooks-http <url>', 'POST each hook to this URL (tusd HTTP hooks)', 'HOOKS_HTTP').argParser(parseHookUrl),
     option('--hooks-http-retry <attempts>', 'attempts per HTTP hook, the first included (network errors and 5xx are tried again)', 'HOOKS_HTTP_RETRY')
       .default(3)
       .argParser(parseAttempts),
     option('--hooks-http-backoff <duration>', 'pause between two attempts of an HTTP hook', 'HOOKS_HTTP_BACKOFF').default(1000, '1s').argParser(parseDuration),
-    option('--hooks-http-timeout <duration>', 'deadline for all attempts of an HTTP hook', 'HOOKS_HTTP_TIMEOUT').default(15_000, '15s').argParser(parseDuration),
+    option('--hooks-http-timeout <duration>', 'deadline for all attempts of an HTTP hook (above 0)', 'HOOKS_HTTP_TIMEOUT')
+      .default(15_000, '15s')
+      .argParser(parsePositiveDuration),
     option('--hooks-http-size-limit <bytes>', 'largest HTTP hook answer body (at least 1)', 'HOOKS_HTTP_SIZE_LIMIT').default(5120).argParser(parseAnswerSizeLimit),
     option('--hooks-http-forward-headers <headers>', 'client request headers copied onto HTTP hook requests, comma-separated', 'HOOKS_HTTP_FORWARD_HEADERS')
       .default([], 'none')

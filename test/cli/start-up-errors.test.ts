@@ -56,6 +56,9 @@ describe('values a flag parses but the gateway cannot work with', () => {
     [['--acquire-lock-timeout', '0'], '--acquire-lock-timeout'],
     [['--acquire-lock-timeout', '0.1ms'], '--acquire-lock-timeout'],
     [['--acquire-lock-timeout', '-1s'], '--acquire-lock-timeout'],
+    // A hook that must finish within 0 ms fails every time: every creation would be refused (503).
+    [['--hooks-http-timeout', '0', '--hooks-http', 'http://127.0.0.1:1/hook'], '--hooks-http-timeout'],
+    [['--hooks-file-timeout', '0', '--hooks-dir', tmpdir()], '--hooks-file-timeout'],
   ])('%j exits 1 with a message naming %s', async (args, flag) => {
     const run = await start(args)
     expectRefused(run, flag, new RegExp(args[1] as string))
