@@ -65,7 +65,8 @@ export class HttpDelivery implements UploadDelivery {
     try {
       let last: Attempt | undefined
       for (let attempt = 1; attempt <= retries + 1; attempt++) {
-        if (attempt > 1) await sleep(retryDelayMs * 2 ** (attempt - 2), undefined, { signal: stop })
+        // The pause ends with an AbortError when `stop` aborts: what stopped it (a shutdown, a lost lock) is its reason.
+        if (attempt > 1) await sleep(retryDelayMs * 2 ** (attempt - 2), undefined, { signal: stop }).catch(() => Promise.reject(stop.reason))
         try {
           last = await this.#attempt(upload, target, read, stop)
         } catch (error) {

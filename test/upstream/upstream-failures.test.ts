@@ -238,6 +238,32 @@ describe('upstream mode when the gateway shuts down with requests passed on or d
     }
   })
 
+  it('answers 503 with Retry-After and the offset to a draft creation whose delivery waits to be tried again when the shutdown comes', async () => {
+    app = await startApp()
+    // The first attempt fails (500); the next one would come 10 s later, long after the shutdown timeout.
+    gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300, upstreamRetries: 1, upstreamRetryDelayMs: 10_000 })
+    const client = http1DraftClient(gateway.port)
+    const body = randomBytes(1024)
+    let response
+    try {
+      app.script.push({ kind: 'status', status: 500 })
+      const answer = client.request({
+        method: 'POST',
+        url: `http://127.0.0.1:${gateway.port}/api/photos`,
+        headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
+        body,
+      })
+      await expect.poll(() => app.seen.length).toBe(1)
+      const closed = gateway.gateway.close()
+      response = await answer
+      await closed
+    } finally {
+      await client.close()
+    }
+    expect(response.status, response.text).toBe(503)
+    expect(response.headers).toMatchObject({ 'retry-after': '5', 'upload-complete': '?0', 'upload-offset': String(body.length) })
+  })
+
   it.each(clients)(
     '%s: answers 503 with Retry-After, Upload-Complete: ?0 and the offset to a draft creation whose delivery is under way past --shutdown-timeout; the upload waits',
     async (_name, makeClient) => {
