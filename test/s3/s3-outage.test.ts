@@ -136,8 +136,8 @@ describeWithServer('the gateway while S3 is down (radosgw stopped or paused)', r
     // Parts piled up behind a silent S3, each call listening to the append's signal: within the bound set for it,
     // so node printed no "Possible EventTarget memory leak detected" (it did past 10 listeners).
     expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
-    // One attempt of the parts (4 s without a byte, and the time to fill the socket buffers: none begins after
-    // requestTimeoutMs), then one grace period for the commit of what S3 confirmed. Before, every attempt waited out
+    // One attempt of the parts (4 s without a byte, and the time to fill the socket buffers: a silent S3 is not
+    // tried again), then one grace period for the commit of what S3 confirmed. Before, every attempt waited out
     // its timeout (3 x 4 s and more here; with the defaults 100-190 s), and before that every attempt of an interim
     // commit and then of the final one as well (minutes: as long as S3 stayed silent).
     expect(Date.now() - started).toBeLessThan(12_000)

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import { DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import { eitherSignal } from '../../model/either-signal.js'
-import { isNotFound, isTransient, storeError } from './s3-errors.js'
+import { isNotFound, isSilence, isTransient, storeError } from './s3-errors.js'
 
 /** Bytes to send, which can be read again for a retry. */
 export interface BodySource {
@@ -16,7 +16,7 @@ export interface BodySource {
 export interface CallOptions {
   readonly client: S3Client
   readonly bucket: string
-  /** Most time a call without a streamed body may take, in milliseconds, retries included; after it, a streamed call starts no new attempt. */
+  /** Most time a call without a streamed body may take, in milliseconds, retries included. */
   readonly requestTimeoutMs: number
   /** Attempts of a call that streams its body (the client cannot retry those itself). */
   readonly maxAttempts: number
@@ -24,9 +24,9 @@ export interface CallOptions {
 
 /**
  * How the store calls S3: a call with a small body or none runs under `requestTimeoutMs`, the client's
- * retries included; a call that streams its body is tried up to `maxAttempts` times here (none begun after
- * `requestTimeoutMs`), its body reopened each time (the client never retries a stream), the socket's idle
- * timeout stopping an attempt that stalls. Every failure goes through `storeError`.
+ * retries included; a call that streams its body is tried up to `maxAttempts` times here (not again after S3
+ * stayed silent), its body reopened each time (the client never retries a stream), the socket's idle timeout
+ * stopping an attempt that stalls. Every failure goes through `storeError`.
  */
 export class S3Calls {
   readonly #options: CallOptions
@@ -50,18 +50,17 @@ export class S3Calls {
 
   /**
    * Runs `call` (which opens its body afresh) until it succeeds, fails for good, or `maxAttempts` are spent, with a
-   * short backoff. No attempt starts once `requestTimeoutMs` has passed since the first: quick failures (a refused
-   * or reset connection, a 503) are tried again, but an S3 that stayed silent for a whole socket timeout is not
-   * waited out once more per attempt (three attempts of a part took 100-190 s against a paused radosgw).
+   * short backoff. A failure (a refused or reset connection, a 503 SlowDown) is tried again however long the
+   * attempt streamed before it, but not an attempt S3 left silent until its socket timeout: a silent S3 is waited
+   * out once, not once per attempt (three attempts of a part took 100-190 s against a paused radosgw).
    */
   async streamed<T>(signal: AbortSignal, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.#options.requestTimeoutMs
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted()
       try {
         return await call(signal)
       } catch (error) {
-        const spent = attempt >= this.#options.maxAttempts || Date.now() >= deadline
+        const spent = attempt >= this.#options.maxAttempts || isSilence(error)
         if (signal.aborted || spent || !isTransient(error)) throw storeError(error, signal)
         await backoff(attempt, signal)
       }

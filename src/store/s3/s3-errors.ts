@@ -73,6 +73,16 @@ export function storeError(error: unknown, signal: AbortSignal | undefined, offs
   return error
 }
 
+/**
+ * S3 stayed silent for a whole timeout (no connection, or no byte taken or answered on it): the client's own
+ * `TimeoutError`, or the system's `ETIMEDOUT`. Not a reset connection, which the client names `TimeoutError` too
+ * (`ECONNRESET`, `EPIPE`: a kept-alive connection S3 had closed, worth another attempt at once).
+ */
+export function isSilence(error: unknown): boolean {
+  const e = sdkError(error)
+  return e?.name === 'TimeoutError' && (e.code === undefined || e.code === 'ETIMEDOUT')
+}
+
 /** An abort by a timeout of ours (`AbortSignal.timeout`), which the client reports as an AbortError. */
 function isTimeout(error: unknown): boolean {
   const e = sdkError(error)
