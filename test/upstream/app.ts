@@ -17,7 +17,7 @@ export interface Received {
  * over its answer's, and send `103 Early Hints` (`earlyHints`) and `102 Processing` (`processing`) before it.
  */
 export type Behaviour =
-  | { readonly kind: 'ok'; readonly headers?: OutgoingHttpHeaders; readonly earlyHints?: Record<string, string | string[]>; readonly processing?: boolean }
+  | { readonly kind: 'ok'; readonly status?: number; readonly headers?: OutgoingHttpHeaders; readonly earlyHints?: Record<string, string | string[]>; readonly processing?: boolean }
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'slow'; readonly ms: number }
   | { readonly kind: 'reset' }
@@ -86,7 +86,7 @@ export async function startApp(port = 0): Promise<TestApp> {
           const extra: Extract<Behaviour, { kind: 'ok' }> = behaviour.kind === 'ok' ? behaviour : { kind: 'ok' }
           if (extra.processing === true) response.writeProcessing()
           if (extra.earlyHints !== undefined) response.writeEarlyHints(extra.earlyHints)
-          response.writeHead(201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes', ...extra.headers }).end(body)
+          response.writeHead(extra.status ?? 201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes', ...extra.headers }).end(body)
         }
         if (behaviour.kind === 'slow') setTimeout(answer, behaviour.ms)
         else answer()

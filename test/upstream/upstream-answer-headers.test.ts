@@ -119,6 +119,19 @@ describe("upstream mode and the head of the application's answer", () => {
       expect(app.received).toMatchObject([{ bytes: 5 }])
     })
 
+    it("keeps the application's Location in a redirect it answers a tus creation with (Prefer: return=representation): the client follows it", async () => {
+      app.script.push({ kind: 'ok', status: 303, headers: { location: '/result/5' } })
+      const response = await send(makeClient, {
+        method: 'POST',
+        url: `${origin}/api/photos`,
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream', prefer: 'return=representation' },
+        body: 'hello',
+      })
+      expect(response.status).toBe(303)
+      expect(response.headers.location).toBe('/result/5')
+      expect(response.headers['application-location']).toBeUndefined()
+    })
+
     it("passes the application's 102 and 103 Early Hints on before its answer to a request passed on (RFC 9110 §15.2)", async () => {
       app.script.push({ kind: 'ok', processing: true, earlyHints: { link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] } })
       const response = await send(makeClient, passedOn())

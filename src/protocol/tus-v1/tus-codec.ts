@@ -196,11 +196,7 @@ export class TusCodec implements Codec {
     // Hooks (pre-create, pre-finish) may shape the answer; tusd sets Location after, so they cannot change it.
     const location = this.#options.uploadUrl(exchange, upload.id)
     const created = { status: 201, headers: { 'upload-offset': String(upload.offset), ...expiresHeaders(upload) } }
-    // T-35: a creation's Location names the upload, even with the application's answer (tus-js-client reads it to
-    // resume); the application's own Location, if any, goes on as Application-Location.
-    const applicationLocation = delivered?.headers.location
-    const moved = applicationLocation === undefined ? {} : { 'application-location': typeof applicationLocation === 'string' ? applicationLocation : [...applicationLocation] }
-    const opted = this.#deliveredAnswer(exchange, delivered, upload, { location, ...moved })
+    const opted = this.#deliveredAnswer(exchange, delivered, upload, delivered === undefined ? {} : locations(delivered, location))
     if (opted !== undefined) return withAnswer(opted, answer)
     const response = withAnswer(created, answer)
     return { ...response, headers: { ...response.headers, location } }
@@ -380,4 +376,15 @@ function targetOf(exchange: Exchange, metadata: Metadata): UploadTarget {
 
 function isOffsetOctetStream(exchange: Exchange): boolean {
   return mediaType(exchange.headers) === OFFSET_OCTET_STREAM
+}
+
+/**
+ * T-35: a creation's Location names the upload, even with the application's answer (tus-js-client reads it to
+ * resume); the application's own Location, if any, goes on as Application-Location. Not in a redirect (3xx): its
+ * Location is where the client is sent, so it stays the application's.
+ */
+function locations(delivered: DeliveryResponse, upload: string): OutgoingHttpHeaders {
+  const own = delivered.headers.location
+  if (delivered.status >= 300 && delivered.status < 400 && own !== undefined) return {}
+  return { location: upload, ...(own === undefined ? {} : { 'application-location': typeof own === 'string' ? own : [...own] }) }
 }
