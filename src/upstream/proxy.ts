@@ -69,6 +69,7 @@ export class UpstreamProxy {
     const body = hasBody ? new GuardedBody(exchange.body, { signal: exchange.signal, idleTimeoutMs: bodyIdleTimeoutMs }) : undefined
     // The request to the application stops with the client, with a body that stopped, and at the shutdown timeout.
     const aborts = eitherSignal(exchange.signal, bodyStopped.signal, this.#closing)
+    let informational = 0
     try {
       const response = await request(upstreamUrl(url, exchange.uri, this.#gatewayPath), {
         dispatcher: this.#dispatcher,
@@ -83,6 +84,8 @@ export class UpstreamProxy {
           // of the 1xx response". 100 answers an Expect of the gateway's own hop (undici sends none), and 101 an
           // upgrade, which is never passed on: both are per hop.
           if (statusCode === 100 || statusCode === 101) return
+          // Written without waiting for the client to take them: an application sending them without end is cut off.
+          if (++informational > MAX_INFORMATIONAL) return
           exchange.sendInformational(statusCode, informationalHeaders(fields))
         },
       })
@@ -124,6 +127,9 @@ export class UpstreamProxy {
     }
   }
 }
+
+/** Most informational answers of the application passed on for one request (a 102 or two, a 103: a handful). */
+const MAX_INFORMATIONAL = 16
 
 /** An informational answer's end-to-end fields, for `sendInformational`: repeated ones joined as a list (RFC 9110 §5.3). */
 function informationalHeaders(fields: Record<string, string | string[] | undefined>): Record<string, string> {

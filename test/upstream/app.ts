@@ -17,7 +17,7 @@ export interface Received {
  * over its answer's, and send `103 Early Hints` (`earlyHints`) and `102 Processing` (`processing`) before it.
  */
 export type Behaviour =
-  | { readonly kind: 'ok'; readonly status?: number; readonly headers?: OutgoingHttpHeaders; readonly earlyHints?: Record<string, string | string[]>; readonly processing?: boolean }
+  | { readonly kind: 'ok'; readonly status?: number; readonly headers?: OutgoingHttpHeaders; readonly earlyHints?: Record<string, string | string[]>; readonly processing?: number }
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'slow'; readonly ms: number }
   | { readonly kind: 'reset' }
@@ -84,7 +84,7 @@ export async function startApp(port = 0): Promise<TestApp> {
           const id = received.length
           const body = JSON.stringify({ id, bytes, sha256, contentType: request.headers['content-type'] ?? null })
           const extra: Extract<Behaviour, { kind: 'ok' }> = behaviour.kind === 'ok' ? behaviour : { kind: 'ok' }
-          if (extra.processing === true) response.writeProcessing()
+          for (let sent = 0; sent < (extra.processing ?? 0); sent++) response.writeProcessing()
           if (extra.earlyHints !== undefined) response.writeEarlyHints(extra.earlyHints)
           response.writeHead(extra.status ?? 201, { 'content-type': 'application/json', location: `/api/photos/${id}`, 'x-app': 'yes', ...extra.headers }).end(body)
         }

@@ -119,6 +119,13 @@ describe("upstream mode and the head of the application's answer", () => {
       expect(app.received).toMatchObject([{ bytes: 5 }])
     })
 
+    it('passes on at most 16 informational answers of one request: an application that sends them without end cannot fill the memory with them', async () => {
+      app.script.push({ kind: 'ok', processing: 500 })
+      const response = await send(makeClient, passedOn())
+      expect(response.status).toBe(201)
+      expect(response.interim).toHaveLength(16)
+    })
+
     it("keeps the application's Location in a redirect it answers a tus creation with (Prefer: return=representation): the client follows it", async () => {
       app.script.push({ kind: 'ok', status: 303, headers: { location: '/result/5' } })
       const response = await send(makeClient, {
@@ -133,7 +140,7 @@ describe("upstream mode and the head of the application's answer", () => {
     })
 
     it("passes the application's 102 and 103 Early Hints on before its answer to a request passed on (RFC 9110 §15.2)", async () => {
-      app.script.push({ kind: 'ok', processing: true, earlyHints: { link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] } })
+      app.script.push({ kind: 'ok', processing: 1, earlyHints: { link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] } })
       const response = await send(makeClient, passedOn())
       expect(response.status).toBe(201)
       expect(response.interim.map((interim) => interim.status)).toEqual([102, 103])
