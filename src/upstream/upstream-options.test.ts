@@ -27,6 +27,9 @@ describe('upstreamUrl', () => {
     ['/%6Detrics', '/metrics'],
     ['/x/..\\metrics', '/metrics'],
     ['/x/../files/abc', '/files/abc'],
+    // Many servers and proxies take repeated slashes for one.
+    ['//metrics', '/metrics'],
+    ['/x/..//files//abc', '/files/abc'],
   ])('throws GatewayPath for %s, which resolves (under the prefix) to the gateway\'s %s', (uri, path) => {
     const seen: string[] = []
     const gatewayPath = (resolved: string): boolean => {

@@ -66,12 +66,13 @@ export function upstreamUrl(base: URL, uri: string, gatewayPath?: (path: string)
 }
 
 /**
- * A resolved path as the gateway names its own: `/` for the prefix itself, and percent-encoded unreserved
- * characters decoded (RFC 3986 §6.2.2.2: `/%6detrics` and `/metrics` are the same path); other escapes stay.
+ * A resolved path as the gateway names its own: `/` for the prefix itself, repeated slashes as one (as many
+ * servers and proxies take them: `//metrics`), and percent-encoded unreserved characters decoded (RFC 3986
+ * §6.2.2.2: `/%6detrics` and `/metrics` are the same path); other escapes stay.
  */
 function normalized(path: string): string {
   if (path === '') return '/'
-  return path.replace(/%([0-9a-f]{2})/gi, (escape: string, hex: string) => {
+  return path.replace(/\/{2,}/g, '/').replace(/%([0-9a-f]{2})/gi, (escape: string, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16))
     return /^[A-Za-z0-9._~-]$/.test(char) ? char : escape
   })
