@@ -21,4 +21,9 @@ describe('addCorsHeaders with a list of origins', () => {
       expect(headers.vary).toBe(after)
     }
   })
+  it('varies on Origin an answer to a request without one too: a shared cache must not give it to a browser', () => {
+    const headers: OutgoingHttpHeaders = {}
+    addCorsHeaders({ method: 'GET', headers: {} } as unknown as Exchange, headers, listed)
+    expect(headers).toEqual({ vary: 'Origin' })
+  })
 })

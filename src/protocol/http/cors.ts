@@ -16,11 +16,12 @@ const PREFLIGHT_MAX_AGE = '86400'
 /** Adds the CORS headers a browser needs to a response, when the request came from a browser (`Origin`). */
 export function addCorsHeaders(exchange: Exchange, headers: OutgoingHttpHeaders, options: CorsOptions): void {
   const origin = exchange.headers.origin
+  // With a list, the answer depends on the request's Origin, even on its absence: a shared cache must know.
+  if (options.allowOrigin !== '*') headers.vary = varyingOnOrigin(headers.vary)
   if (origin === undefined) return
   if (options.allowOrigin === '*') {
     headers['access-control-allow-origin'] = '*'
   } else {
-    headers.vary = varyingOnOrigin(headers.vary)
     if (!options.allowOrigin.includes(origin)) return
     headers['access-control-allow-origin'] = origin
   }
