@@ -24,9 +24,14 @@ export function listenFailure(error: unknown, flags: { host: string; port: numbe
   const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
   if (code === undefined) return error
   const flag = metrics
-    ? `--metrics-listen ${flags.metricsListen?.host}:${flags.metricsListen?.port}`
+    ? `--metrics-listen ${bracketed(flags.metricsListen?.host ?? '')}:${flags.metricsListen?.port}`
     : HOST_CODES.has(code)
       ? `--host ${flags.host}`
       : `--port ${flags.port}`
   return new Error(`${flag}: ${WHAT[code] ?? 'cannot listen there'} (${(cause as Error).message})`, { cause: error })
+}
+
+/** A host as it stands before `:port`: an IPv6 address in brackets (`[::1]:9090`), as the flag takes it. */
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
 }
