@@ -4,6 +4,7 @@ import { FinalUploadImmutable, MaxSizeExceeded, PartialUploadAwaited, PartialUpl
 import { ShutdownRequested } from '../model/stop-reasons.js'
 import type { Upload } from '../model/upload.js'
 import { MemoryStore } from '../store/memory/memory-store.js'
+import { storeWithStalledConcatenation } from '../store/memory/stalled-concatenation.test-support.js'
 import { UploadEvents, type LifecycleEvent } from './events.js'
 import { UploadService, type RequestContext, type ServiceOptions } from './service.js'
 import { newUploadId } from './upload-id.js'
@@ -245,24 +246,15 @@ describe('concatenation in the upload service', () => {
     await (await store.open(a.id, context().signal)).terminate?.(context().signal)
     expect(await uploads.status(made.id, context())).toMatchObject({ offset: 0, length: 3 })
   })
+
   it('answers a final upload whose concatenation the shutdown stops ShuttingDown (a 503 with its Location), not an internal error', async () => {
+    const stalled = storeWithStalledConcatenation()
+    store = stalled.store
     const uploads = service()
     const a = await partial(uploads, 3, 'abc')
-    // A concatenation long enough for the shutdown to come in the middle of it (large partial uploads).
-    let copying: () => void = () => {}
-    const copyStarted = new Promise<void>((resolve) => (copying = resolve))
-    const create = store.create.bind(store)
-    store.create = async (init, signal) => {
-      const handle = await create(init, signal)
-      handle.concatenate = (_partials, copySignal) => {
-        copying()
-        return new Promise((_resolve, reject) => copySignal.addEventListener('abort', () => reject(copySignal.reason), { once: true }))
-      }
-      return handle
-    }
     const request = new AbortController()
     const creating = uploads.create({ metadata: {}, concat: { kind: 'final', partials: [a.id] } }, { signal: request.signal })
-    await copyStarted
+    await stalled.copyStarted
     request.abort(new ShutdownRequested())
     await expect(creating).rejects.toBeInstanceOf(ShuttingDown)
   })

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
-import { MemoryStore } from '../../src/store/memory/memory-store.js'
+import { storeWithStalledConcatenation } from '../../src/store/memory/stalled-concatenation.test-support.js'
 import { startGateway, type TestGateway } from '../support/gateway.js'
 import { send } from '../resilience/tus-http.js'
 
@@ -10,19 +10,7 @@ afterEach(async () => {
 })
 
 it('answers the creation of a final upload whose concatenation a shutdown stops 503 with its Location, to resume from', async () => {
-  // A concatenation long enough for the shutdown to come in the middle of it (large partial uploads).
-  const store = new MemoryStore()
-  let copying: () => void = () => {}
-  const copyStarted = new Promise<void>((resolve) => (copying = resolve))
-  const create = store.create.bind(store)
-  store.create = async (init, signal) => {
-    const handle = await create(init, signal)
-    handle.concatenate = (_partials, copySignal) => {
-      copying()
-      return new Promise((_resolve, reject) => copySignal.addEventListener('abort', () => reject(copySignal.reason), { once: true }))
-    }
-    return handle
-  }
+  const { store, copyStarted } = storeWithStalledConcatenation()
   gateway = await startGateway({ store })
   const collection = `http://127.0.0.1:${gateway.port}${gateway.basePath}`
   const partial = await send('POST', collection, { 'upload-concat': 'partial', 'upload-length': '3', 'content-type': 'application/offset+octet-stream' }, 'abc')

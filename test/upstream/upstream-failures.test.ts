@@ -238,15 +238,9 @@ describe('upstream mode when the gateway shuts down with requests passed on or d
     }
   })
 
-  it('answers 503 with Retry-After and the offset to a draft creation whose delivery waits to be tried again when the shutdown comes', async () => {
-    app = await startApp()
-    // The first attempt fails (500); the next one would come 10 s later, long after the shutdown timeout.
-    gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300, upstreamRetries: 1, upstreamRetryDelayMs: 10_000 })
-    const client = http1DraftClient(gateway.port)
-    const body = randomBytes(1024)
-    let response
+  /** A draft creation carrying `body` whole, and the gateway shut down once the application has it; closes `client`. */
+  async function createWholeThenShutDown(client: DraftClient | ReturnType<typeof http2Client>, body: Buffer) {
     try {
-      app.script.push({ kind: 'status', status: 500 })
       const answer = client.request({
         method: 'POST',
         url: `http://127.0.0.1:${gateway.port}/api/photos`,
@@ -255,11 +249,21 @@ describe('upstream mode when the gateway shuts down with requests passed on or d
       })
       await expect.poll(() => app.seen.length).toBe(1)
       const closed = gateway.gateway.close()
-      response = await answer
+      const response = await answer
       await closed
+      return response
     } finally {
       await client.close()
     }
+  }
+
+  it('answers 503 with Retry-After and the offset to a draft creation whose delivery waits to be tried again when the shutdown comes', async () => {
+    app = await startApp()
+    // The first attempt fails (500); the next one would come 10 s later, long after the shutdown timeout.
+    gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300, upstreamRetries: 1, upstreamRetryDelayMs: 10_000 })
+    const body = randomBytes(1024)
+    app.script.push({ kind: 'status', status: 500 })
+    const response = await createWholeThenShutDown(http1DraftClient(gateway.port), body)
     expect(response.status, response.text).toBe(503)
     expect(response.headers).toMatchObject({ 'retry-after': '5', 'upload-complete': '?0', 'upload-offset': String(body.length) })
   })
@@ -269,24 +273,9 @@ describe('upstream mode when the gateway shuts down with requests passed on or d
     async (_name, makeClient) => {
       app = await startApp()
       gateway = await startGateway({ upstream: app.url, shutdownTimeoutMs: 300 })
-      const client = makeClient(gateway.port)
       const body = randomBytes(64 * 1024)
-      let response
-      try {
-        app.script.push({ kind: 'slow', ms: 3000 })
-        const answer = client.request({
-          method: 'POST',
-          url: `http://127.0.0.1:${gateway.port}/api/photos`,
-          headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
-          body,
-        })
-        await expect.poll(() => app.seen.length).toBe(1)
-        const closed = gateway.gateway.close()
-        response = await answer
-        await closed
-      } finally {
-        await client.close()
-      }
+      app.script.push({ kind: 'slow', ms: 3000 })
+      const response = await createWholeThenShutDown(makeClient(gateway.port), body)
       expect(response.status).toBe(503)
       expect(response.headers).toMatchObject({ 'retry-after': '5', 'upload-complete': '?0', 'upload-offset': String(body.length) })
       // The upload waits for the next request to deliver it, on the next gateway.
