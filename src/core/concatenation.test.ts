@@ -258,4 +258,27 @@ describe('concatenation in the upload service', () => {
     request.abort(new ShutdownRequested())
     await expect(creating).rejects.toBeInstanceOf(ShuttingDown)
   })
+  it('looks at many partial uploads at once without node warning of a leak on the request\'s signal (a store call listens to it)', async () => {
+    const uploads = service()
+    const ids = await Promise.all(Array.from({ length: 12 }, async () => (await partial(uploads, 1, 'x')).id))
+    const open = store.open.bind(store)
+    // As S3's and Azure's clients do: a listener on the call's signal while it runs.
+    store.open = async (id, signal) => {
+      const listener = (): void => {}
+      signal.addEventListener('abort', listener)
+      await new Promise((resolve) => setImmediate(resolve))
+      signal.removeEventListener('abort', listener)
+      return open(id, signal)
+    }
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): number => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      await final(uploads, ids)
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+  })
 })

@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events'
 import type { Lock } from '../lock/locker.js'
 import type { Answer } from '../model/answer.js'
 import { LockBusy, PartialUploadInvalid, TooManyPartials, UploadNotFound } from '../model/errors.js'
@@ -168,9 +169,13 @@ export class Concatenation {
     })
   }
 
-  /** The uploads that still exist, by id, looked at without their locks. */
+  /** The uploads that still exist, by id, looked at without their locks, all at once. */
   async #peek(ids: readonly string[], signal: AbortSignal): Promise<Map<string, Upload>> {
-    const found = await Promise.all([...new Set(ids)].map(async (id) => (await this.#open(id, signal))?.state))
+    const unique = [...new Set(ids)]
+    // A store call may listen to the signal while it runs (S3's and Azure's clients do): one each, and node warns
+    // of a leak past 10 listeners on one signal.
+    if (getMaxListeners(signal) < unique.length + 10) setMaxListeners(unique.length + 10, signal)
+    const found = await Promise.all(unique.map(async (id) => (await this.#open(id, signal))?.state))
     return new Map(found.filter((upload): upload is Upload => upload !== undefined).map((upload) => [upload.id, upload]))
   }
 }
