@@ -6,7 +6,7 @@ const inUse = (): Error => Object.assign(new Error('listen EADDRINUSE: address a
 
 describe('listenFailure', () => {
   it('names the flag as it is written: an IPv6 address of --metrics-listen in brackets', () => {
-    const failure = listenFailure(new MetricsListenFailed('::1', 9090, { cause: inUse() }), { host: '0.0.0.0', port: 1080, metricsListen: { host: '::1', port: 9090 } })
+    const failure = listenFailure(new MetricsListenFailed('::1', 9090, { cause: inUse() }), { host: '0.0.0.0', port: 1080 })
     expect((failure as Error).message).toMatch(/^--metrics-listen \[::1\]:9090: the address is in use/)
   })
 

@@ -18,13 +18,13 @@ const WHAT: Record<string, string> = {
  * reason kept: `--port 8080: the address is in use (listen EADDRINUSE: ...)`, `--host ...`, `--metrics-listen ...`.
  * An error that is not the system's comes back as it is.
  */
-export function listenFailure(error: unknown, flags: { host: string; port: number; metricsListen?: { host: string; port: number } }): unknown {
-  const metrics = error instanceof MetricsListenFailed
-  const cause = metrics ? error.cause : error
+export function listenFailure(error: unknown, flags: { host: string; port: number }): unknown {
+  const metrics = error instanceof MetricsListenFailed ? error : undefined
+  const cause = metrics === undefined ? error : metrics.cause
   const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
   if (code === undefined) return error
-  const flag = metrics
-    ? `--metrics-listen ${bracketed(flags.metricsListen?.host ?? '')}:${flags.metricsListen?.port}`
+  const flag = metrics !== undefined
+    ? `--metrics-listen ${bracketed(metrics.host)}:${metrics.port}`
     : HOST_CODES.has(code)
       ? `--host ${flags.host}`
       : `--port ${flags.port}`

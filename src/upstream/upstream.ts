@@ -38,7 +38,7 @@ export class Upstream {
     this.#ownPath = ownPath
     this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
     this.delivery = new HttpDelivery(options, this.#agent, this.#closing.signal)
-    this.#proxy = new UpstreamProxy(options, this.#agent, this.#closing.signal, (path) => this.#gatewayPath(path), (exchange) =>
+    this.#proxy = new UpstreamProxy(options, this.#agent, this.#closing.signal, this.#gatewayPath, (exchange) =>
       // The draft: an OPTIONS without Upload-Complete learns the limits of a resource that takes resumable uploads.
       exchange.method === 'OPTIONS' && exchange.headers['upload-complete'] === undefined ? optionsHeaders(exchange) : {},
     )
@@ -49,7 +49,7 @@ export class Upstream {
    * and once resolved as the application would resolve it.
    */
   isApplicationPath(exchange: Exchange): boolean {
-    return !this.#gatewayPath(exchange.path) && reachable(this.#url, exchange.uri, (path) => this.#gatewayPath(path))
+    return !this.#gatewayPath(exchange.path) && reachable(this.#url, exchange.uri, this.#gatewayPath)
   }
 
   /**
@@ -59,16 +59,15 @@ export class Upstream {
    */
   claims(exchange: Exchange): boolean {
     if (this.#gatewayPath(exchange.path)) return false
-    if (!reachable(this.#url, exchange.uri, (path) => this.#gatewayPath(path))) return true
+    if (!reachable(this.#url, exchange.uri, this.#gatewayPath)) return true
     const method = effectiveMethod(exchange)
     const tusCreation = method === 'POST' && exchange.headers['tus-resumable'] !== undefined
     return !tusCreation && !isDraftCreation(exchange, method)
   }
 
   /** True for a path the gateway answers itself: `*`, the upload collection and what `ownPath` keeps. */
-  #gatewayPath(path: string): boolean {
-    return path === '*' || path.startsWith(this.#basePath) || `${path}/` === this.#basePath || this.#ownPath(path)
-  }
+  readonly #gatewayPath = (path: string): boolean =>
+    path === '*' || path.startsWith(this.#basePath) || `${path}/` === this.#basePath || this.#ownPath(path)
 
   /** Passes a claimed request on to the application and its answer back. */
   serve(exchange: Exchange): Promise<ProxyOutcome> {
