@@ -52,6 +52,13 @@ describe("upstream mode and the head of the application's answer", () => {
     headers: { ...DRAFT, 'upload-complete': '?1', 'content-type': 'application/octet-stream' },
     body: randomBytes(1000),
   })
+  /** A tus creation carrying its 5 bytes that asks for the application's answer (RFC 7240). */
+  const tusCreationOptingIn = (): TestRequest => ({
+    method: 'POST',
+    url: `${origin}/api/photos`,
+    headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream', prefer: 'return=representation' },
+    body: 'hello',
+  })
 
   describe.each(clients)('%s', (_name, makeClient) => {
     it.each([
@@ -98,12 +105,7 @@ describe("upstream mode and the head of the application's answer", () => {
 
     it("answers a tus creation that delivers (Prefer: return=representation) with the upload's Location, the application's as Application-Location, and none of its protocol fields", async () => {
       app.script.push({ kind: 'ok', headers: { ...PROTOCOL_FIELDS, location: '/app/loc' } })
-      const response = await send(makeClient, {
-        method: 'POST',
-        url: `${origin}/api/photos`,
-        headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream', prefer: 'return=representation' },
-        body: 'hello',
-      })
+      const response = await send(makeClient, tusCreationOptingIn())
       expect(response.status).toBe(201)
       expect(response.headers.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${gateway.port}/files/[0-9a-f]+$`))
       expect(response.headers).toMatchObject({
@@ -128,12 +130,7 @@ describe("upstream mode and the head of the application's answer", () => {
 
     it("keeps the application's Location in a redirect it answers a tus creation with (Prefer: return=representation): the client follows it", async () => {
       app.script.push({ kind: 'ok', status: 303, headers: { location: '/result/5' } })
-      const response = await send(makeClient, {
-        method: 'POST',
-        url: `${origin}/api/photos`,
-        headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'content-type': 'application/offset+octet-stream', prefer: 'return=representation' },
-        body: 'hello',
-      })
+      const response = await send(makeClient, tusCreationOptingIn())
       expect(response.status).toBe(303)
       expect(response.headers.location).toBe('/result/5')
       expect(response.headers['application-location']).toBeUndefined()
